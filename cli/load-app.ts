@@ -1,0 +1,62 @@
+/** Loads the declaration module and returns its Platform. */
+import { relative } from "node:path";
+import { Platform } from "../constructs/index";
+import { type Project, UsageError } from "./project";
+
+/**
+ * Requires the app module from the project root (contract paths are relative to it) and
+ * returns the Platform it exports by default, directly or from a (possibly async) function.
+ */
+export async function loadPlatform(project: Project): Promise<Platform> {
+  const previous = process.cwd();
+  process.chdir(project.root);
+  try {
+    let exported: unknown;
+    try {
+      exported = require(project.app);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && (error as Error).message.includes(project.app)) {
+        throw new UsageError(`the app module ${relative(project.root, project.app)} does not exist (set "app" in turnpike.json)`);
+      }
+      throw new DeclarationError(error as Error);
+    }
+    const module = exported as { default?: unknown; platform?: unknown };
+    const candidate = module.default ?? module.platform ?? exported;
+    let value: unknown = candidate;
+    if (typeof candidate === "function" && !(candidate.prototype instanceof Platform)) {
+      try {
+        value = await (candidate as () => unknown)();
+      } catch (error) {
+        throw new DeclarationError(error as Error);
+      }
+    }
+    if (!(value instanceof Platform)) {
+      throw new UsageError(`${relative(project.root, project.app)} must export default a Platform, or a function returning one`);
+    }
+    return value;
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+/**
+ * The declaration code itself threw (e.g. two constructs with one id in the same scope,
+ * which the constructs library refuses at once). Printed with the line of the declaration.
+ */
+export class DeclarationError extends Error {
+  constructor(readonly original: Error) {
+    super(original.message);
+  }
+
+  /** The first stack frame in the user's code (not in node_modules or Turnpike itself). */
+  location(root: string): string | undefined {
+    for (const line of (this.original.stack ?? "").split("\n").slice(1)) {
+      const match = /\(?((?:\/|[A-Za-z]:\\)[^():]+):(\d+):(\d+)\)?$/.exec(line.trim());
+      if (!match) continue;
+      const file = match[1]!;
+      if (file.includes("node_modules") || file.includes(`${root}/constructs/`) || file.includes(`${root}/policies/`) || file.includes(`${root}/cli/`)) continue;
+      return `${relative(root, file)}:${match[2]}:${match[3]}`;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,83 @@
+/** The `turnpike` command line. */
+import { Command, CommanderError } from "commander";
+import { benchCommand } from "./commands/bench";
+import { devCommand } from "./commands/dev";
+import { lintCommand } from "./commands/lint";
+import { policiesCommand } from "./commands/policies";
+import { synthCommand } from "./commands/synth";
+import { DeclarationError } from "./load-app";
+import { type Output, processOutput } from "./output";
+import { UsageError, loadProject } from "./project";
+
+const { version } = require("../package.json") as { version: string };
+
+/** Runs the CLI with `argv` (as in `process.argv`); resolves to the exit code. */
+export async function main(argv: readonly string[], output: Output = processOutput()): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name("turnpike")
+    .description("API management as code: compile a declaration into a manifest and the artifacts built from it.")
+    .version(version)
+    .option("--app <module>", "declaration module (default: \"app\" in turnpike.json)")
+    .option("--out <dir>", "output directory (default: \"output\" in turnpike.json, else dist)")
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => output.stdout(text), writeErr: (text) => output.stderr(text) });
+  const project = () => {
+    const options = program.opts<{ app?: string; out?: string }>();
+    return loadProject(process.cwd(), { app: options.app, output: options.out });
+  };
+
+  program
+    .command("synth")
+    .description("compile the declaration and write <out>/manifest.json and <out>/manifest.schema.json")
+    .option("--json", "print the result and every problem as JSON")
+    .action(async (options: { json?: boolean }) => {
+      code = await synthCommand(project(), { json: options.json === true }, output);
+    });
+  program
+    .command("dev")
+    .description("compile stacks/ and show the routes the gateway serves (what npm start runs)")
+    .action(async () => {
+      code = await devCommand(project(), output);
+    });
+  program
+    .command("lint")
+    .description("compile the declaration and lint every contract with Redocly's recommended rules")
+    .option("--json", "print problems as JSON")
+    .action(async (options: { json?: boolean }) => {
+      code = await lintCommand(project(), { json: options.json === true }, output);
+    });
+  program
+    .command("policies")
+    .description("list the gateway policies, their phases and where they attach")
+    .option("--json", "print as JSON")
+    .action((options: { json?: boolean }) => {
+      code = policiesCommand({ json: options.json === true }, output);
+    });
+  program
+    .command("bench")
+    .description("run benchmark suites (default: all)")
+    .argument("[suites...]", "suites to run: compile")
+    .option("--json", "print results as JSON")
+    .action(async (suites: string[], options: { json?: boolean }) => {
+      code = await benchCommand(suites, { json: options.json === true }, output);
+    });
+
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof UsageError) {
+      output.stderr(`${output.paint(["bold", "red"], "error")} ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof DeclarationError) {
+      const where = error.location(process.cwd());
+      output.stderr(`${output.paint(["bold", "red"], "error")}${output.paint("dim", "[declaration]")} ${error.message}\n${where ? `  at: ${where}\n` : ""}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
