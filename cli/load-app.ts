@@ -1,5 +1,5 @@
 /** Loads the declaration module and returns its Platform. */
-import { relative } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { Platform } from "../constructs/index";
 import { type Project, UsageError } from "./project";
 
@@ -39,6 +39,9 @@ export async function loadPlatform(project: Project): Promise<Platform> {
   }
 }
 
+/** Turnpike's own code: frames in it are not where the user's declaration went wrong. */
+const TURNPIKE_DIRS = ["constructs", "policies", "cli"].map((dir) => join(resolve(__dirname, ".."), dir) + sep);
+
 /**
  * The declaration code itself threw (e.g. two constructs with one id in the same scope,
  * which the constructs library refuses at once). Printed with the line of the declaration.
@@ -48,13 +51,13 @@ export class DeclarationError extends Error {
     super(original.message);
   }
 
-  /** The first stack frame in the user's code (not in node_modules or Turnpike itself). */
+  /** The first stack frame in the user's code (not in node_modules or Turnpike itself), relative to `root`. */
   location(root: string): string | undefined {
     for (const line of (this.original.stack ?? "").split("\n").slice(1)) {
       const match = /\(?((?:\/|[A-Za-z]:\\)[^():]+):(\d+):(\d+)\)?$/.exec(line.trim());
       if (!match) continue;
       const file = match[1]!;
-      if (file.includes("node_modules") || file.includes(`${root}/constructs/`) || file.includes(`${root}/policies/`) || file.includes(`${root}/cli/`)) continue;
+      if (file.includes(`${sep}node_modules${sep}`) || TURNPIKE_DIRS.some((dir) => file.startsWith(dir))) continue;
       return `${relative(root, file)}:${match[2]}:${match[3]}`;
     }
     return undefined;

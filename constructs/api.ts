@@ -186,6 +186,11 @@ export class Api extends TurnpikeConstruct {
   readonly apiName: string;
   /** @internal */
   readonly declaration: ApiDeclaration | undefined;
+  /**
+   * @internal When other props are invalid, the contract and the operation settings are
+   * still checked against each other, so one compile reports both kinds of problem.
+   */
+  readonly partial: { contract: OpenApi | undefined; operationIds: readonly string[] };
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -205,6 +210,7 @@ export class Api extends TurnpikeConstruct {
       };
     });
     if (props.slo !== undefined) new Slo(this, "default", { ...props.slo, api: this });
+    this.partial = { contract: props.contract instanceof OpenApi ? props.contract : undefined, operationIds: operations.map((operation) => operation.operationId) };
     if (parsed === undefined) return;
     const majorVersion = Number(parsed.version.split(".")[0]);
     this.declaration = {

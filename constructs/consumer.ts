@@ -96,17 +96,17 @@ const credentialPropsSchema = z.discriminatedUnion(
   },
 );
 
+const subscriptionsSchema = z.array(
+  z.strictObject({
+    product: z.custom<Product>((value) => value instanceof Product, { message: "a Product construct" }),
+    plan: z.union([z.custom<Plan>((value) => value instanceof Plan), z.string().min(1)], { message: "a Plan construct or a plan name" }),
+  }),
+);
+
 const consumerPropsSchema = z.strictObject({
   displayName: z.string().min(1).optional(),
   contact: z.email().optional(),
-  subscriptions: z
-    .array(
-      z.strictObject({
-        product: z.custom<Product>((value) => value instanceof Product, { message: "a Product construct" }),
-        plan: z.union([z.custom<Plan>((value) => value instanceof Plan), z.string().min(1)], { message: "a Plan construct or a plan name" }),
-      }),
-    )
-    .optional(),
+  subscriptions: subscriptionsSchema.optional(),
   credentials: z.array(credentialPropsSchema).optional(),
 });
 
@@ -122,6 +122,8 @@ export class Consumer extends TurnpikeConstruct {
   readonly consumerName: string;
   /** @internal */
   readonly declaration: ConsumerDeclaration | undefined;
+  /** @internal Valid subscriptions, checked against products even when other props are invalid. */
+  readonly subscriptions: ConsumerDeclaration["subscriptions"];
 
   constructor(scope: Construct, id: string, props: ConsumerProps = {}) {
     super(scope, id);
@@ -129,11 +131,13 @@ export class Consumer extends TurnpikeConstruct {
     this.consumerName = id;
     this.checkName(id);
     const parsed = this.parseProps(consumerPropsSchema, props);
+    const subscriptions = subscriptionsSchema.safeParse(props.subscriptions ?? []);
+    this.subscriptions = subscriptions.success ? subscriptions.data.map((subscription, index) => ({ ...subscription, field: `subscriptions[${index}]` })) : [];
     if (parsed === undefined) return;
     this.declaration = {
       displayName: parsed.displayName ?? id,
       contact: parsed.contact ?? null,
-      subscriptions: (parsed.subscriptions ?? []).map((subscription, index) => ({ ...subscription, field: `subscriptions[${index}]` })),
+      subscriptions: this.subscriptions,
       credentials: (parsed.credentials ?? []).map((credential): ManifestCredential => {
         switch (credential.type) {
           case "apiKey":

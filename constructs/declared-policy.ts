@@ -14,21 +14,34 @@ export interface DeclaredPolicy {
   /** Which declaration of a less specific level this one replaces. */
   readonly slot: string;
   readonly level: AttachLevel;
-  /** Construct path of the declaration, e.g. `acme/orders/policies[1]`. */
+  /** Where the declaration is written, for diagnostics, e.g. `acme/orders/policies[1]`. */
+  readonly source: string;
+  /**
+   * Stable name of the declaration for the manifest, independent of its position in the
+   * list (so reordering declarations changes nothing), e.g. `acme/orders/policies/rateLimit:consumer`.
+   */
   readonly declaredAt: string;
 }
 
 export function parsePolicyDeclarations(
   declarations: readonly unknown[] | undefined,
-  context: { level: AttachLevel; path: string; field: string; diagnostics: Diagnostics },
+  context: {
+    level: AttachLevel;
+    path: string;
+    /** Prop holding the declarations, e.g. `policies`. */
+    field: string;
+    /** The prop holds one declaration (a plan's `rateLimit`), not a list. */
+    single?: boolean;
+    diagnostics: Diagnostics;
+  },
 ): DeclaredPolicy[] {
   const parsed: DeclaredPolicy[] = [];
   (declarations ?? []).forEach((declaration, index) => {
-    const declaredAt = `${context.path}/${context.field}[${index}]`;
+    const source = context.single ? `${context.path}/${context.field}` : `${context.path}/${context.field}[${index}]`;
     if (!PolicyDeclaration.is(declaration)) {
       context.diagnostics.error({
         code: "invalid-policy",
-        path: declaredAt,
+        path: source,
         message: "not a policy declaration",
         expected: "a policy created by a policy function, e.g. rateLimit({ requests: 10 })",
         received: describeValue(declaration),
@@ -39,7 +52,7 @@ export function parsePolicyDeclarations(
     if (policy === undefined || policy.levels.length === 0) {
       context.diagnostics.error({
         code: "unknown-policy",
-        path: declaredAt,
+        path: source,
         message: `unknown policy "${declaration.policy}"`,
         expected: `one of ${listOf(DECLARABLE_POLICY_NAMES)}`,
         fix: didYouMean(declaration.policy, DECLARABLE_POLICY_NAMES),
@@ -49,7 +62,7 @@ export function parsePolicyDeclarations(
     if (!policy.levels.includes(context.level)) {
       context.diagnostics.error({
         code: "policy-not-attachable",
-        path: declaredAt,
+        path: source,
         message: `${policy.name} cannot be attached to ${article(context.level)} ${context.level}`,
         expected: `attached to ${listOf(policy.levels, false)}`,
         fix: whyNotAttachable(policy, context.level),
@@ -58,7 +71,7 @@ export function parsePolicyDeclarations(
     }
     const result = policy.options.safeParse(declaration.options, { reportInput: true });
     if (!result.success) {
-      for (const diagnostic of diagnosticsFromZod(result.error.issues, { code: "invalid-policy", path: declaredAt, schema: policy.options })) {
+      for (const diagnostic of diagnosticsFromZod(result.error.issues, { code: "invalid-policy", path: source, schema: policy.options })) {
         context.diagnostics.add({ ...diagnostic, message: `${policy.name}: ${diagnostic.message}` });
       }
       return;
@@ -69,13 +82,14 @@ export function parsePolicyDeclarations(
     if (clash) {
       context.diagnostics.error({
         code: "duplicate-policy",
-        path: declaredAt,
-        message: `${policy.name} is declared twice at this level (also at ${clash.declaredAt}), so one would silently win`,
+        path: source,
+        message: `${policy.name} is declared twice at this level (also at ${clash.source}), so one would silently win`,
         fix: slot === policy.name ? "merge the two declarations" : "merge them, or give them different `key`s (consumer, ip, global)",
       });
       return;
     }
-    parsed.push({ policy, options, slot, level: context.level, declaredAt });
+    const declaredAt = context.single ? source : `${context.path}/${context.field}/${slot}`;
+    parsed.push({ policy, options, slot, level: context.level, source, declaredAt });
   });
   return parsed;
 }

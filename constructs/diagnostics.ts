@@ -30,7 +30,6 @@ export const DIAGNOSTIC_CODES = [
   "foreign-construct",
   "unknown-plan",
   "ambiguous-subscription",
-  "empty-product",
   "unused",
   "internal",
 ] as const;
@@ -154,17 +153,27 @@ export function diagnosticsFromZod(
         return diagnosticsFromZod(nested as z.core.$ZodIssue[], options);
       }
     }
+    const sensitive = typeof input === "string" && issue.path.some((segment) => SENSITIVE_FIELD.test(String(segment)));
     return [
       {
         ...base,
         field: fieldPath(issue.path, options.fieldPrefix) || undefined,
         message: issue.message,
         expected: expectedOf(issue),
-        received: input === undefined && issue.code === "invalid_type" ? "nothing" : input === undefined ? undefined : describeValue(input),
+        received: sensitive
+          ? "a string (not shown: it may be a secret)"
+          : input === undefined && issue.code === "invalid_type"
+            ? "nothing"
+            : input === undefined
+              ? undefined
+              : describeValue(input),
       },
     ];
   });
 }
+
+/** Fields whose values may be secrets: never echoed back in a diagnostic. */
+const SENSITIVE_FIELD = /secret|credential|password|token|trustedCa/i;
 
 function expectedOf(issue: z.core.$ZodIssue): string | undefined {
   switch (issue.code) {
@@ -177,7 +186,8 @@ function expectedOf(issue: z.core.$ZodIssue): string | undefined {
     case "too_big":
       return `${issue.origin === "array" ? "at most" : issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}${issue.origin === "array" ? " item(s)" : issue.origin === "string" ? " character(s)" : ""}`;
     case "invalid_format":
-      return issue.format;
+      // A pattern's message already says what is expected; "regex" would say nothing.
+      return issue.format === "regex" ? undefined : issue.format;
     default:
       return undefined;
   }

@@ -117,14 +117,12 @@ export class Plan extends TurnpikeConstruct {
       ...(props.quota !== undefined ? [{ declaration: quota(props.quota), field: "quota" }] : []),
     ];
     // The limit props are validated as plan-level policy declarations, reported under their own field.
-    const limits = limitProps.flatMap(({ declaration, field }) =>
-      this.parsePolicies([declaration], "plan", field).map((entry) => ({ ...entry, declaredAt: `${this.path}/${field}` })),
-    );
+    const limits = limitProps.flatMap(({ declaration, field }) => this.parsePolicies([declaration], "plan", field, true));
     const others = this.parsePolicies(props.policies, "plan");
     for (const entry of others) {
       const clash = limits.find((limit) => limit.slot === entry.slot);
       if (clash) {
-        this.diagnostics.error({ code: "duplicate-policy", path: entry.declaredAt, message: `${entry.policy.name} is declared twice on this plan (also as ${clash.declaredAt})`, fix: "keep one of them" });
+        this.diagnostics.error({ code: "duplicate-policy", path: entry.source, message: `${entry.policy.name} is declared twice on this plan (also as ${clash.source})`, fix: "keep one of them" });
       }
     }
     if (parsed === undefined) return;

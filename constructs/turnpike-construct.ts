@@ -53,7 +53,7 @@ export abstract class TurnpikeConstruct extends Construct {
     });
   }
 
-  protected parsePolicies(declarations: readonly unknown[] | undefined, level: AttachLevel, field = "policies"): DeclaredPolicy[] {
-    return parsePolicyDeclarations(declarations, { level, path: this.path, field, diagnostics: this.diagnostics });
+  protected parsePolicies(declarations: readonly unknown[] | undefined, level: AttachLevel, field = "policies", single = false): DeclaredPolicy[] {
+    return parsePolicyDeclarations(declarations, { level, path: this.path, field, single, diagnostics: this.diagnostics });
   }
 }

@@ -6,6 +6,7 @@
  * order constructs were created in (everything set-like is sorted, no timestamps).
  */
 import type { IConstruct } from "constructs";
+import { AUTHENTICATION_POLICY_NAMES } from "../../policies/index";
 import { Api } from "../api";
 import { Consumer } from "../consumer";
 import { extractOperations, type ContractFacts, type ContractOperation } from "../contract/extract-operations";
@@ -94,6 +95,7 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
   };
   const validApis = apis.filter((api) => api.declaration !== undefined);
   const loaded = await Promise.all(validApis.map(async (api) => ({ api, result: await loadFor(api) })));
+  await Promise.all(apis.filter((api) => api.declaration === undefined).map((api) => checkInvalidApi(api, platform, diagnostics)));
 
   const manifestApis: ManifestApi[] = [];
   const instances = new PolicyInstances();
@@ -116,7 +118,10 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
 
   const manifestPlans = plans.flatMap((plan) => (plan.declaration ? [compilePlan(plan, diagnostics)] : []));
   const manifestProducts = products.flatMap((product) => (product.declaration ? [compileProduct(product)] : []));
-  const manifestConsumers = consumers.flatMap((consumer) => (consumer.declaration ? [compileConsumer(consumer, diagnostics, inPlatform)] : []));
+  const manifestConsumers = consumers.flatMap((consumer) => {
+    const subscriptions = checkSubscriptions(consumer, diagnostics, inPlatform);
+    return consumer.declaration ? [compileConsumer(consumer, subscriptions)] : [];
+  });
   checkCredentials(diagnostics, consumers);
   const manifestSlos = slos.flatMap((slo) => {
     const compiled = slo.declaration && inPlatform(slo.declaration.api, slo, "api") ? compileSlo(slo, manifestApis, diagnostics) : undefined;
@@ -166,6 +171,32 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
   return { manifest: checked.data, json: canonicalJson(checked.data), diagnostics: sorted };
 }
 
+/**
+ * An API whose props are invalid produces no manifest entry, but its contract and the
+ * operationIds it names are still checked, so the user sees those problems in the same run.
+ */
+async function checkInvalidApi(api: Api, platform: Platform, diagnostics: Diagnostics): Promise<void> {
+  const { contract, operationIds } = api.partial;
+  if (!contract) return;
+  const { contract: loaded, problems } = await loadContract(contract, platform.rootDir);
+  for (const problem of problems) diagnostics.add({ ...problem, path: api.path, field: "contract" });
+  if (!loaded) return;
+  const known = extractOperations(loaded.document, loaded.source ?? undefined).operations.map((operation) => operation.operationId);
+  for (const operationId of operationIds) if (!known.includes(operationId)) diagnostics.error(unknownOperation(api, operationId, known, loaded.source));
+}
+
+function unknownOperation(api: Api, operationId: string, known: readonly string[], source: string | null): Omit<Diagnostic, "severity"> {
+  return {
+    code: "unknown-operation",
+    path: api.path,
+    field: `operations.${operationId}`,
+    message: `operationId "${operationId}" is not in the contract ${source ?? "(inline)"}`,
+    expected: `one of ${listOf([...known].sort())}`,
+    received: `"${operationId}"`,
+    fix: didYouMean(operationId, known),
+  };
+}
+
 function compileApi(
   api: Api,
   platform: Platform,
@@ -182,17 +213,7 @@ function compileApi(
   const known = new Map(facts.operations.map((operation) => [operation.operationId, operation]));
   const declaredOperations = new Map(declaration.operations.map((operation) => [operation.operationId, operation]));
   for (const operation of declaration.operations) {
-    if (!known.has(operation.operationId)) {
-      diagnostics.error({
-        code: "unknown-operation",
-        path: api.path,
-        field: `operations.${operation.operationId}`,
-        message: `operationId "${operation.operationId}" is not in the contract ${contract.source ?? "(inline)"}`,
-        expected: `one of ${listOf([...known.keys()].sort())}`,
-        received: `"${operation.operationId}"`,
-        fix: didYouMean(operation.operationId, known.keys()),
-      });
-    }
+    if (!known.has(operation.operationId)) diagnostics.error(unknownOperation(api, operation.operationId, [...known.keys()], contract.source));
   }
 
   let successor: ManifestApi["successor"] = null;
@@ -296,7 +317,7 @@ function compileApi(
       fix: `add ${policy} to the API's (or platform's) policies`,
     });
   }
-  if (plans.length > 0 && operations.every((operation) => !operation.policies.some((id) => instances.get(id).when !== null))) {
+  if (plans.length > 0 && operations.every((operation) => !operation.policies.some((id) => AUTHENTICATION_POLICY_NAMES.has(instances.get(id).policy)))) {
     diagnostics.warning({
       code: "unused",
       path: api.path,
@@ -378,7 +399,7 @@ function compilePlan(plan: Plan, diagnostics: Diagnostics): ManifestPlan {
       level: "plan",
       operation: { apiId: "", operationId: "", method: "GET", path: "", pathParameters: [], pathMethods: [], pathRequestHeaders: [], pathResponseHeaders: [], security: null, securitySchemes: {}, authenticated: true },
       resolved: [],
-      error: (problem) => diagnostics.error({ code: "invalid-policy", path: declared.declaredAt, field: problem.field, message: `${name}: ${problem.message}`, expected: problem.expected, received: problem.received, fix: problem.fix }),
+      error: (problem) => diagnostics.error({ code: "invalid-policy", path: declared.source, field: problem.field, message: `${name}: ${problem.message}`, expected: problem.expected, received: problem.received, fix: problem.fix }),
       warn: () => undefined,
     });
   };
@@ -408,15 +429,27 @@ function compileProduct(product: Product): ManifestProduct {
   };
 }
 
-function compileConsumer(
+function compileConsumer(consumer: Consumer, subscriptions: ManifestConsumer["subscriptions"]): ManifestConsumer {
+  const declaration = consumer.declaration!;
+  return {
+    name: consumer.consumerName,
+    displayName: declaration.displayName,
+    contact: declaration.contact,
+    declaredAt: consumer.path,
+    subscriptions,
+    credentials: [...declaration.credentials].sort((a, b) => compareText(compactCanonicalJson(a), compactCanonicalJson(b))),
+  };
+}
+
+/** Checks a consumer's subscriptions against the products; returns the valid ones, sorted. */
+function checkSubscriptions(
   consumer: Consumer,
   diagnostics: Diagnostics,
   inPlatform: (construct: IConstruct, from: TurnpikeConstruct, field: string) => boolean,
-): ManifestConsumer {
-  const declaration = consumer.declaration!;
+): ManifestConsumer["subscriptions"] {
   const subscriptions: ManifestConsumer["subscriptions"] = [];
   const apiOwners = new Map<string, string>();
-  for (const subscription of declaration.subscriptions) {
+  for (const subscription of consumer.subscriptions) {
     const product = subscription.product;
     if (!inPlatform(product, consumer, `${subscription.field}.product`) || !product.declaration) continue;
     const offered = product.declaration.plans;
@@ -458,14 +491,7 @@ function compileConsumer(
     }
     subscriptions.push({ product: product.productName, plan: planName });
   }
-  return {
-    name: consumer.consumerName,
-    displayName: declaration.displayName,
-    contact: declaration.contact,
-    declaredAt: consumer.path,
-    subscriptions: subscriptions.sort((a, b) => compareText(a.product, b.product)),
-    credentials: [...declaration.credentials].sort((a, b) => compareText(compactCanonicalJson(a), compactCanonicalJson(b))),
-  };
+  return subscriptions.sort((a, b) => compareText(a.product, b.product));
 }
 
 function compileSlo(slo: Slo, apis: readonly ManifestApi[], diagnostics: Diagnostics): ManifestSlo | undefined {

@@ -107,7 +107,7 @@ export function buildChain(input: ChainInput): ChainResult {
     const report = (severity: "error" | "warning") => (problem: ResolveProblem) =>
       input.diagnostics[severity]({
         code: "invalid-policy",
-        path: placement.declared.declaredAt,
+        path: placement.declared.source,
         field: problem.field,
         message: `${placement.declared.policy.name}: ${problem.message}`,
         expected: problem.expected,

@@ -11,6 +11,7 @@ import {
   OpenApi,
   Platform,
   type PlatformProps,
+  apiKey,
   compileManifest,
 } from "../../constructs/index";
 import type { GatewayConfig, Operation, PolicyInstance } from "../../constructs/manifest/schema";
@@ -70,12 +71,16 @@ export function testPlatform(props: PlatformProps = {}, id = "acme"): Platform {
   return new Platform(id, { rootDir: `${__dirname}/../..`, ...props });
 }
 
-/** An Api on the items contract, with a mock upstream unless props say otherwise. */
+/**
+ * An Api on the items contract with one upstream target and, unless props say otherwise,
+ * the `apiKey()` policy its contract's security requires.
+ */
 export function itemsApi(scope: Platform, id = "items", props: Partial<ApiProps> = {}): Api {
   return new Api(scope, id, {
     version: "1.0.0",
     contract: OpenApi.fromDocument(itemsContract()),
     upstream: { targets: [{ url: "http://items.internal:8080" }] },
+    policies: [apiKey()],
     ...props,
   });
 }

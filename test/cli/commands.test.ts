@@ -1,0 +1,74 @@
+/** `turnpike dev`, `lint`, `policies` and `bench`. */
+import { runCompileBench } from "../../cli/bench/compile-bench";
+import { POLICIES } from "../../policies/index";
+import { REPO_ROOT, runCli, tempProject } from "../helpers/cli";
+
+describe("turnpike dev (npm start)", () => {
+  it("compiles stacks/ and prints every route with its policies", async () => {
+    const run = await runCli(["dev", "--help"], REPO_ROOT);
+    expect(run.stdout).toMatch(/compile stacks\/ and show the routes/);
+    const dev = await runCli(["--out", `${require("node:os").tmpdir()}/turnpike-dev-${process.pid}`, "dev"], REPO_ROOT);
+    expect(dev.code).toBe(0);
+    expect(dev.stdout).toContain("Orders API 1.4.0 [deprecated, sunset 2027-06-30]  /orders/v1 → mock (from the contract's examples)");
+    expect(dev.stdout).toContain(`  POST    ${"/orders/v2/orders".padEnd(44)} ${"createOrder".padEnd(18)} cors, requestSizeLimit, apiKey, threatProtection, requestValidation, rateLimit, quota, transform\n`);
+    expect(dev.stdout.match(/^ {2}(GET|POST|PUT|PATCH|DELETE) /gm)).toHaveLength(19);
+  });
+
+  it("exits non-zero and prints the errors when the declaration is broken", async () => {
+    const root = tempProject({ "turnpike.json": '{"app":"app.ts"}', "app.ts": 'import { Platform, Plan } from "turnpike";\nexport default () => { const p = new Platform("x"); new Plan(p, "Free"); return p; };\n' });
+    const run = await runCli(["dev"], root);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error[invalid-props] x/Free\n  name "Free" is not usable');
+  });
+});
+
+describe("turnpike lint", () => {
+  it("passes the example stack: declaration and Redocly's recommended rules", async () => {
+    const run = await runCli(["lint"], REPO_ROOT);
+    expect(run).toMatchObject({ code: 0, stderr: "", stdout: "✔ lint: 0 errors, 0 warnings\n" });
+  });
+
+  it("reports recommended-rule problems of a contract with file and line", async () => {
+    const contract = {
+      openapi: "3.1.0",
+      info: { title: "x", version: "1" },
+      paths: { "/things/": { get: { operationId: "listThings", security: [], responses: { "200": { description: "ok" } } } } },
+    };
+    const root = tempProject({
+      "turnpike.json": '{"app":"app.ts"}',
+      "api.json": JSON.stringify(contract, null, 2),
+      "app.ts": 'import { Api, OpenApi, Platform } from "turnpike";\nexport default () => { const p = new Platform("x"); new Api(p, "things", { version: "1.0.0", lifecycle: "draft", contract: OpenApi.fromFile("api.json"), upstream: { mock: true } }); return p; };\n',
+    });
+    const run = await runCli(["lint", "--json"], root);
+    const { ok, diagnostics } = JSON.parse(run.stdout) as { ok: boolean; diagnostics: { severity: string; message: string; file: string; line: number }[] };
+    expect(ok).toBe(false);
+    expect(run.code).toBe(1);
+    expect(diagnostics).toContainEqual(expect.objectContaining({ severity: "error", file: "api.json", message: expect.stringContaining("(no-path-trailing-slash)") }));
+    expect(diagnostics).toContainEqual(expect.objectContaining({ severity: "warning", message: expect.stringContaining("(info-license)"), line: 3 }));
+  });
+});
+
+describe("turnpike policies", () => {
+  it("lists every policy from the registry with phases and levels", async () => {
+    const run = await runCli(["policies", "--json"], REPO_ROOT);
+    const rows = JSON.parse(run.stdout) as { name: string; levels: string[]; phases: string[] }[];
+    expect(rows.map((row) => row.name)).toEqual(POLICIES.map((policy) => policy.name));
+    expect(rows.find((row) => row.name === "rateLimit")).toMatchObject({ phases: ["limit"], levels: ["platform", "api", "operation", "plan"] });
+    expect(rows.find((row) => row.name === "lifecycle")).toMatchObject({ levels: ["(added by the compiler)"] });
+    const text = await runCli(["policies"], REPO_ROOT);
+    expect(text.stdout).toContain("phases: access, response · attaches to: platform, api");
+  });
+});
+
+describe("turnpike bench", () => {
+  it("measures compiling a generated contract (small here; npm run bench runs 1,100 operations)", async () => {
+    const result = await runCompileBench({ resources: 4, warmRuns: 1 });
+    expect(result.operations).toBe(20);
+    expect(result.coldMs).toBeGreaterThan(0);
+    expect(result.manifestBytes).toBeGreaterThan(result.contractBytes / 2);
+  });
+
+  it("refuses unknown suites", async () => {
+    expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile\n" });
+  });
+});

@@ -1,0 +1,153 @@
+/** The manifest: deterministic bytes, its revision, its schema and the exported JSON Schema. */
+import Ajv2020 from "ajv/dist/2020";
+import fc from "fast-check";
+import {
+  Api,
+  Consumer,
+  Credential,
+  OpenApi,
+  Plan,
+  type Platform,
+  Product,
+  Secret,
+  apiKey,
+  compileManifest,
+  cors,
+  gatewayConfigSchema,
+  manifestJsonSchema,
+  quota,
+  rateLimit,
+  requestValidation,
+  threatProtection,
+} from "../../constructs/index";
+import { canonicalJson, compactCanonicalJson, sha256Hex, sortKeysDeep } from "../../constructs/manifest/canonical-json";
+import { acmePlatform } from "../../stacks/acme";
+import { compileOk, itemsContract, testPlatform } from "../helpers/declaration";
+
+/** A declaration described as data, so fast-check can generate and reorder it. */
+interface Spec {
+  plans: { name: string; requests: number; quota: number | null }[];
+  apis: { name: string; major: number; limit: number | null; validation: boolean }[];
+  consumers: { name: string; plan: number }[];
+}
+
+const specArbitrary: fc.Arbitrary<Spec> = fc.record({
+  plans: fc.uniqueArray(fc.record({ name: fc.constantFrom("free", "pro", "gold", "team"), requests: fc.integer({ min: 1, max: 1_000 }), quota: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }) }), { minLength: 1, maxLength: 4, selector: (plan) => plan.name }),
+  apis: fc.uniqueArray(fc.record({ name: fc.constantFrom("items", "stock", "orders"), major: fc.integer({ min: 1, max: 3 }), limit: fc.option(fc.integer({ min: 1, max: 50 }), { nil: null }), validation: fc.boolean() }), { minLength: 1, maxLength: 4, selector: (api) => `${api.name}-${api.major}` }),
+  consumers: fc.uniqueArray(fc.record({ name: fc.constantFrom("web", "app", "batch"), plan: fc.nat() }), { maxLength: 3, selector: (consumer) => consumer.name }),
+});
+
+/** Builds the platform of a spec, creating constructs and listing policies in the given orders. */
+function build(spec: Spec, order: { plans: number[]; apis: number[]; consumers: number[]; reversePolicies: boolean }): Platform {
+  const platform = testPlatform({ policies: order.reversePolicies ? [threatProtection(), cors({ origins: ["https://a.example", "https://b.example"] })] : [cors({ origins: ["https://b.example", "https://a.example"] }), threatProtection()] });
+  const plans = new Map<string, Plan>();
+  for (const index of order.plans) {
+    const plan = spec.plans[index]!;
+    plans.set(plan.name, new Plan(platform, plan.name, { rateLimit: { requests: plan.requests }, ...(plan.quota ? { quota: { requests: plan.quota, period: "month" as const } } : {}) }));
+  }
+  const apis: Api[] = [];
+  for (const index of order.apis) {
+    const api = spec.apis[index]!;
+    const policies = [apiKey(), ...(api.limit ? [rateLimit({ requests: api.limit }), quota({ requests: api.limit * 100, period: "day", key: "global" })] : []), ...(api.validation ? [requestValidation()] : [])];
+    apis.push(new Api(platform, `${api.name}-${api.major}`, {
+      name: api.name,
+      version: `${api.major}.0.0`,
+      contract: OpenApi.fromDocument(itemsContract()),
+      upstream: { targets: [{ url: `http://${api.name}.internal` }] },
+      policies: order.reversePolicies ? policies.reverse() : policies,
+    }));
+  }
+  const planList = order.plans.map((index) => plans.get(spec.plans[index]!.name)!);
+  const product = new Product(platform, "everything", { apis: order.reversePolicies ? [...apis].reverse() : apis, plans: planList });
+  for (const index of order.consumers) {
+    const consumer = spec.consumers[index]!;
+    const plan = spec.plans[consumer.plan % spec.plans.length]!.name;
+    new Consumer(platform, consumer.name, { subscriptions: [{ product, plan }], credentials: [Credential.apiKey({ secret: Secret.fromEnv(`${consumer.name.toUpperCase()}_KEY`) })] });
+  }
+  return platform;
+}
+
+const identity = (length: number) => Array.from({ length }, (_, index) => index);
+
+describe("manifest", () => {
+  it("is byte-identical for the same declaration, whatever order constructs and policies were declared in", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        specArbitrary.chain((spec) =>
+          fc.tuple(
+            fc.constant(spec),
+            fc.shuffledSubarray(identity(spec.plans.length), { minLength: spec.plans.length }),
+            fc.shuffledSubarray(identity(spec.apis.length), { minLength: spec.apis.length }),
+            fc.shuffledSubarray(identity(spec.consumers.length), { minLength: spec.consumers.length }),
+          ),
+        ),
+        async ([spec, plans, apis, consumers]) => {
+          const straight = await compileManifest(build(spec, { plans: identity(spec.plans.length), apis: identity(spec.apis.length), consumers: identity(spec.consumers.length), reversePolicies: false }));
+          const again = await compileManifest(build(spec, { plans: identity(spec.plans.length), apis: identity(spec.apis.length), consumers: identity(spec.consumers.length), reversePolicies: false }));
+          const reordered = await compileManifest(build(spec, { plans, apis, consumers, reversePolicies: true }));
+          expect(straight.diagnostics.filter((diagnostic) => diagnostic.severity === "error")).toEqual([]);
+          expect(again.json).toBe(straight.json);
+          expect(reordered.json).toBe(straight.json);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("carries its revision: sha256 of the compact canonical JSON without the revision field", async () => {
+    const manifest = await compileOk(acmePlatform());
+    const { revision, ...metadata } = manifest.metadata;
+    expect(revision).toBe(`sha256:${sha256Hex(compactCanonicalJson({ ...manifest, metadata }))}`);
+  });
+
+  it("changes revision when anything in the declaration changes", async () => {
+    const base = await compileOk(build({ plans: [{ name: "free", requests: 10, quota: null }], apis: [{ name: "items", major: 1, limit: null, validation: false }], consumers: [] }, { plans: [0], apis: [0], consumers: [], reversePolicies: false }));
+    const changed = await compileOk(build({ plans: [{ name: "free", requests: 11, quota: null }], apis: [{ name: "items", major: 1, limit: null, validation: false }], consumers: [] }, { plans: [0], apis: [0], consumers: [], reversePolicies: false }));
+    expect(changed.metadata.revision).not.toBe(base.metadata.revision);
+  });
+
+  it("is valid against the JSON Schema written to dist/manifest.schema.json", async () => {
+    const manifest = await compileOk(acmePlatform());
+    const validate = new Ajv2020({ strict: false, validateFormats: false, allErrors: true }).compile(manifestJsonSchema());
+    expect(validate(JSON.parse(canonicalJson(manifest)))).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+
+    // The schema requires every default to be written out: a missing field is invalid.
+    const broken = JSON.parse(canonicalJson(manifest)) as { spec: { policies: { policy: string; config: Record<string, unknown> }[] } };
+    delete broken.spec.policies.find((instance) => instance.policy === "rateLimit")!.config.burst;
+    expect(validate(broken)).toBe(false);
+    expect(validate.errors?.map((error) => error.message)).toContain("must have required property 'burst'");
+  });
+
+  it("is checked by its zod schema, including chains that name missing policy instances", async () => {
+    const manifest = await compileOk(acmePlatform());
+    expect(gatewayConfigSchema.parse(JSON.parse(canonicalJson(manifest)))).toEqual(manifest);
+    const dangling = structuredClone(manifest);
+    dangling.spec.apis[0]!.operations[0]!.policies.push("nowhere/rateLimit:consumer");
+    const result = gatewayConfigSchema.safeParse(dangling);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('policy instance "nowhere/rateLimit:consumer" is not in spec.policies');
+  });
+});
+
+describe("canonical JSON", () => {
+  it("serializes objects the same whatever their key insertion order", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer(), (value, seed) => {
+        const shuffle = (input: unknown): unknown => {
+          if (Array.isArray(input)) return input.map(shuffle);
+          if (input === null || typeof input !== "object") return input;
+          const entries = Object.entries(input);
+          entries.sort((a, b) => ((a[0].length * 31 + seed) % 7) - ((b[0].length * 31 + seed) % 7) || (seed % 2 ? 1 : -1));
+          return Object.fromEntries(entries.map(([key, child]) => [key, shuffle(child)]));
+        };
+        expect(canonicalJson(shuffle(value))).toBe(canonicalJson(value));
+        expect(sortKeysDeep(sortKeysDeep(value))).toEqual(sortKeysDeep(value));
+      }),
+    );
+  });
+
+  it("sorts keys at every depth, keeps array order and drops undefined", () => {
+    expect(compactCanonicalJson({ b: 1, a: { d: [3, 1], c: undefined, b: null } })).toBe('{"a":{"b":null,"d":[3,1]},"b":1}');
+  });
+});
