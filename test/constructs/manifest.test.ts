@@ -20,7 +20,7 @@ import {
   requestValidation,
   threatProtection,
 } from "../../constructs/index";
-import { canonicalJson, compactCanonicalJson, sha256Hex, sortKeysDeep } from "../../constructs/manifest/canonical-json";
+import { canonicalJson, compactCanonicalJson, sha256Hex } from "../../constructs/manifest/canonical-json";
 import { acmePlatform } from "../../stacks/acme";
 import { compileOk, itemsContract, testPlatform } from "../helpers/declaration";
 
@@ -142,12 +142,27 @@ describe("canonical JSON", () => {
           return Object.fromEntries(entries.map(([key, child]) => [key, shuffle(child)]));
         };
         expect(canonicalJson(shuffle(value))).toBe(canonicalJson(value));
-        expect(sortKeysDeep(sortKeysDeep(value))).toEqual(sortKeysDeep(value));
+        expect(compactCanonicalJson(shuffle(value))).toBe(compactCanonicalJson(value));
+        // Same data as JSON.stringify: pretty and compact parse back to the value.
+        expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
+        expect(JSON.parse(compactCanonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
       }),
     );
   });
 
-  it("sorts keys at every depth, keeps array order and drops undefined", () => {
-    expect(compactCanonicalJson({ b: 1, a: { d: [3, 1], c: undefined, b: null } })).toBe('{"a":{"b":null,"d":[3,1]},"b":1}');
+  it("sorts keys at every depth by code unit, integer-like keys included, keeps array order and drops undefined", () => {
+    expect(compactCanonicalJson({ b: 1, a: { d: [3, 1], c: undefined, b: null }, "404": 1, "200": 2, "4XX": 3 })).toBe('{"200":2,"404":1,"4XX":3,"a":{"b":null,"d":[3,1]},"b":1}');
+    expect(compactCanonicalJson({ z: [undefined, () => 1] })).toBe('{"z":[null,null]}');
+  });
+
+  it("indents like JSON.stringify(value, null, 2)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const sortedCopy = JSON.parse(compactCanonicalJson(value));
+        // Without integer-like keys JavaScript keeps insertion order, so the two must agree.
+        fc.pre(!/"\d+":/.test(compactCanonicalJson(value)));
+        expect(canonicalJson(value)).toBe(`${JSON.stringify(sortedCopy, null, 2)}\n`);
+      }),
+    );
   });
 });
