@@ -1,4 +1,9 @@
-/** Value schemas several policies share. */
+/**
+ * Value schemas several policies share.
+ *
+ * Every transform in an options schema ends in `.pipe(<output schema>)`: the manifest
+ * schema (and its JSON Schema) is derived from the output side.
+ */
 import { isIP } from "node:net";
 import { z } from "zod";
 
@@ -41,11 +46,6 @@ export const ipRange = z.string().transform((value, ctx) => {
   }
   return `${address.toLowerCase()}/${bits}`;
 }).pipe(z.string());
-
-/**
- * Every transform in an options schema ends in `.pipe(<output schema>)`: the manifest schema
- * (and its JSON Schema) is derived from the output side.
- */
 
 /** A regular expression written as a string; checked to compile. */
 export const regexSource = z.string().min(1).refine(

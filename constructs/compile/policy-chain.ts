@@ -24,6 +24,7 @@ import { ATTACH_LEVELS, type AttachLevel, type OperationFacts, PHASES, type Reso
 import type { DeclaredPolicy } from "../declared-policy";
 import type { Diagnostics } from "../diagnostics";
 import type { PolicyInstance } from "../manifest/schema";
+import { compareText } from "./compare-text";
 
 /** A resolved chain entry; the compiler turns identical entries into one policy instance. */
 export type ChainEntry = Omit<PolicyInstance, "id">;
@@ -200,8 +201,4 @@ function compareEntries(a: ChainEntry, b: ChainEntry): number {
     compareText(a.when?.plan ?? "", b.when?.plan ?? "") ||
     compareText(a.scope, b.scope)
   );
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * security requirements with their scopes.
  */
 import type { HttpMethod } from "../../policies/common";
+import { compareText } from "../compile/compare-text";
 import type { Diagnostic } from "../diagnostics";
 import type { Parameter, SecurityAlternative, SecurityScheme } from "../manifest/schema";
 
@@ -91,7 +92,7 @@ export function extractOperations(document: Json, file: string | undefined): Con
             }
             return { scheme, scopes: asArray(scopes).map(String).sort() };
           })
-          .sort((a, b) => compare(a.scheme, b.scheme)),
+          .sort((a, b) => compareText(a.scheme, b.scheme)),
       );
 
       const requestBody = operation.requestBody === undefined ? null : asObject(deref(document, operation.requestBody));
@@ -196,8 +197,4 @@ function asArray(value: unknown): unknown[] {
 
 function escapePointer(segment: string): string {
   return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
