@@ -2,7 +2,7 @@
 import { AUTHENTICATION_POLICY_NAMES } from "../../policies/index";
 import type { Api } from "../api";
 import { type ContractFacts, type ContractOperation, extractOperations } from "../contract/extract-operations";
-import { type ContractLoadResult, loadContract } from "../contract/load-contract";
+import type { ContractLoadResult } from "../contract/load-contract";
 import { type Diagnostic, type Diagnostics, didYouMean, listOf } from "../diagnostics";
 import { compactCanonicalJson, sha256Hex } from "../manifest/canonical-json";
 import type { Api as ManifestApi, Operation } from "../manifest/schema";
@@ -12,18 +12,12 @@ import { type PlanPolicies, buildChain, mergeLevel } from "./policy-chain";
 import type { PolicyInstances } from "./policy-instances";
 import type { InPlatform } from "./references";
 
-/**
- * An API whose props are invalid produces no manifest entry, but its contract and the
- * operationIds it names are still checked, so the user sees those problems in the same run.
- */
-export async function checkInvalidApi(api: Api, platform: Platform, diagnostics: Diagnostics): Promise<void> {
-  const { contract, operationIds } = api.partial;
-  if (!contract) return;
-  const { contract: loaded, problems } = await loadContract(contract, platform.rootDir);
-  for (const problem of problems) diagnostics.add({ ...problem, path: api.path, field: "contract" });
-  if (!loaded) return;
-  const known = extractOperations(loaded.document, loaded.source ?? undefined).operations.map((operation) => operation.operationId);
-  for (const operationId of operationIds) if (!known.includes(operationId)) diagnostics.error(unknownOperation(api, operationId, known, loaded.source));
+/** Reports the operationIds an API's `operations` names that its contract does not have. */
+export function checkOperationIds(api: Api, facts: ContractFacts, source: string | null, diagnostics: Diagnostics): void {
+  const known = facts.operations.map((operation) => operation.operationId);
+  for (const operationId of api.partial.operationIds) {
+    if (!known.includes(operationId)) diagnostics.error(unknownOperation(api, operationId, known, source));
+  }
 }
 
 function unknownOperation(api: Api, operationId: string, known: readonly string[], source: string | null): Omit<Diagnostic, "severity"> {
@@ -51,11 +45,8 @@ export function compileApi(
   const declaration = api.declaration!;
   const contract = load.contract!;
   const apiId = api.apiId;
-  const known = new Map(facts.operations.map((operation) => [operation.operationId, operation]));
   const declaredOperations = new Map(declaration.operations.map((operation) => [operation.operationId, operation]));
-  for (const operation of declaration.operations) {
-    if (!known.has(operation.operationId)) diagnostics.error(unknownOperation(api, operation.operationId, [...known.keys()], contract.source));
-  }
+  checkOperationIds(api, facts, contract.source, diagnostics);
 
   let successor: ManifestApi["successor"] = null;
   const lifecycle = declaration.lifecycle;

@@ -7,6 +7,7 @@
  */
 import { Api } from "../api";
 import { Consumer } from "../consumer";
+import type { OpenApi } from "../contract/openapi";
 import { type ContractLoadResult, loadContract } from "../contract/load-contract";
 import { extractOperations } from "../contract/extract-operations";
 import { type Diagnostic, Diagnostics } from "../diagnostics";
@@ -18,7 +19,7 @@ import { Product } from "../product";
 import { Slo } from "../slo";
 import { TurnpikeConstruct } from "../turnpike-construct";
 import { compareText } from "./compare-text";
-import { checkInvalidApi, compileApi } from "./compile-api";
+import { checkOperationIds, compileApi } from "./compile-api";
 import { checkCredentials, checkSubscriptions, compileConsumer } from "./compile-consumer";
 import { compilePlan } from "./compile-plan";
 import { compileProduct } from "./compile-product";
@@ -79,18 +80,22 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
     }
   }
 
-  // Contracts load in parallel; each file is loaded once even if several APIs share it.
+  // Contracts load in parallel; each file is loaded once even if several APIs share it. An
+  // API with invalid props still has its contract and operationIds checked.
   const loads = new Map<string, Promise<ContractLoadResult>>();
-  const loadFor = (api: Api) => {
-    const contract = api.declaration!.contract;
+  const loadFor = (api: Api, contract: OpenApi) => {
     const key = contract.file ?? `inline:${api.path}`;
     let load = loads.get(key);
     if (!load) loads.set(key, (load = loadContract(contract, platform.rootDir)));
     return load;
   };
   const validApis = apis.filter((api) => api.declaration !== undefined);
-  const loaded = await Promise.all(validApis.map(async (api) => ({ api, result: await loadFor(api) })));
-  await Promise.all(apis.filter((api) => api.declaration === undefined).map((api) => checkInvalidApi(api, platform, diagnostics)));
+  const loaded = await Promise.all(
+    apis.flatMap((api) => {
+      const contract = api.declaration?.contract ?? api.partial.contract;
+      return contract ? [loadFor(api, contract).then((result) => ({ api, result }))] : [];
+    }),
+  );
 
   const manifestApis: ManifestApi[] = [];
   const instances = new PolicyInstances();
@@ -98,7 +103,7 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
   for (const { api, result } of loaded) {
     for (const problem of result.problems) {
       // Problems of a shared file are reported once, on the first API using it.
-      const key = `${problem.file}|${problem.pointer}|${problem.message}`;
+      const key = `${problem.file ?? api.path}|${problem.pointer}|${problem.message}`;
       if (seenProblems.has(key)) continue;
       seenProblems.add(key);
       diagnostics.add({ ...problem, path: api.path, field: "contract" });
@@ -106,6 +111,10 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
     if (!result.contract) continue;
     const facts = extractOperations(result.contract.document, result.contract.source ?? undefined);
     for (const problem of facts.problems) diagnostics.add({ ...problem, path: api.path, field: "contract" });
+    if (!api.declaration) {
+      checkOperationIds(api, facts, result.contract.source, diagnostics);
+      continue;
+    }
     manifestApis.push(compileApi(api, platform, facts, result, offers.get(api) ?? [], instances, diagnostics, inPlatform));
   }
   checkApiIdentity(diagnostics, validApis);

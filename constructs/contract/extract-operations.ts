@@ -49,11 +49,14 @@ export function extractOperations(document: Json, file: string | undefined): Con
     else unsupportedSchemes.set(name, describeScheme(deref(document, raw)));
   }
   const reportedSchemes = new Set<string>();
+  const reportedPointers = new Set<string>();
   const rootSecurity = Array.isArray(document.security) ? (document.security as unknown[]) : null;
 
   const operations: ContractOperation[] = [];
   for (const [path, rawPathItem] of Object.entries(asObject(document.paths))) {
-    const pathItem = asObject(deref(document, rawPathItem));
+    // A path item may be a $ref with operations written beside it (OpenAPI 3.1): both count.
+    const { $ref: _ref, ...siblings } = asObject(rawPathItem);
+    const pathItem = { ...asObject(deref(document, rawPathItem)), ...siblings };
     const pathParameters = asArray(pathItem.parameters).map((parameter) => asObject(deref(document, parameter)));
     for (const method of METHODS) {
       const raw = pathItem[method.toLowerCase()];
@@ -81,14 +84,19 @@ export function extractOperations(document: Json, file: string | undefined): Con
                 pointer: `#/components/securitySchemes/${escapePointer(scheme)}`,
                 fix: "use an apiKey, bearer (JWT) or mutualTLS scheme",
               });
-            } else if (unsupported === undefined && !(scheme in securitySchemes)) {
-              problems.push({
-                severity: "error",
-                code: "contract-invalid",
-                message: `security requirement names scheme "${scheme}", which components.securitySchemes does not define`,
-                file,
-                pointer: Array.isArray(operation.security) ? `${pointer}/security/${index}` : `#/security/${index}`,
-              });
+            } else if (unsupported === undefined && !Object.hasOwn(securitySchemes, scheme)) {
+              const at = Array.isArray(operation.security) ? `${pointer}/security/${index}` : `#/security/${index}`;
+              // Root-level security is inherited by every operation: report it once.
+              if (!reportedPointers.has(at)) {
+                reportedPointers.add(at);
+                problems.push({
+                  severity: "error",
+                  code: "contract-invalid",
+                  message: `security requirement names scheme "${scheme}", which components.securitySchemes does not define`,
+                  file,
+                  pointer: at,
+                });
+              }
             }
             return { scheme, scopes: asArray(scopes).map(String).sort() };
           })

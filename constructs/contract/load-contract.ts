@@ -108,9 +108,17 @@ export async function loadContract(contract: OpenApi, rootDir: string): Promise<
 
   const config = await contractConfig();
   const lintProblems = await lintDocument({ document, config, externalRefResolver: resolver });
-  const problems: Omit<Diagnostic, "path">[] = lintProblems.map((problem) => {
+  const relativeTo = (path: string) => relative(rootDir, path).split(sep).join("/");
+  // Messages name files by absolute path; the project-relative path reads the same on every machine.
+  const clean = (message: string) => message.replace(/ in "([^"]+)"/g, "").replaceAll(`${rootDir}${sep}`, "");
+  const unparsable = lintProblems.filter((problem) => problem.ruleId === "no-unresolved-refs" && problem.message.startsWith("Failed to parse: "));
+  const problems: Omit<Diagnostic, "path">[] = [];
+  for (const problem of lintProblems) {
     const location = problem.location[0];
-    const file = location ? relative(rootDir, location.source.absoluteRef).split(sep).join("/") : source;
+    const file = location ? relativeTo(location.source.absoluteRef) : source;
+    const reason = problem.message.replace(/^(Failed to parse|Can't resolve \$ref): /, "");
+    // A shared file that does not parse is reported once, as unparsable, not again at every $ref to it.
+    if (problem.message.startsWith("Can't resolve $ref: ") && unparsable.some((other) => other.message.endsWith(reason))) continue;
     let position: { line?: number; column?: number } = {};
     if (location && contract.file !== undefined) {
       try {
@@ -120,18 +128,22 @@ export async function loadContract(contract: OpenApi, rootDir: string): Promise<
         position = {};
       }
     }
-    return {
+    const pointer = problem.ruleId === "operation-operationId-unique" && location?.pointer
+      ? location.pointer.replace(/\/[^/]*$/, "/operationId") // redocly points at the value's child, not the field
+      : location?.pointer;
+    const shared = unparsable.includes(problem);
+    problems.push({
       severity: problem.severity === "error" ? "error" : "warning",
-      code: problem.ruleId === "operation-operationId" ? "missing-operation-id" : "contract-invalid",
-      message: `${problem.message} (${problem.ruleId})`,
+      code: shared ? "contract-unparsable" : problem.ruleId === "operation-operationId" ? "missing-operation-id" : "contract-invalid",
+      message: shared ? `contract file ${file} cannot be parsed: ${clean(reason).replace(/ \(no-unresolved-refs\)$/, "")}` : `${clean(problem.message)} (${problem.ruleId})`,
       file: contract.file === undefined ? undefined : file ?? undefined,
-      pointer: location?.pointer,
+      pointer: shared ? undefined : pointer,
       fix: problem.ruleId === "operation-operationId"
         ? "give every operation an operationId: declarations refer to operations by it"
         : problem.suggest.length ? `did you mean ${problem.suggest.map((s) => `"${s}"`).join(" or ")}?` : undefined,
       ...position,
-    };
-  });
+    });
+  }
   if (problems.some((problem) => problem.severity === "error")) return { problems };
 
   const bundled = await bundle({ doc: document, config, externalRefResolver: resolver, dereference: false });
@@ -149,6 +161,7 @@ function firstLine(text: string): string {
 }
 
 function yamlPosition(error: Error): { line?: number; column?: number } {
+  // Some parse errors ("expected a single document") carry no position: then there is none to give.
   const { line, col } = error as Error & { line?: number; col?: number };
-  return line === undefined ? {} : { line, column: col };
+  return Number.isFinite(line) && Number.isFinite(col) ? { line, column: col } : {};
 }
