@@ -145,6 +145,11 @@ export function diagnosticsFromZod(
         fix: didYouMean(key, known),
       }));
     }
+    if (issue.code === "invalid_key") {
+      // A record key failed its schema (e.g. a hop-by-hop header in `set`): report the key's own
+      // problem, at the key (zod's path already ends with it).
+      return diagnosticsFromZod(issue.issues.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })) as z.core.$ZodIssue[], options);
+    }
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
       // A union failed every branch; name the branch that got furthest (fewest issues).
       const best = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
@@ -154,26 +159,25 @@ export function diagnosticsFromZod(
       }
     }
     const sensitive = typeof input === "string" && issue.path.some((segment) => SENSITIVE_FIELD.test(String(segment)));
+    let received: string | undefined;
+    if (sensitive) received = "a string (not shown: it may be a secret)";
+    else if (input === undefined) received = issue.code === "invalid_type" || issue.code === "invalid_value" ? "nothing" : undefined;
+    // A refinement over a whole object reports the object as its input: not worth echoing.
+    else if (!(issue.code === "custom" && typeof input === "object" && input !== null)) received = describeValue(input);
     return [
       {
         ...base,
         field: fieldPath(issue.path, options.fieldPrefix) || undefined,
         message: issue.message,
         expected: expectedOf(issue),
-        received: sensitive
-          ? "a string (not shown: it may be a secret)"
-          : input === undefined && issue.code === "invalid_type"
-            ? "nothing"
-            : input === undefined
-              ? undefined
-              : describeValue(input),
+        received,
       },
     ];
   });
 }
 
 /** Fields whose values may be secrets: never echoed back in a diagnostic. */
-const SENSITIVE_FIELD = /secret|credential|password|token|trustedCa/i;
+const SENSITIVE_FIELD = /^(secret|credentials|password|token|trustedCa)$/i;
 
 function expectedOf(issue: z.core.$ZodIssue): string | undefined {
   switch (issue.code) {

@@ -7,10 +7,13 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 
-/** RFC 9110 field-name token, written lower-case in the manifest (HTTP/2 and Node use lower case). */
+/** RFC 9110 field-name token. */
+export const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** A header name, written lower-case in the manifest (HTTP/2 and Node use lower case). */
 export const headerName = z
   .string()
-  .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, "a header name is an RFC 9110 token (letters, digits, !#$%&'*+-.^_`|~)")
+  .regex(HEADER_TOKEN, "a header name is an RFC 9110 token (letters, digits, !#$%&'*+-.^_`|~)")
   .transform((name) => name.toLowerCase())
   .pipe(z.string());
 
@@ -27,6 +30,13 @@ export const HOP_BY_HOP_HEADERS = [
   "upgrade",
 ] as const;
 
+const hopByHop = new Set<string>(HOP_BY_HOP_HEADERS);
+
+/** A header a policy may set on a request or response: any but the hop-by-hop ones. */
+export const settableHeaderName = headerName.refine((name) => !hopByHop.has(name), {
+  message: `hop-by-hop headers (${HOP_BY_HOP_HEADERS.join(", ")}) describe one connection, so a policy cannot set or remove them`,
+});
+
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const httpMethod = z
@@ -37,7 +47,8 @@ export const httpMethod = z
 /** An IPv4/IPv6 address or CIDR range; a bare address becomes a /32 or /128 range. */
 export const ipRange = z.string().transform((value, ctx) => {
   const [address = "", prefix, ...rest] = value.split("/");
-  const family = isIP(address);
+  // Zone ids (fe80::1%eth0) name an interface of one host: meaningless in a shared policy.
+  const family = address.includes("%") ? 0 : isIP(address);
   const max = family === 4 ? 32 : 128;
   const bits = prefix === undefined ? max : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
   if (family === 0 || rest.length > 0 || !(bits >= 0 && bits <= max)) {
@@ -60,12 +71,20 @@ export const regexSource = z.string().min(1).refine(
   { message: "not a valid regular expression (JavaScript syntax, u flag)" },
 );
 
-/** `true` when a string is an IANA time zone this Node knows. */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+/** An IANA time zone this Node knows, written in its canonical spelling (`europe/berlin` → `Europe/Berlin`). */
+export const timeZone = z
+  .string()
+  .transform((zone, ctx) => {
+    try {
+      return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not an IANA time zone (e.g. UTC, Europe/Berlin)", input: zone });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.string());
+
+/** Sorted, without duplicates: for lists whose order means nothing. */
+export function sortedSet<T extends string | number>(values: Iterable<T>): T[] {
+  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

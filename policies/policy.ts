@@ -52,9 +52,16 @@ export interface ResolveProblem {
   readonly fix?: string;
 }
 
+/** Gateway-wide settings of the platform a policy may depend on. */
+export interface GatewayFacts {
+  /** Lower-case name of the header carrying the request id. */
+  readonly requestIdHeader: string;
+}
+
 export interface ResolveContext {
   readonly level: AttachLevel;
   readonly operation: OperationFacts;
+  readonly gateway: GatewayFacts;
   /** Entries of this operation's chain resolved before this one (see `resolveLate`). */
   readonly resolved: readonly { readonly policy: string; readonly config: unknown }[];
   error(problem: ResolveProblem): void;

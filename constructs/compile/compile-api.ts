@@ -120,6 +120,7 @@ export function compileApi(
           security: operation.security,
           securitySchemes: facts.securitySchemes,
         },
+        gateway: { requestIdHeader: platform.settings?.requestIdHeader ?? "x-request-id" },
         diagnostics,
       });
       for (const scheme of chain.unimplementedSchemes) unimplemented.set(scheme, [...(unimplemented.get(scheme) ?? []), operation.operationId]);

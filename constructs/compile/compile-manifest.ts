@@ -120,7 +120,7 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
   checkApiIdentity(diagnostics, validApis);
   checkRoutes(diagnostics, manifestApis, validApis);
 
-  const manifestPlans = plans.flatMap((plan) => (plan.declaration ? [compilePlan(plan, diagnostics)] : []));
+  const manifestPlans = plans.flatMap((plan) => (plan.declaration ? [compilePlan(plan, { requestIdHeader: platform.settings?.requestIdHeader ?? "x-request-id" }, diagnostics)] : []));
   const manifestProducts = products.flatMap((product) => (product.declaration ? [compileProduct(product)] : []));
   const manifestConsumers = consumers.flatMap((consumer) => {
     const subscriptions = checkSubscriptions(consumer, diagnostics, inPlatform);

@@ -20,7 +20,7 @@
  *    then level (platform, api, operation, plan), then product/plan, then slot.
  */
 import { AUTHENTICATION_POLICY_NAMES, policyNamed } from "../../policies/index";
-import { ATTACH_LEVELS, type AttachLevel, type OperationFacts, PHASES, type ResolveProblem } from "../../policies/policy";
+import { ATTACH_LEVELS, type AttachLevel, type GatewayFacts, type OperationFacts, PHASES, type ResolveProblem } from "../../policies/policy";
 import type { DeclaredPolicy } from "../declared-policy";
 import type { Diagnostics } from "../diagnostics";
 import type { PolicyInstance } from "../manifest/schema";
@@ -53,6 +53,7 @@ export interface ChainInput {
   /** Resolved lifecycle config and where the API was declared, or null for draft/published. */
   readonly lifecycle: { config: unknown; declaredAt: string } | null;
   readonly facts: Omit<OperationFacts, "authenticated">;
+  readonly gateway: GatewayFacts;
   readonly diagnostics: Diagnostics;
 }
 
@@ -118,6 +119,7 @@ export function buildChain(input: ChainInput): ChainResult {
     const config = placement.declared.policy.resolve(placement.declared.options, {
       level: placement.declared.level,
       operation: { ...input.facts, authenticated },
+      gateway: input.gateway,
       resolved: resolvedSoFar,
       error: report("error"),
       warn: report("warning"),
@@ -151,9 +153,11 @@ export function buildChain(input: ChainInput): ChainResult {
       for (const declared of policies) chain.push({ declared, scope: `${product}/${plan}/${declared.slot}`, when: { product, plan } });
     }
   }
+  // Plan entries apply only once a consumer is identified, even where authentication is optional.
+  const authenticatedFor = (placement: Placement) => placement.when !== null || authenticated;
   const late = chain.filter((placement) => !resolved.has(placement) && placement.declared.policy.resolveLate);
-  for (const placement of chain) if (!resolved.has(placement) && !placement.declared.policy.resolveLate) resolveOne(placement, authenticated);
-  for (const placement of late) resolveOne(placement, authenticated);
+  for (const placement of chain) if (!resolved.has(placement) && !placement.declared.policy.resolveLate) resolveOne(placement, authenticatedFor(placement));
+  for (const placement of late) resolveOne(placement, authenticatedFor(placement));
 
   const entries: ChainEntry[] = chain.map((placement) => ({
     policy: placement.declared.policy.name,

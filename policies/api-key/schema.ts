@@ -1,25 +1,33 @@
 /** API key authentication: the caller sends a key in a header or query parameter. */
 import { z } from "zod";
-import { headerName } from "../common";
+import { HEADER_TOKEN } from "../common";
 import { definePolicy } from "../policy";
 
-export const apiKeyOptions = z.strictObject({
+export const apiKeyOptions = z
+  .strictObject({
   /**
    * Where the caller sends the key.
    * @default the location of the contract's `apiKey` security scheme, else `"header"`
    */
   in: z.enum(["header", "query"]).optional(),
   /**
-   * Header or query parameter carrying the key (header names are written lower-case).
+   * Header or query parameter carrying the key. Header names are written lower-case; query
+   * parameter names keep their case.
    * @default the name in the contract's `apiKey` security scheme, else `"x-api-key"`
    */
-  name: headerName.optional(),
+  name: z.string().min(1).optional(),
   /**
    * Remove the key from the request before it goes upstream, so upstreams never see it.
    * @default true
    */
   hideCredentials: z.boolean().default(true),
-});
+  })
+  .refine((options) => options.in === "query" || typeof options.name !== "string" || HEADER_TOKEN.test(options.name), {
+    message: "a header name is an RFC 9110 token (letters, digits, !#$%&'*+-.^_`|~)",
+    path: ["name"],
+    // Checked even when other options are invalid, so one compile reports both.
+    when: () => true,
+  });
 
 /** Options of {@link apiKey}. */
 export type ApiKeyOptions = z.input<typeof apiKeyOptions>;
@@ -31,6 +39,14 @@ export const apiKeyPolicy = definePolicy({
   priority: 500,
   levels: ["platform", "api", "operation"],
   options: apiKeyOptions,
+  // A declared location is its own slot, so an API can implement two apiKey schemes (one
+  // header, one query) that the contract offers as alternatives.
+  slot: (options) => {
+    if (options.in === undefined && options.name === undefined) return "apiKey";
+    const location = options.in ?? "header";
+    const name = options.name ?? "x-api-key";
+    return `apiKey:${location}:${location === "header" ? name.toLowerCase() : name}`;
+  },
   computed: {
     /** Contract security scheme this policy implements; `null` when the contract declares none. */
     securityScheme: z.string().nullable(),
@@ -48,9 +64,11 @@ export const apiKeyPolicy = definePolicy({
         fix: "set `in` and `name` on apiKey({ ... }) to the scheme it implements",
       });
     }
-    const match = referenced.find((scheme) => (options.in ?? scheme.in) === scheme.in && (options.name ?? scheme.parameter) === scheme.parameter);
+    const declaredIn = options.in ?? "header";
+    const declaredName = options.name === undefined ? undefined : declaredIn === "header" ? options.name.toLowerCase() : options.name;
+    const match = referenced.find((scheme) => (options.in ?? scheme.in) === scheme.in && (declaredName ?? scheme.parameter) === scheme.parameter);
     const location = options.in ?? match?.in ?? referenced[0]?.in ?? "header";
-    const name = options.name ?? match?.parameter ?? referenced[0]?.parameter ?? "x-api-key";
+    const name = declaredName ?? match?.parameter ?? referenced[0]?.parameter ?? "x-api-key";
     if (referenced.length > 0 && declared && match === undefined) {
       const scheme = referenced[0]!;
       error({

@@ -16,8 +16,8 @@ const origin = z.string().refine(
   { message: 'an origin is scheme://host[:port] with no path or trailing slash (e.g. "https://shop.acme.example"), or "*"' },
 );
 
-/** Headers browsers may read by default besides the CORS-safelisted ones. */
-const GATEWAY_RESPONSE_HEADERS = ["ratelimit", "ratelimit-policy", "retry-after", "x-request-id"];
+/** Headers the gateway adds that scripts may read, besides the CORS-safelisted ones. */
+const GATEWAY_RESPONSE_HEADERS = ["ratelimit", "ratelimit-policy", "retry-after"];
 
 export const corsOptions = z
   .strictObject({
@@ -36,8 +36,8 @@ export const corsOptions = z
     allowedHeaders: z.array(headerName).optional(),
     /**
      * Response headers scripts may read.
-     * @default the gateway's rate-limit and request-id headers plus the response headers the
-     * contract declares on the path
+     * @default the gateway's rate-limit headers, the platform's request-id header and the
+     * response headers the contract declares on the path
      */
     exposedHeaders: z.array(headerName).optional(),
     /**
@@ -67,7 +67,7 @@ export const corsPolicy = definePolicy({
   levels: ["platform", "api"],
   options: corsOptions,
   resolveLate: true,
-  resolve(options, { operation, resolved }) {
+  resolve(options, { operation, resolved, gateway }) {
     const credentialHeaders = resolved.flatMap(({ policy, config }) => {
       if (policy === "apiKey") {
         const apiKeyConfig = config as { in: string; name: string };
@@ -80,7 +80,7 @@ export const corsPolicy = definePolicy({
       origins: sorted(options.origins),
       methods: sorted(options.methods ?? operation.pathMethods),
       allowedHeaders: sorted(options.allowedHeaders ?? ["content-type", ...credentialHeaders, ...operation.pathRequestHeaders]),
-      exposedHeaders: sorted(options.exposedHeaders ?? [...GATEWAY_RESPONSE_HEADERS, ...operation.pathResponseHeaders]),
+      exposedHeaders: sorted(options.exposedHeaders ?? [...GATEWAY_RESPONSE_HEADERS, gateway.requestIdHeader, ...operation.pathResponseHeaders]),
       credentials: options.credentials,
       maxAgeSeconds: options.maxAgeSeconds,
     };

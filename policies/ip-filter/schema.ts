@@ -1,6 +1,6 @@
 /** IP allow and deny lists (IPv4 and IPv6 CIDR ranges) on the client address. */
 import { z } from "zod";
-import { ipRange } from "../common";
+import { ipRange, sortedSet } from "../common";
 import { definePolicy } from "../policy";
 
 export const ipFilterOptions = z
@@ -30,6 +30,7 @@ export const ipFilterPolicy = definePolicy({
   priority: 100,
   levels: ["platform", "api", "operation"],
   options: ipFilterOptions,
+  resolve: (options) => ({ allow: sortedSet(options.allow), deny: sortedSet(options.deny) }),
 });
 
 /** Allows or denies client addresses, e.g. `ipFilter({ deny: ["203.0.113.0/24"] })`. */

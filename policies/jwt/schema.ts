@@ -1,13 +1,13 @@
 /** JWT bearer authentication with keys from a JWKS endpoint. */
 import { z } from "zod";
-import { headerName } from "../common";
+import { headerName, settableHeaderName, sortedSet } from "../common";
 import { definePolicy } from "../policy";
 
 /** Asymmetric algorithms only: `none` and shared-secret HMAC are never accepted. */
 export const JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
 
 const httpsUrl = z.url({ protocol: /^https?$/ }).refine(
-  (url) => url.startsWith("https://") || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(url),
+  (url) => url.startsWith("https://") || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(url),
   { message: "must be an https URL (http is accepted for localhost only)" },
 );
 
@@ -58,7 +58,7 @@ export const jwtOptions = z.strictObject({
    * Claims forwarded upstream as request headers: claim name → header name.
    * @default {}
    */
-  forwardClaims: z.record(z.string().min(1), headerName).default({}),
+  forwardClaims: z.record(z.string().min(1), settableHeaderName).default({}),
 });
 
 /** Options of {@link jwt}. */
@@ -82,7 +82,7 @@ export const jwtPolicy = definePolicy({
       .filter(([, scheme]) => BEARER_SCHEME_TYPES.has(scheme.type) || (scheme.type === "http" && scheme.scheme === "bearer"))
       .map(([name]) => name)
       .sort();
-    return { ...options, requiredScopes: [...new Set(options.requiredScopes)].sort(), securitySchemes };
+    return { ...options, audiences: sortedSet(options.audiences), requiredScopes: sortedSet(options.requiredScopes), securitySchemes };
   },
 });
 

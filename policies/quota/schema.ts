@@ -1,6 +1,6 @@
 /** Quotas: a number of requests per calendar-aligned hour, day, week or month. */
 import { z } from "zod";
-import { isTimeZone } from "../common";
+import { timeZone } from "../common";
 import { definePolicy } from "../policy";
 import { LIMIT_KEYS } from "../rate-limit/schema";
 
@@ -15,7 +15,7 @@ export const quotaOptions = z.strictObject({
    * IANA time zone the period boundaries are computed in.
    * @default "UTC"
    */
-  timeZone: z.string().refine(isTimeZone, { message: "not an IANA time zone (e.g. UTC, Europe/Berlin)" }).default("UTC"),
+  timeZone: timeZone.default("UTC"),
   /**
    * What one counter counts; as for rateLimit.
    * @default "consumer"

@@ -1,12 +1,9 @@
 /** Request and response transforms: headers, query parameters and path rewrites. */
 import { z } from "zod";
-import { HOP_BY_HOP_HEADERS, headerName } from "../common";
+import { settableHeaderName, sortedSet } from "../common";
 import { definePolicy } from "../policy";
 
-const hopByHop = new Set<string>(HOP_BY_HOP_HEADERS);
-const settableHeader = headerName.refine((name) => !hopByHop.has(name), {
-  message: `hop-by-hop headers (${HOP_BY_HOP_HEADERS.join(", ")}) describe one connection and cannot be transformed`,
-});
+const settableHeader = settableHeaderName;
 
 const headerEdits = z.strictObject({
   /**
@@ -83,7 +80,14 @@ export const transformPolicy = definePolicy({
         }
       }
     }
-    return options;
+    return {
+      request: {
+        headers: { set: options.request.headers.set, remove: sortedSet(options.request.headers.remove) },
+        query: { set: options.request.query.set, remove: sortedSet(options.request.query.remove) },
+        path: options.request.path,
+      },
+      response: { headers: { set: options.response.headers.set, remove: sortedSet(options.response.headers.remove) } },
+    };
   },
 });
 
