@@ -151,7 +151,7 @@ describe("policy precedence", () => {
 
   it("refuses two declarations of one slot at one level, but allows rate limits with different keys", async () => {
     const platform = testPlatform();
-    itemsApi(platform, "items", { policies: [apiKey(), rateLimit({ requests: 1 }), rateLimit({ requests: 9, key: "ip" }), apiKey({ name: "x-key" })] });
+    itemsApi(platform, "items", { policies: [apiKey(), rateLimit({ requests: 1 }), rateLimit({ requests: 9, key: "ip" }), apiKey()] });
     const [error] = withCode(await compileErrors(platform), "duplicate-policy");
     expect(error).toMatchObject({ path: "acme/items/policies[3]", message: "apiKey is declared twice at this level (also at acme/items/policies[0]), so one would silently win" });
   });
