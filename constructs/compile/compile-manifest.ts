@@ -11,8 +11,9 @@ import type { OpenApi } from "../contract/openapi";
 import { type ContractLoadResult, loadContract } from "../contract/load-contract";
 import { extractOperations } from "../contract/extract-operations";
 import { type Diagnostic, Diagnostics } from "../diagnostics";
-import { canonicalJson, compactCanonicalJson, sha256Hex } from "../manifest/canonical-json";
+import { compactCanonicalJson } from "../manifest/canonical-json";
 import { type Api as ManifestApi, type GatewayConfig, MANIFEST_API_VERSION, MANIFEST_KIND, gatewayConfigSchema } from "../manifest/schema";
+import { type UnrevisedManifest, serializeManifest } from "../manifest/serialize-manifest";
 import { Plan } from "../plan";
 import type { Platform } from "../platform";
 import { Product } from "../product";
@@ -137,10 +138,10 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
   if (diagnostics.hasErrors || platform.settings === undefined) return { manifest: undefined, json: undefined, diagnostics: sorted };
 
   const byName = <T extends { name: string }>(a: T, b: T) => compareText(a.name, b.name);
-  const draft = {
+  const unrevised: UnrevisedManifest = {
     apiVersion: MANIFEST_API_VERSION,
     kind: MANIFEST_KIND,
-    metadata: { name: platform.node.id, revision: "" },
+    metadata: { name: platform.node.id },
     spec: {
       platform: {
         name: platform.node.id,
@@ -156,11 +157,9 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
       consumers: manifestConsumers.sort(byName),
       slos: manifestSlos.sort((a, b) => compareText(a.id, b.id)),
     },
-  } satisfies GatewayConfig;
-  const { metadata, ...rest } = draft;
-  const revision = `sha256:${sha256Hex(compactCanonicalJson({ ...rest, metadata: { name: metadata.name } }))}`;
-  const candidate = { ...draft, metadata: { ...metadata, revision } };
-  const checked = gatewayConfigSchema.safeParse(candidate);
+  };
+  const { json, revision } = serializeManifest(unrevised);
+  const checked = gatewayConfigSchema.safeParse({ ...unrevised, metadata: { ...unrevised.metadata, revision } });
   if (!checked.success) {
     // The compiler produced something its own schema rejects: a Turnpike bug, reported as such.
     const internal = checked.error.issues.slice(0, 5).map((issue): Diagnostic => ({
@@ -172,22 +171,8 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
     }));
     return { manifest: undefined, json: undefined, diagnostics: [...sorted, ...internal] };
   }
-  return { manifest: checked.data, json: canonicalJson(checked.data), diagnostics: sorted };
+  return { manifest: checked.data, json, diagnostics: sorted };
 }
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   const unique = new Map<string, Diagnostic>();

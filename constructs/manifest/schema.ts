@@ -269,7 +269,7 @@ export const gatewayConfigSchema = z
   kind: z.literal(MANIFEST_KIND),
   metadata: z.strictObject({
     name: slugSchema,
-    /** `sha256:<hex>` of the canonical JSON of the manifest with `revision` left out. */
+    /** `sha256:<hex>` of the canonical JSON of the manifest (as in dist/manifest.json) with `revision` left out. */
     revision: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   }),
   spec: z.strictObject({

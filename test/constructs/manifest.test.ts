@@ -21,6 +21,7 @@ import {
   threatProtection,
 } from "../../constructs/index";
 import { canonicalJson, compactCanonicalJson, sha256Hex } from "../../constructs/manifest/canonical-json";
+import { revisionOf } from "../../constructs/manifest/serialize-manifest";
 import { acmePlatform } from "../../stacks/acme";
 import { compileOk, itemsContract, testPlatform } from "../helpers/declaration";
 
@@ -94,10 +95,12 @@ describe("manifest", () => {
     );
   });
 
-  it("carries its revision: sha256 of the compact canonical JSON without the revision field", async () => {
-    const manifest = await compileOk(acmePlatform());
-    const { revision, ...metadata } = manifest.metadata;
-    expect(revision).toBe(`sha256:${sha256Hex(compactCanonicalJson({ ...manifest, metadata }))}`);
+  it("carries its revision: sha256 of its canonical JSON without the revision field, and is those canonical bytes", async () => {
+    const { manifest, json } = await compileManifest(acmePlatform());
+    const { revision, ...metadata } = manifest!.metadata;
+    expect(revision).toBe(`sha256:${sha256Hex(canonicalJson({ ...manifest, metadata }))}`);
+    expect(revisionOf(manifest!)).toBe(revision);
+    expect(json).toBe(canonicalJson(manifest));
   });
 
   it("changes revision when anything in the declaration changes", async () => {
