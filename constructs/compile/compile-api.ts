@@ -94,7 +94,8 @@ export function compileApi(
   const byPath = new Map<string, ContractOperation[]>();
   for (const operation of facts.operations) byPath.set(operation.path, [...(byPath.get(operation.path) ?? []), operation]);
 
-  const unimplemented = new Map<string, string[]>();
+  /** Scheme → operations requiring it that no policy implements, and whether any of them is left with no authentication at all. */
+  const unimplemented = new Map<string, { operationIds: string[]; open: boolean }>();
   const operations: Operation[] = [...facts.operations]
     .sort((a, b) => compareText(a.path, b.path) || compareText(a.method, b.method))
     .map((operation) => {
@@ -123,7 +124,11 @@ export function compileApi(
         gateway: { requestIdHeader: platform.settings?.requestIdHeader ?? "x-request-id" },
         diagnostics,
       });
-      for (const scheme of chain.unimplementedSchemes) unimplemented.set(scheme, [...(unimplemented.get(scheme) ?? []), operation.operationId]);
+      const open = !chain.entries.some((entry) => AUTHENTICATION_POLICY_NAMES.has(entry.policy));
+      for (const scheme of chain.unimplementedSchemes) {
+        const known = unimplemented.get(scheme) ?? { operationIds: [], open: false };
+        unimplemented.set(scheme, { operationIds: [...known.operationIds, operation.operationId], open: known.open || open });
+      }
       return {
         operationId: operation.operationId,
         method: operation.method,
@@ -139,14 +144,14 @@ export function compileApi(
         policies: chain.entries.map((entry) => instances.add(entry)),
       };
     });
-  for (const [scheme, operationIds] of unimplemented) {
+  for (const [scheme, { operationIds, open }] of unimplemented) {
     const definition = facts.securitySchemes[scheme];
     const policy = definition?.type === "apiKey" ? "apiKey()" : definition?.type === "mutualTLS" ? "mtls({ trustedCa })" : "jwt({ issuer, jwksUrl, audiences })";
     diagnostics.error({
       code: "missing-auth-policy",
       path: api.path,
       field: "policies",
-      message: `the contract requires security scheme "${scheme}"${definition ? ` (${definition.type})` : ""} on ${listOf(operationIds.slice(0, 5))}${operationIds.length > 5 ? ` and ${operationIds.length - 5} more` : ""}, but no policy enforces it: the gateway would let anyone in`,
+      message: `the contract requires security scheme "${scheme}"${definition ? ` (${definition.type})` : ""} on ${listOf(operationIds.slice(0, 5))}${operationIds.length > 5 ? ` and ${operationIds.length - 5} more` : ""}, but no policy enforces it: ${open ? "the gateway would let anyone in" : "callers using it could not be authenticated"}`,
       fix: `add ${policy} to the API's (or platform's) policies`,
     });
   }

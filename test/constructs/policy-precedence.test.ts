@@ -192,3 +192,17 @@ describe("policy precedence", () => {
     expect(chainOf(manifest, "items-v2", "getItem").map((entry) => entry.policy)).toEqual(["cors", "apiKey"]);
   });
 });
+
+describe("security alternatives", () => {
+  it("is an error when one alternative scheme has no policy, saying callers using it could not be authenticated", async () => {
+    const platform = testPlatform();
+    const contract = itemsContract((doc) => {
+      (doc.components as { securitySchemes: Record<string, unknown> }).securitySchemes.Bearer = { type: "http", scheme: "bearer" };
+      doc.security = [{ ApiKeyAuth: [] }, { Bearer: [] }];
+    });
+    itemsApi(platform, "items", { contract: OpenApi.fromDocument(contract) });
+    const [error] = withCode(await compileErrors(platform), "missing-auth-policy");
+    expect(error!.message).toBe('the contract requires security scheme "Bearer" (http) on "listItems", "createItem", "deleteItem" and "getItem", but no policy enforces it: callers using it could not be authenticated');
+    expect(error!.fix).toBe("add jwt({ issuer, jwksUrl, audiences }) to the API's (or platform's) policies");
+  });
+});
