@@ -7,4 +7,5 @@ module.exports = {
   // @redocly/openapi-core ships ES modules only; jest's module system needs them as CommonJS.
   transformIgnorePatterns: ["/node_modules/(?!(@redocly)/)"],
   testTimeout: 30_000,
+  globalSetup: "<rootDir>/test/global-setup.ts",
 };

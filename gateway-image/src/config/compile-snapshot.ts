@@ -1,0 +1,200 @@
+/**
+ * A validated manifest → the immutable snapshot the server answers from: the router with a
+ * compiled route per operation and method, one handler per policy instance, one upstream per
+ * API, the consumer directory. Built once per manifest; a reload builds a new one and swaps.
+ */
+import FindMyWay from "find-my-way";
+import type { Logger } from "pino";
+import type { Api, GatewayConfig, Operation, PolicyInstance } from "../../../constructs/manifest/schema";
+import type { UpstreamConfig } from "../../../constructs/upstream";
+import { HTTP_METHODS } from "../../../policies/common";
+import { AUTHENTICATION_POLICY_NAMES } from "../../../policies/index";
+import { authenticationGate } from "../chain/authentication-gate";
+import { handlerFactory } from "../chain/handler-registry";
+import type { PolicyHandler } from "../chain/policy-handler";
+import { IpRanges } from "../http/ip-ranges";
+import { ConsumerDirectory, type SecretSources, processSecretSources } from "../identity/consumer-directory";
+import type { GatewayMetrics } from "../observability/metrics";
+import type { Store } from "../store/store";
+import type { PoolRegistry } from "../upstream/pool-registry";
+import { Upstream } from "../upstream/upstream";
+import { type CompiledRoute, type LogStep, type PlanSteps, type ResponseStep, type Step, systemRoute } from "./compiled-route";
+
+export interface SnapshotOptions {
+  readonly store: Store;
+  readonly pools: PoolRegistry;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  /** Where APIs declared with `upstream.mock` are sent (e.g. `turnpike dev`'s mock server); none: they answer 503. */
+  readonly mockUpstreamUrl?: string;
+  readonly secrets?: SecretSources;
+}
+
+/** Largest body buffered for policies that read it when no requestSizeLimit says otherwise. */
+const DEFAULT_MAX_BUFFERED_BODY_BYTES = 10 * 1024 * 1024;
+
+export class Snapshot {
+  readonly router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>;
+  readonly consumers: ConsumerDirectory;
+  readonly trustedProxies: IpRanges;
+  readonly requestIdHeader: string;
+  readonly revision: string;
+  private readonly handlers: PolicyHandler[] = [];
+  private readonly upstreams: Upstream[] = [];
+
+  constructor(
+    readonly manifest: GatewayConfig,
+    options: SnapshotOptions,
+  ) {
+    this.revision = manifest.metadata.revision;
+    this.trustedProxies = new IpRanges(manifest.spec.platform.gateway.trustedProxies);
+    this.requestIdHeader = manifest.spec.platform.gateway.requestIdHeader;
+    this.consumers = new ConsumerDirectory(manifest, options.secrets ?? processSecretSources);
+    for (const warning of this.consumers.warnings) options.logger.warn({ consumer: warning.consumer }, warning.message);
+
+    try {
+      const handlers = new Map<string, PolicyHandler>();
+      for (const instance of manifest.spec.policies) {
+        const handler = handlerFactory(instance.policy)(instance.config as never, { instance, store: options.store, consumers: this.consumers, logger: options.logger, metrics: options.metrics });
+        handlers.set(instance.id, handler);
+        this.handlers.push(handler);
+      }
+      const instances = new Map(manifest.spec.policies.map((instance) => [instance.id, instance]));
+      this.router = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 500 });
+      for (const api of manifest.spec.apis) this.addApi(api, handlers, instances, options);
+    } catch (error) {
+      void this.close();
+      throw error;
+    }
+  }
+
+  /** Releases upstream pools and handler resources; in-flight requests finish first (pools close gracefully). */
+  async close(): Promise<void> {
+    for (const upstream of this.upstreams) upstream.close();
+    await Promise.all(this.handlers.map((handler) => handler.close?.()));
+  }
+
+  private addApi(api: Api, handlers: ReadonlyMap<string, PolicyHandler>, instances: ReadonlyMap<string, PolicyInstance>, options: SnapshotOptions): void {
+    const upstream = this.upstreamFor(api, options);
+    const basePath = api.basePath === "/" ? "" : api.basePath;
+    // Operations grouped by gateway path, to answer 405 and OPTIONS per path.
+    const byPath = new Map<string, Map<string, CompiledRoute>>();
+    for (const operation of api.operations) {
+      const route = compileOperationRoute(api, operation, basePath, upstream, handlers, instances, options);
+      const pattern = routePattern(operation.route);
+      const methods = byPath.get(pattern) ?? new Map<string, CompiledRoute>();
+      methods.set(operation.method, route);
+      byPath.set(pattern, methods);
+    }
+    for (const [pattern, methods] of byPath) {
+      // HEAD is GET without a body (RFC 9110 §9.3.2) unless the contract declares it apart.
+      const get = methods.get("GET");
+      if (get && !methods.has("HEAD")) methods.set("HEAD", get);
+      const allow = [...new Set([...methods.keys(), "OPTIONS"])].sort().join(", ");
+      for (const [method, route] of methods) this.router.on(method as FindMyWay.HTTPMethod, pattern, noop, { ...route, allow });
+      if (!methods.has("OPTIONS")) this.router.on("OPTIONS", pattern, noop, systemRoute("options", api.id, basePath, allow, methods));
+      for (const method of HTTP_METHODS) {
+        if (!methods.has(method) && method !== "OPTIONS") this.router.on(method, pattern, noop, systemRoute("method-not-allowed", api.id, basePath, allow, null));
+      }
+    }
+  }
+
+  private upstreamFor(api: Api, options: SnapshotOptions): Upstream | null {
+    let config: UpstreamConfig = api.upstream;
+    if (config.mock) {
+      if (options.mockUpstreamUrl === undefined) return null;
+      config = { ...config, targets: [{ url: options.mockUpstreamUrl, weight: 1 }], failover: [], healthCheck: null };
+    }
+    const upstream = new Upstream(config, options.pools, null);
+    this.upstreams.push(upstream);
+    return upstream;
+  }
+}
+
+function compileOperationRoute(
+  api: Api,
+  operation: Operation,
+  basePath: string,
+  upstream: Upstream | null,
+  handlers: ReadonlyMap<string, PolicyHandler>,
+  instances: ReadonlyMap<string, PolicyInstance>,
+  options: SnapshotOptions,
+): CompiledRoute {
+  const access: Step[] = [];
+  const limit: Step[] = [];
+  const request: Step[] = [];
+  const response: ResponseStep[] = [];
+  const log: LogStep[] = [];
+  const byPlan = new Map<string, { limit: Step[]; request: Step[]; response: ResponseStep[] }>();
+  let proxy: CompiledRoute["proxy"] = null;
+  let maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES;
+  /** Where the authentication gate goes: right after the last authentication policy. */
+  let gateAt = -1;
+  const authentication: string[] = [];
+  for (const id of operation.policies) {
+    const instance = instances.get(id)!;
+    const handler = handlers.get(id)!;
+    if (instance.policy === "requestSizeLimit") maxBufferedBodyBytes = (instance.config as { maxBodyBytes: number }).maxBodyBytes;
+    if (instance.when !== null) {
+      const key = `${instance.when.product}/${instance.when.plan}`;
+      const steps = byPlan.get(key) ?? { limit: [], request: [], response: [] };
+      byPlan.set(key, steps);
+      if (handler.access) throw new Error(`${instance.id}: a plan policy cannot act in the access phase`);
+      if (handler.limit) steps.limit.push(handler.limit.bind(handler));
+      if (handler.request) steps.request.push(handler.request.bind(handler));
+      if (handler.response) steps.response.push(handler.response.bind(handler));
+      if (handler.log) log.push(handler.log.bind(handler));
+      continue;
+    }
+    if (handler.access) access.push(handler.access.bind(handler));
+    if (AUTHENTICATION_POLICY_NAMES.has(instance.policy)) {
+      gateAt = access.length;
+      authentication.push(instance.policy);
+    }
+    if (handler.limit) limit.push(handler.limit.bind(handler));
+    if (handler.request) request.push(handler.request.bind(handler));
+    if (handler.proxy) {
+      if (proxy !== null) throw new Error(`${operation.operationId}: two policies act in the proxy phase`);
+      proxy = handler.proxy.bind(handler);
+    }
+    if (handler.response) response.push(handler.response.bind(handler));
+    if (handler.log) log.push(handler.log.bind(handler));
+  }
+  if (gateAt >= 0) access.splice(gateAt, 0, authenticationGate(operation, authentication));
+  return {
+    kind: "operation",
+    apiId: api.id,
+    operationId: operation.operationId,
+    operation,
+    basePath,
+    allow: "",
+    byMethod: null,
+    access,
+    limit,
+    request,
+    response,
+    log,
+    proxy,
+    byPlan: byPlan as ReadonlyMap<string, PlanSteps>,
+    upstream,
+    maxBufferedBodyBytes,
+    paramNames: paramNames(operation.route),
+    recorder: options.metrics.routeRecorder(api.id, operation.operationId),
+  };
+}
+
+/**
+ * `/orders/{orderId}` → `/orders/:p0`: parameters of any spelling become safe router names;
+ * `paramNames` maps them back.
+ */
+function routePattern(template: string): string {
+  let index = 0;
+  return template.replace(/\{[^}]+\}/g, () => `:p${index++}`);
+}
+
+/** Names of a path template's parameters, in order. */
+function paramNames(template: string): string[] {
+  return [...template.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
+}
+
+function noop(): void {}

@@ -1,0 +1,79 @@
+/** A route of the router: everything a request to one operation needs, prepared at load. */
+import type { Operation } from "../../../constructs/manifest/schema";
+import type { Exchange, HeaderMap } from "../http/exchange";
+import type { PolicyHandler, StepResult } from "../chain/policy-handler";
+import type { RouteRecorder } from "../observability/metrics";
+import type { Upstream } from "../upstream/upstream";
+
+export type Step = (exchange: Exchange) => StepResult;
+export type ResponseStep = (exchange: Exchange, status: number, headers: HeaderMap) => void;
+export type LogStep = (exchange: Exchange) => void;
+export type ProxyStep = NonNullable<PolicyHandler["proxy"]>;
+
+/** The steps a plan adds for its consumers. */
+export interface PlanSteps {
+  readonly limit: readonly Step[];
+  readonly request: readonly Step[];
+  readonly response: readonly ResponseStep[];
+}
+
+export const NO_PLAN_STEPS: PlanSteps = { limit: [], request: [], response: [] };
+
+export interface CompiledRoute {
+  /** `operation`: proxied; `method-not-allowed`: 405; `options`: preflight or Allow. */
+  readonly kind: "operation" | "method-not-allowed" | "options";
+  readonly apiId: string | null;
+  readonly operationId: string | null;
+  readonly operation: Operation | null;
+  /** Base path to strip from the request path to get the contract path. */
+  readonly basePath: string;
+  /** Methods the path serves, for `Allow`. */
+  readonly allow: string;
+  /** For `options` routes: the operation route per method, to run a CORS preflight against. */
+  readonly byMethod: ReadonlyMap<string, CompiledRoute> | null;
+  readonly access: readonly Step[];
+  readonly limit: readonly Step[];
+  readonly request: readonly Step[];
+  readonly response: readonly ResponseStep[];
+  readonly log: readonly LogStep[];
+  readonly proxy: ProxyStep | null;
+  /** Steps of plan-conditioned policies, by `product/plan`. */
+  readonly byPlan: ReadonlyMap<string, PlanSteps>;
+  /** Null when the API cannot be proxied here (a mock upstream not served by this gateway). */
+  readonly upstream: Upstream | null;
+  /** Contract names of the router's positional parameters `p0`, `p1`, ... */
+  readonly paramNames: readonly string[];
+  /** Largest body a policy may buffer, in bytes. */
+  readonly maxBufferedBodyBytes: number;
+  readonly recorder: RouteRecorder | null;
+}
+
+/** A route the gateway answers itself (405, OPTIONS, 404): no policies, no upstream. */
+export function systemRoute(
+  kind: "options" | "method-not-allowed",
+  apiId: string | null,
+  basePath: string,
+  allow: string,
+  byMethod: ReadonlyMap<string, CompiledRoute> | null,
+): CompiledRoute {
+  return {
+    kind,
+    apiId,
+    operationId: null,
+    operation: null,
+    basePath,
+    allow,
+    byMethod,
+    access: [],
+    limit: [],
+    request: [],
+    response: [],
+    log: [],
+    proxy: null,
+    byPlan: new Map(),
+    upstream: null,
+    maxBufferedBodyBytes: 0,
+    paramNames: [],
+    recorder: null,
+  };
+}

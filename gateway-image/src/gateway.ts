@@ -1,0 +1,190 @@
+/**
+ * The gateway: an HTTP listener for API traffic and an operator listener for /healthz,
+ * /readyz and /metrics, serving the current manifest snapshot. A reload validates and
+ * compiles a new manifest and swaps it in atomically; requests in flight finish on the
+ * snapshot they started with; an invalid manifest is rejected and the old one keeps serving.
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { Socket } from "node:net";
+import type { Logger } from "pino";
+import type { GatewayConfig } from "../../constructs/manifest/schema";
+import { Snapshot, type SnapshotOptions } from "./config/compile-snapshot";
+import { ManifestError, loadManifest } from "./config/load-manifest";
+import { handleRequest } from "./http/handle-request";
+import { problem } from "./http/problem";
+import type { SecretSources } from "./identity/consumer-directory";
+import { GatewayMetrics } from "./observability/metrics";
+import { MemoryStore } from "./store/memory-store";
+import type { Store } from "./store/store";
+import { PoolRegistry } from "./upstream/pool-registry";
+
+export interface GatewayOptions {
+  /** Gateway events (start, reload, errors). */
+  readonly logger: Logger;
+  /** Access log lines; defaults to `logger`. */
+  readonly accessLogger?: Logger;
+  /** Port for API traffic (0: any free port). */
+  readonly port: number;
+  /** Port for /healthz, /readyz and /metrics (0: any free port; null: none). */
+  readonly operatorPort: number | null;
+  readonly host?: string;
+  readonly store?: Store;
+  readonly mockUpstreamUrl?: string;
+  readonly accessLog?: boolean;
+  readonly secrets?: SecretSources;
+  /** Longest request header section accepted, in bytes; larger ones get 431. @default 16384 */
+  readonly maxHeaderBytes?: number;
+  /** Time /readyz reports not ready before the listener stops on shutdown, ms. @default 0 */
+  readonly drainDelayMs?: number;
+  readonly metrics?: GatewayMetrics;
+}
+
+export class Gateway {
+  readonly metrics: GatewayMetrics;
+  private current: Snapshot | null = null;
+  private readonly store: Store;
+  private readonly pools = new PoolRegistry();
+  private readonly server: Server;
+  private readonly operator: Server | null;
+  private readonly sockets = new Set<Socket>();
+  private draining = false;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.logger = options.logger;
+    this.metrics = options.metrics ?? new GatewayMetrics();
+    this.store = options.store ?? new MemoryStore();
+    const context = { logger: this.logger, accessLogger: options.accessLogger ?? this.logger, metrics: this.metrics, accessLog: options.accessLog ?? true };
+    this.server = createServer(
+      { maxHeaderSize: options.maxHeaderBytes ?? 16_384, requestTimeout: 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 },
+      (req, res) => {
+        const snapshot = this.current;
+        if (snapshot === null) {
+          res.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" }).end(problem("service-unavailable", "the gateway has no configuration yet").body);
+          return;
+        }
+        void handleRequest(snapshot, req, res, context);
+      },
+    );
+    this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => this.rejectMalformed(error, socket));
+    this.server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
+    this.operator = options.operatorPort === null ? null : createServer((req, res) => void this.serveOperator(req, res));
+  }
+
+  /** The manifest being served. */
+  get manifest(): GatewayConfig | null {
+    return this.current?.manifest ?? null;
+  }
+
+  /** Loads the first manifest and starts listening. */
+  async start(manifest: GatewayConfig): Promise<{ port: number; operatorPort: number | null }> {
+    this.apply(manifest);
+    const port = await listen(this.server, this.options.port, this.options.host);
+    const operatorPort = this.operator ? await listen(this.operator, this.options.operatorPort ?? 0, this.options.host) : null;
+    return { port, operatorPort };
+  }
+
+  /**
+   * Replaces the manifest. Throws (and keeps serving the old one) when the new one is invalid
+   * or cannot be compiled.
+   */
+  apply(manifest: GatewayConfig): void {
+    let next: Snapshot;
+    try {
+      next = new Snapshot(manifest, this.snapshotOptions());
+    } catch (error) {
+      this.metrics.reloads.labels("rejected").inc();
+      throw error instanceof ManifestError ? error : new ManifestError(`the manifest cannot be served: ${(error as Error).message}`);
+    }
+    const previous = this.current;
+    this.current = next;
+    this.metrics.reloads.labels("applied").inc();
+    this.metrics.revision.reset();
+    this.metrics.revision.labels(manifest.metadata.revision).set(1);
+    this.logger.info({ revision: manifest.metadata.revision, apis: manifest.spec.apis.length }, previous ? "manifest reloaded" : "manifest loaded");
+    // Requests still running on the previous snapshot keep their upstream pools: they close gracefully.
+    if (previous) void previous.close();
+  }
+
+  /** Loads a manifest from a file or URL and applies it; on failure logs and keeps the current one. */
+  async reloadFrom(source: string): Promise<boolean> {
+    try {
+      this.apply(await loadManifest(source));
+      return true;
+    } catch (error) {
+      if (!(error instanceof ManifestError)) this.metrics.reloads.labels("rejected").inc();
+      this.logger.error({ source, reason: (error as Error).message }, "manifest rejected; still serving the previous one");
+      return false;
+    }
+  }
+
+  /**
+   * Graceful shutdown: /readyz turns 503, then (after the drain delay) the listener stops
+   * accepting, idle connections close, requests in flight finish, then pools and store close.
+   */
+  async close(timeoutMs = 30_000): Promise<void> {
+    this.draining = true;
+    if (this.options.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.drainDelayMs));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+    }, timeoutMs);
+    timer.unref();
+    await closed;
+    clearTimeout(timer);
+    await new Promise<void>((resolve) => (this.operator ? this.operator.close(() => resolve()) : resolve()));
+    await this.current?.close();
+    await this.pools.closeAll();
+    await this.store.close();
+  }
+
+  private snapshotOptions(): SnapshotOptions {
+    return { store: this.store, pools: this.pools, metrics: this.metrics, logger: this.logger, mockUpstreamUrl: this.options.mockUpstreamUrl, secrets: this.options.secrets };
+  }
+
+  /** Requests Node's parser refuses (bad bytes, ambiguous framing, huge headers) never reach an upstream. */
+  private rejectMalformed(error: NodeJS.ErrnoException, socket: Socket): void {
+    if (!socket.writable || (error as { bytesParsed?: number }).bytesParsed === undefined) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+    const reply = tooLarge ? problem("headers-too-large", "the request's header section is too large") : problem("bad-request", "the request is not valid HTTP/1.1 and was not forwarded");
+    this.logger.warn({ code: error.code, reason: error.message }, "malformed request rejected");
+    this.metrics.rejections.labels("none", reply.kind!).inc();
+    socket.end(`HTTP/1.1 ${reply.status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(reply.body)}\r\nconnection: close\r\n\r\n${reply.body}`);
+  }
+
+  private async serveOperator(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    switch (req.url) {
+      case "/healthz":
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+        return;
+      case "/readyz": {
+        const ready = this.current !== null && !this.draining;
+        res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ready ? "ready" : this.draining ? "draining" : "starting", revision: this.current?.revision ?? null }));
+        return;
+      }
+      case "/metrics":
+        res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(await this.metrics.registry.metrics());
+        return;
+      default:
+        res.writeHead(404, { "content-type": "application/problem+json" }).end(problem("not-found", "operator endpoints: /healthz, /readyz, /metrics").body);
+    }
+  }
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address !== null ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * One request's state on its way through the gateway. A class with every field set in the
+ * constructor, so all exchanges share one hidden class and property access stays
+ * monomorphic on the hot path.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ConsumerRecord, Subscription } from "../identity/consumer-directory";
+import type { CompiledRoute } from "../config/compiled-route";
+
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+export class Exchange {
+  /** The operation's path parameters, decoded. */
+  readonly params: Record<string, string | undefined>;
+  /** Query string without the leading `?` (`""` when none), as the client sent it. */
+  readonly query: string;
+  /** Monotonic start time, in milliseconds (`performance.now()`). */
+  readonly startedAt: number;
+  /** The identified consumer, once an authentication policy found one. */
+  consumer: ConsumerRecord | null = null;
+  /** The consumer's subscription covering this API, which selects the plan's policies. */
+  subscription: Subscription | null = null;
+  /** Scopes granted by the credential (a JWT's `scope` claim), for the contract's requirements. */
+  grantedScopes: ReadonlySet<string> | null = null;
+  /** Which authentication policy identified the caller, for logs (`apiKey`, `jwt`, `mtls`). */
+  authenticatedBy: string | null = null;
+  /** Contract security schemes the caller's credentials satisfied (checked by the authentication gate). */
+  readonly satisfiedSchemes = new Set<string>();
+  /** Headers sent upstream; built from the client's before the request phase. */
+  upstreamHeaders: HeaderMap = {};
+  /** Path sent upstream (after the target's path prefix), initially the contract path with the parameters. */
+  upstreamPath = "";
+  /** Query string sent upstream, without `?`. */
+  upstreamQuery: string;
+  /** Headers added to the response, whatever produced it (upstream or gateway). */
+  readonly responseHeaders: Record<string, string | string[]> = {};
+  /** The request body, once a policy needed it buffered. */
+  body: Buffer | null = null;
+  /** Final status sent, for logs and metrics. */
+  status = 0;
+  /** Upstream target that answered, for logs. */
+  upstreamTarget: string | null = null;
+  /** Why the exchange failed, for logs (never sent to the client). */
+  failure: string | null = null;
+  /** Cache outcome for logs and the `X-Cache` header: `hit`, `miss`, `bypass` or null. */
+  cacheStatus: string | null = null;
+  private bodyPromise: Promise<Buffer> | null = null;
+  private parsedQuery: URLSearchParams | undefined = undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly route: CompiledRoute,
+    params: Record<string, string | undefined>,
+    readonly requestId: string,
+    readonly clientIp: string,
+  ) {
+    this.params = params;
+    const url = req.url ?? "/";
+    const mark = url.indexOf("?");
+    this.query = mark < 0 ? "" : url.slice(mark + 1);
+    this.upstreamQuery = this.query;
+    this.startedAt = performance.now();
+  }
+
+  /** Query parameters, parsed on first use. */
+  get searchParams(): URLSearchParams {
+    return (this.parsedQuery ??= new URLSearchParams(this.query));
+  }
+
+  /**
+   * The whole request body, read once and kept (for validation and threat protection), at
+   * most `maxBytes`; a larger body rejects with a BodyTooLargeError.
+   */
+  readBody(maxBytes: number): Promise<Buffer> {
+    this.bodyPromise ??= new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      this.req.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          reject(new BodyTooLargeError(maxBytes));
+          this.req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      this.req.on("end", () => {
+        this.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+        resolve(this.body);
+      });
+      this.req.on("error", reject);
+    });
+    return this.bodyPromise;
+  }
+
+  /** Milliseconds since the request arrived. */
+  elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+}
+
+export class BodyTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`request body larger than ${maxBytes} bytes`);
+  }
+}
+
+/** Adds a value to a header that may hold a list (e.g. `RateLimit`, `Vary`). */
+export function appendHeader(headers: Record<string, string | string[] | undefined>, name: string, value: string): void {
+  const existing = headers[name];
+  if (existing === undefined) headers[name] = value;
+  else if (Array.isArray(existing)) existing.push(value);
+  else headers[name] = [existing, value];
+}

@@ -1,0 +1,91 @@
+/**
+ * Proxy semantics at the boundary: who the client is (behind trusted proxies), the request
+ * id and trace context, and the headers the upstream and the client see. Hop-by-hop headers
+ * (RFC 9110 §7.6.1) never cross the gateway in either direction.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { TLSSocket } from "node:tls";
+import { HOP_BY_HOP_HEADERS } from "../../../policies/common";
+import type { HeaderMap } from "./exchange";
+import { type IpRanges, normalizeAddress } from "./ip-ranges";
+
+const HOP_BY_HOP = new Set<string>(HOP_BY_HOP_HEADERS);
+const VIA = "1.1 turnpike";
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * The client's address: the TCP peer, or, when the peer is a trusted proxy, the nearest
+ * untrusted address in X-Forwarded-For (read from the right, as each proxy appends).
+ */
+export function clientAddress(req: IncomingMessage, trustedProxies: IpRanges): string {
+  const peer = normalizeAddress(req.socket.remoteAddress ?? "");
+  if (trustedProxies.empty || !trustedProxies.contains(peer)) return peer;
+  const forwardedFor = req.headers["x-forwarded-for"];
+  if (forwardedFor === undefined) return peer;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");
+  for (let index = hops.length - 1; index >= 0; index--) {
+    const hop = normalizeAddress(hops[index]!.trim());
+    if (hop !== "" && !trustedProxies.contains(hop)) return hop;
+  }
+  return peer;
+}
+
+/** The request id: the client's when it sent a sane one, a new one otherwise. */
+export function requestIdOf(req: IncomingMessage, header: string): string {
+  const sent = req.headers[header];
+  return typeof sent === "string" && REQUEST_ID.test(sent) ? sent : randomUUID();
+}
+
+/**
+ * Headers for the upstream: the client's minus hop-by-hop ones, with X-Forwarded-For/
+ * Proto/Host, Forwarded (RFC 7239), Via, the request id, and a W3C traceparent whose
+ * parent is the gateway (a new span; the trace id is kept when the client sent one).
+ */
+export function upstreamRequestHeaders(req: IncomingMessage, options: { requestIdHeader: string; requestId: string; peerTrusted: boolean }): HeaderMap {
+  const source = req.headers;
+  const dropped = connectionTokens(source.connection);
+  const headers: HeaderMap = {};
+  for (const name in source) {
+    if (HOP_BY_HOP.has(name) || (dropped !== null && dropped.has(name))) continue;
+    headers[name] = source[name];
+  }
+  const peer = normalizeAddress(req.socket.remoteAddress ?? "");
+  const proto = (req.socket as TLSSocket).encrypted ? "https" : "http";
+  const host = source.host ?? "";
+  const previousFor = source["x-forwarded-for"];
+  headers["x-forwarded-for"] = previousFor ? `${Array.isArray(previousFor) ? previousFor.join(", ") : previousFor}, ${peer}` : peer;
+  // A client that is not a trusted proxy does not get to say what the original scheme and host were.
+  if (!options.peerTrusted || source["x-forwarded-proto"] === undefined) headers["x-forwarded-proto"] = proto;
+  if (!options.peerTrusted || source["x-forwarded-host"] === undefined) headers["x-forwarded-host"] = host;
+  const forwardedElement = `for=${peer.includes(":") ? `"[${peer}]"` : peer};proto=${proto}${host ? `;host="${host.replace(/["\\]/g, "")}"` : ""}`;
+  const previousForwarded = source.forwarded;
+  headers.forwarded = previousForwarded ? `${previousForwarded}, ${forwardedElement}` : forwardedElement;
+  headers.via = source.via ? `${source.via}, ${VIA}` : VIA;
+  headers[options.requestIdHeader] = options.requestId;
+  const trace = typeof source.traceparent === "string" ? TRACEPARENT.exec(source.traceparent) : null;
+  const span = randomUUID().replace(/-/g, "").slice(0, 16);
+  if (trace && trace[1] !== "00000000000000000000000000000000") {
+    headers.traceparent = `00-${trace[1]}-${span}-${trace[3]}`;
+  } else {
+    headers.traceparent = `00-${randomUUID().replace(/-/g, "")}-${span}-00`;
+    delete headers.tracestate;
+  }
+  return headers;
+}
+
+/** Removes hop-by-hop headers from an upstream response and adds Via. */
+export function cleanResponseHeaders(headers: HeaderMap): void {
+  const dropped = connectionTokens(headers.connection);
+  for (const name of HOP_BY_HOP) delete headers[name];
+  if (dropped !== null) for (const name of dropped) delete headers[name];
+  const via = headers.via;
+  headers.via = via ? `${Array.isArray(via) ? via.join(", ") : via}, ${VIA}` : VIA;
+}
+
+function connectionTokens(value: string | string[] | undefined): Set<string> | null {
+  if (value === undefined) return null;
+  const tokens = (Array.isArray(value) ? value.join(",") : value).split(",").map((token) => token.trim().toLowerCase()).filter((token) => token !== "" && token !== "close" && token !== "keep-alive");
+  return tokens.length === 0 ? null : new Set(tokens);
+}

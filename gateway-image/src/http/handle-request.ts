@@ -1,0 +1,245 @@
+/**
+ * The request pipeline: route → access → (consumer's plan) → limit → request → proxy →
+ * response → log. Steps run synchronously until one returns a promise, so a chain of
+ * in-memory policies costs no microtask per step.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { type CompiledRoute, NO_PLAN_STEPS, systemRoute, type PlanSteps, type ResponseStep, type Step } from "../config/compiled-route";
+import type { Snapshot } from "../config/compile-snapshot";
+import { logExchange } from "../observability/access-log";
+import type { GatewayMetrics } from "../observability/metrics";
+import { type ResponseSink, UpstreamError } from "../upstream/upstream";
+import { BodyTooLargeError, Exchange, type HeaderMap } from "./exchange";
+import { cleanResponseHeaders, clientAddress, requestIdOf, upstreamRequestHeaders } from "./forwarding";
+import { normalizeAddress } from "./ip-ranges";
+import { type Reply, emptyReply, problem } from "./problem";
+
+export interface PipelineContext {
+  readonly logger: Logger;
+  /** Where access log lines go (buffered). */
+  readonly accessLogger: Logger;
+  readonly metrics: GatewayMetrics;
+  /** Whether to write access log lines. */
+  readonly accessLog: boolean;
+}
+
+/** Handles one request against the snapshot current when it arrived. */
+export async function handleRequest(snapshot: Snapshot, req: IncomingMessage, res: ServerResponse, context: PipelineContext): Promise<void> {
+  const url = req.url ?? "/";
+  const found = snapshot.router.find((req.method ?? "GET") as "GET", url);
+  const requestId = requestIdOf(req, snapshot.requestIdHeader);
+  const clientIp = clientAddress(req, snapshot.trustedProxies);
+  if (found === null) {
+    const exchange = new Exchange(req, res, NOT_FOUND_ROUTE, {}, requestId, clientIp);
+    finishWithReply(exchange, snapshot, problem("not-found", `no API serves ${req.method} ${url.split("?")[0]}`), NO_PLAN_STEPS, context);
+    return;
+  }
+  let route = found.store as CompiledRoute;
+  const params: Record<string, string | undefined> = {};
+  for (let index = 0; index < route.paramNames.length; index++) params[route.paramNames[index]!] = found.params[`p${index}`];
+
+  if (route.kind !== "operation") {
+    const preflightMethod = route.kind === "options" && req.headers.origin !== undefined ? req.headers["access-control-request-method"] : undefined;
+    const target = typeof preflightMethod === "string" ? route.byMethod?.get(preflightMethod.toUpperCase()) : undefined;
+    if (target === undefined) {
+      const exchange = new Exchange(req, res, route, params, requestId, clientIp);
+      const reply = route.kind === "options" ? emptyReply(204, { allow: route.allow }) : problem("method-not-allowed", `${req.method} is not an operation of this path`, { headers: { allow: route.allow } });
+      finishWithReply(exchange, snapshot, reply, NO_PLAN_STEPS, context);
+      return;
+    }
+    // A CORS preflight runs the access phase of the operation it asks about; the cors policy answers it.
+    route = target;
+    const exchange = new Exchange(req, res, route, params, requestId, clientIp);
+    let reply = runSteps(exchange, route.access, 0);
+    if (reply instanceof Promise) reply = await reply.catch((error: unknown) => failure(exchange, error, context));
+    finishWithReply(exchange, snapshot, reply ?? emptyReply(204, { allow: route.allow }), NO_PLAN_STEPS, context);
+    return;
+  }
+
+  const exchange = new Exchange(req, res, route, params, requestId, clientIp);
+  let plan: PlanSteps = NO_PLAN_STEPS;
+  try {
+    let reply = runSteps(exchange, route.access, 0);
+    if (reply instanceof Promise) reply = await reply;
+    if (reply === undefined) {
+      const consumer = exchange.consumer;
+      if (consumer !== null) {
+        exchange.subscription = consumer.subscriptions.get(route.apiId!) ?? null;
+        if (exchange.subscription !== null) plan = route.byPlan.get(exchange.subscription.key) ?? NO_PLAN_STEPS;
+      }
+      reply = runSteps(exchange, route.limit, 0);
+      if (reply instanceof Promise) reply = await reply;
+      if (reply === undefined && plan.limit.length > 0) {
+        reply = runSteps(exchange, plan.limit, 0);
+        if (reply instanceof Promise) reply = await reply;
+      }
+    }
+    if (reply === undefined) {
+      const queryAt = url.indexOf("?");
+      exchange.upstreamPath = (queryAt < 0 ? url : url.slice(0, queryAt)).slice(route.basePath.length);
+      exchange.upstreamHeaders = upstreamRequestHeaders(req, {
+        requestIdHeader: snapshot.requestIdHeader,
+        requestId,
+        peerTrusted: snapshot.trustedProxies.contains(normalizeAddress(req.socket.remoteAddress ?? "")),
+      });
+      reply = runSteps(exchange, route.request, 0);
+      if (reply instanceof Promise) reply = await reply;
+      if (reply === undefined && plan.request.length > 0) {
+        reply = runSteps(exchange, plan.request, 0);
+        if (reply instanceof Promise) reply = await reply;
+      }
+    }
+    if (reply !== undefined) {
+      finishWithReply(exchange, snapshot, reply, plan, context);
+      return;
+    }
+    const upstream = route.upstream;
+    if (upstream === null) {
+      finishWithReply(exchange, snapshot, problem("service-unavailable", "this API is declared with a mock upstream, which this gateway does not serve"), plan, context);
+      return;
+    }
+    const body = exchange.body ?? (hasBody(req) ? req : null);
+    const sink = new ClientSink(exchange, snapshot.requestIdHeader, plan.response);
+    if (route.proxy !== null) await route.proxy(exchange, sink, (next) => upstream.forward(exchange, body, next));
+    else await upstream.forward(exchange, body, sink);
+    finishLogging(exchange, context);
+  } catch (error) {
+    if (res.headersSent) {
+      // The answer was under way: cut it off rather than send a mixed response.
+      exchange.failure ??= error instanceof Error ? error.message : String(error);
+      res.destroy();
+      finishLogging(exchange, context);
+      return;
+    }
+    finishWithReply(exchange, snapshot, failure(exchange, error, context), plan, context);
+  }
+}
+
+/**
+ * Runs steps from `index` until one answers. Synchronous while the steps are; continues on
+ * a promise only when a step returns one.
+ */
+export function runSteps(exchange: Exchange, steps: readonly Step[], index: number): Reply | undefined | Promise<Reply | undefined> {
+  for (let i = index; i < steps.length; i++) {
+    const result = steps[i]!(exchange);
+    if (result === undefined) continue;
+    if (result instanceof Promise) return result.then((reply) => (reply !== undefined ? reply : runSteps(exchange, steps, i + 1)));
+    return result;
+  }
+  return undefined;
+}
+
+/** The problem to answer with for an exception thrown on the way. */
+function failure(exchange: Exchange, error: unknown, context: PipelineContext): Reply {
+  if (error instanceof UpstreamError) {
+    exchange.failure = error.message;
+    context.metrics.upstreamFailures.labels(exchange.route.apiId ?? "", error.kind).inc();
+    switch (error.kind) {
+      case "timeout":
+        return problem("gateway-timeout", "the upstream did not answer in time");
+      case "no-target":
+        return problem("service-unavailable", "no healthy upstream is available", { headers: { "retry-after": "1" } });
+      case "client-aborted":
+        return problem("bad-request", "the request body ended before its declared length");
+      default:
+        return problem("bad-gateway", "the upstream could not be reached or closed the connection");
+    }
+  }
+  if (error instanceof BodyTooLargeError) {
+    exchange.failure = error.message;
+    return problem("payload-too-large", `the request body is larger than ${error.maxBytes} bytes`);
+  }
+  exchange.failure = error instanceof Error ? error.message : String(error);
+  context.logger.error({ err: error, requestId: exchange.requestId }, "unexpected error while handling a request");
+  return problem("internal-error", `the gateway failed to handle the request (request id ${exchange.requestId})`);
+}
+
+/** Sends a gateway-made answer, with the response phase's headers, and logs it. */
+function finishWithReply(exchange: Exchange, snapshot: Snapshot, reply: Reply, plan: PlanSteps, context: PipelineContext): void {
+  const res = exchange.res;
+  if (res.headersSent || res.destroyed) {
+    finishLogging(exchange, context);
+    return;
+  }
+  const headers: HeaderMap = { ...reply.headers };
+  runResponseSteps(exchange, reply.status, headers, plan.response);
+  headers[snapshot.requestIdHeader] = exchange.requestId;
+  headers["content-length"] = String(Buffer.byteLength(reply.body));
+  exchange.status = reply.status;
+  if (reply.kind !== undefined) context.metrics.rejections.labels(exchange.route.apiId ?? "none", reply.kind).inc();
+  res.writeHead(reply.status, headers as Record<string, string | string[]>);
+  res.end(reply.body);
+  finishLogging(exchange, context);
+}
+
+function runResponseSteps(exchange: Exchange, status: number, headers: HeaderMap, planSteps: readonly ResponseStep[]): void {
+  const steps = exchange.route.response;
+  for (let i = 0; i < steps.length; i++) steps[i]!(exchange, status, headers);
+  for (let i = 0; i < planSteps.length; i++) planSteps[i]!(exchange, status, headers);
+  const added = exchange.responseHeaders;
+  for (const name in added) headers[name] = added[name];
+}
+
+function finishLogging(exchange: Exchange, context: PipelineContext): void {
+  const steps = exchange.route.log;
+  for (let i = 0; i < steps.length; i++) steps[i]!(exchange);
+  exchange.route.recorder?.record(exchange.status || 499, exchange.subscription?.plan ?? null, exchange.elapsedMs() / 1000);
+  if (context.accessLog) logExchange(context.accessLogger, exchange);
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+/** Writes an upstream (or cached) answer to the client, with the response phase's headers. */
+export class ClientSink implements ResponseSink {
+  constructor(
+    private readonly exchange: Exchange,
+    private readonly requestIdHeader: string,
+    private readonly planSteps: readonly ResponseStep[],
+  ) {}
+
+  head(status: number, headers: HeaderMap): void {
+    cleanResponseHeaders(headers);
+    runResponseSteps(this.exchange, status, headers, this.planSteps);
+    headers[this.requestIdHeader] = this.exchange.requestId;
+    if (this.exchange.cacheStatus !== null) headers["x-cache"] = this.exchange.cacheStatus.toUpperCase();
+    this.exchange.status = status;
+    for (const name in headers) if (headers[name] === undefined) delete headers[name];
+    this.exchange.res.writeHead(status, headers as Record<string, string | string[]>);
+  }
+
+  data(chunk: Buffer): boolean {
+    return this.exchange.res.write(chunk);
+  }
+
+  end(): void {
+    this.exchange.res.end();
+  }
+
+  onDrain(resume: () => void): void {
+    const res = this.exchange.res;
+    const onDrain = () => {
+      res.off("close", onDrain);
+      resume();
+    };
+    res.once("drain", onDrain);
+    // If the client goes away instead, resume so the producer sees `closed` and stops.
+    res.once("close", onDrain);
+  }
+
+  get closed(): boolean {
+    const res = this.exchange.res;
+    return res.destroyed || res.socket === null || res.socket.destroyed;
+  }
+
+  abort(error: Error): void {
+    this.exchange.failure = error.message;
+    this.exchange.res.destroy(error);
+  }
+}
+
+/** The route of requests no API serves. */
+const NOT_FOUND_ROUTE: CompiledRoute = systemRoute("method-not-allowed", null, "", "", null);

@@ -1,0 +1,129 @@
+/**
+ * Who a caller is: the declared consumers of the manifest, looked up by credential.
+ * API keys are kept only as SHA-256 digests of the key; the keys themselves are read from
+ * where the declaration says (an environment variable or a file) and dropped at once.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Consumer, GatewayConfig } from "../../../constructs/manifest/schema";
+import type { SecretRef } from "../../../constructs/secret";
+
+/** A consumer's subscription that covers one API: it selects the plan's policies. */
+export interface Subscription {
+  readonly product: string;
+  readonly plan: string;
+  /** `product/plan`, the key of the route's plan steps. */
+  readonly key: string;
+}
+
+export interface ConsumerRecord {
+  readonly name: string;
+  readonly displayName: string;
+  /** Subscriptions by API id. */
+  readonly subscriptions: ReadonlyMap<string, Subscription>;
+}
+
+/** Where the directory reads secrets from; replaceable in tests. */
+export interface SecretSources {
+  readonly env: NodeJS.ProcessEnv;
+  readFile(path: string): string;
+}
+
+export const processSecretSources: SecretSources = { env: process.env, readFile: (path) => readFileSync(path, "utf8") };
+
+/** A credential the gateway could not load, and why (reported at start, never fatal). */
+export interface CredentialWarning {
+  readonly consumer: string;
+  readonly message: string;
+}
+
+export function apiKeyDigest(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+export class ConsumerDirectory {
+  private readonly byKeyDigest = new Map<string, ConsumerRecord>();
+  private readonly byJwtSubject = new Map<string, ConsumerRecord>();
+  private readonly byCertificateSubject = new Map<string, ConsumerRecord>();
+  readonly warnings: CredentialWarning[] = [];
+  readonly consumers: ReadonlyMap<string, ConsumerRecord>;
+
+  constructor(manifest: GatewayConfig, secrets: SecretSources = processSecretSources) {
+    const apisOfProduct = new Map(manifest.spec.products.map((product) => [product.name, product.apis]));
+    const consumers = new Map<string, ConsumerRecord>();
+    for (const consumer of manifest.spec.consumers) {
+      const subscriptions = new Map<string, Subscription>();
+      for (const { product, plan } of consumer.subscriptions) {
+        for (const apiId of apisOfProduct.get(product) ?? []) subscriptions.set(apiId, { product, plan, key: `${product}/${plan}` });
+      }
+      const record: ConsumerRecord = { name: consumer.name, displayName: consumer.displayName, subscriptions };
+      consumers.set(consumer.name, record);
+      this.addCredentials(consumer, record, secrets);
+    }
+    this.consumers = consumers;
+  }
+
+  /** The consumer owning an API key, by the key's digest. */
+  findByApiKeyDigest(digest: string): ConsumerRecord | undefined {
+    return this.byKeyDigest.get(digest);
+  }
+
+  /** The consumer a JWT subject names; a credential bound to an issuer must match it. */
+  findByJwtSubject(subject: string, issuer: string): ConsumerRecord | undefined {
+    return this.byJwtSubject.get(`${issuer}\n${subject}`) ?? this.byJwtSubject.get(`\n${subject}`);
+  }
+
+  /** The consumer a client certificate subject names. */
+  findByCertificateSubject(subject: string): ConsumerRecord | undefined {
+    return this.byCertificateSubject.get(subject);
+  }
+
+  private addCredentials(consumer: Consumer, record: ConsumerRecord, secrets: SecretSources): void {
+    const today = new Date().toISOString().slice(0, 10);
+    for (const credential of consumer.credentials) {
+      switch (credential.type) {
+        case "apiKey": {
+          if (credential.expires !== null && credential.expires < today) {
+            this.warnings.push({ consumer: consumer.name, message: `API key expired on ${credential.expires}; not loaded` });
+            continue;
+          }
+          const key = this.readSecret(consumer.name, credential.secret, secrets);
+          if (key !== undefined) this.byKeyDigest.set(apiKeyDigest(key), record);
+          break;
+        }
+        case "jwt":
+          this.byJwtSubject.set(`${credential.issuer ?? ""}\n${credential.subject}`, record);
+          break;
+        case "mtls":
+          this.byCertificateSubject.set(credential.subject, record);
+          break;
+      }
+    }
+  }
+
+  private readSecret(consumer: string, secret: SecretRef, secrets: SecretSources): string | undefined {
+    switch (secret.source) {
+      case "env": {
+        const value = secrets.env[secret.name];
+        if (value === undefined || value === "") {
+          this.warnings.push({ consumer, message: `API key environment variable ${secret.name} is not set; the key is not loaded` });
+          return undefined;
+        }
+        return value;
+      }
+      case "file":
+        try {
+          return secrets.readFile(secret.path).replace(/\r?\n$/, "");
+        } catch (error) {
+          this.warnings.push({ consumer, message: `API key file ${secret.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); the key is not loaded` });
+          return undefined;
+        }
+      case "kubernetes":
+        this.warnings.push({ consumer, message: `API key in Kubernetes Secret ${secret.name}/${secret.key}: mount it as a file or an environment variable for this gateway; not loaded` });
+        return undefined;
+      case "aws-secrets-manager":
+        this.warnings.push({ consumer, message: `API key in AWS Secrets Manager (${secret.secretId}) is resolved by the AWS target, not by this gateway; not loaded` });
+        return undefined;
+    }
+  }
+}

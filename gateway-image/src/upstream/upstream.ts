@@ -1,0 +1,300 @@
+/**
+ * An API's upstream: its target groups, balancing, retries with a budget, per-try and total
+ * timeouts, circuit breaking, outlier ejection, active health checks and failover. Bodies
+ * are streamed both ways with backpressure; nothing is buffered unless a policy asked.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Dispatcher } from "undici";
+import type { UpstreamConfig } from "../../../constructs/upstream";
+import type { Exchange, HeaderMap } from "../http/exchange";
+import { type Balancer, createBalancer } from "./balancer";
+import { HealthChecker } from "./health-checker";
+import type { PoolOptions, PoolRegistry } from "./pool-registry";
+import { Target } from "./target";
+
+/** Where a response goes: the client's socket, or a cache teeing it. */
+export interface ResponseSink {
+  /** Writes the status line and headers; `headers` may still be changed by the sink. */
+  head(status: number, headers: HeaderMap): void;
+  /** Writes a chunk; `false` asks the producer to wait for `onDrain`. */
+  data(chunk: Buffer): boolean;
+  end(): void;
+  /** Calls `resume` once the sink can take more. */
+  onDrain(resume: () => void): void;
+  /** The client went away: stop producing. */
+  readonly closed: boolean;
+  /** Fails the response after its head was sent (the connection is cut). */
+  abort(error: Error): void;
+}
+
+export type FailureKind = "connect-failure" | "reset" | "timeout" | "retryable-status" | "no-target" | "client-aborted";
+
+/** The upstream could not produce a response head; `kind` decides the problem sent. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+/** Envoy's min_retry_concurrency: retries always allowed up to this many at once. */
+const MIN_RETRY_CONCURRENCY = 3;
+
+export class Upstream {
+  readonly primary: readonly Target[];
+  readonly failover: readonly Target[];
+  private readonly balance: Balancer;
+  private readonly healthChecker: HealthChecker | null;
+  private readonly poolOptions: PoolOptions;
+  private active = 0;
+  private retrying = 0;
+  private readonly retryOn: ReadonlySet<string>;
+
+  constructor(
+    readonly config: UpstreamConfig,
+    private readonly pools: PoolRegistry,
+    ca: string | null,
+  ) {
+    this.poolOptions = { connections: config.maxConnectionsPerTarget, connectTimeoutMs: config.connectTimeoutMs, ca };
+    const build = (group: UpstreamConfig["targets"]) =>
+      group.map((target) => {
+        const origin = new URL(target.url).origin;
+        return new Target(target.url, target.weight, pools.acquire(origin, this.poolOptions), config);
+      });
+    this.primary = build(config.targets);
+    this.failover = build(config.failover);
+    this.balance = createBalancer(config.loadBalancing);
+    this.retryOn = new Set(config.retries.retryOn);
+    this.healthChecker = config.healthCheck ? new HealthChecker(config.healthCheck, [...this.primary, ...this.failover]) : null;
+  }
+
+  /**
+   * Sends the exchange's upstream request and streams the answer into `sink`. Rejects with
+   * an UpstreamError when no response head could be obtained.
+   */
+  async forward(exchange: Exchange, body: Buffer | IncomingMessage | null, sink: ResponseSink): Promise<void> {
+    const method = exchange.req.method ?? "GET";
+    // A streamed body can be sent once; a buffered or absent one can be sent again.
+    const replayable = body === null || Buffer.isBuffer(body);
+    const mayRetry = IDEMPOTENT_METHODS.has(method) && replayable && this.config.retries.maxRetries > 0;
+    const deadline = performance.now() + this.config.timeoutMs;
+    const tried = new Set<Target>();
+    this.active++;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const now = Date.now();
+        const target = this.pick(now, tried);
+        if (target === null) throw new UpstreamError("no-target", "no upstream target is available (all unhealthy, ejected or with an open circuit)");
+        tried.add(target);
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) throw new UpstreamError("timeout", `no answer within ${this.config.timeoutMs} ms`);
+        const perTry = Math.min(this.config.perTryTimeoutMs, remaining);
+        const canRetryNow = mayRetry && attempt < this.config.retries.maxRetries && this.retryBudgetAllows();
+        const outcome = await this.attempt(exchange, target, method, body, sink, perTry, canRetryNow);
+        if (outcome === "done") return;
+        // A failure before anything reached the client: retry it if the policy says so.
+        if (!canRetryNow || !(outcome.kind === "retryable-status" || this.retryOn.has(outcome.kind))) throw outcome;
+        this.retrying++;
+        try {
+          const backoff = Math.min(this.config.retries.backoffBaseMs * 2 ** attempt, this.config.retries.backoffMaxMs);
+          await delay(backoff / 2 + (Math.random() * backoff) / 2);
+        } finally {
+          this.retrying--;
+        }
+      }
+    } finally {
+      this.active--;
+    }
+  }
+
+  /** Stops health checks and gives the pools back. */
+  close(): void {
+    this.healthChecker?.stop();
+    for (const target of [...this.primary, ...this.failover]) this.pools.release(target.origin, this.poolOptions);
+  }
+
+  private pick(nowMs: number, tried: ReadonlySet<Target>): Target | null {
+    for (const group of [this.primary, this.failover]) {
+      const available = group.filter((target) => target.available(nowMs));
+      if (available.length === 0) continue;
+      // Prefer targets not tried yet in this request; fall back to the tried ones.
+      const fresh = available.filter((target) => !tried.has(target));
+      return this.balance(fresh.length > 0 ? fresh : available);
+    }
+    return null;
+  }
+
+  private retryBudgetAllows(): boolean {
+    return this.retrying < Math.max(MIN_RETRY_CONCURRENCY, (this.active * this.config.retries.budgetPercent) / 100);
+  }
+
+  /**
+   * One try against one target. Resolves "done" when the response went (or is going) to the
+   * sink, or with the UpstreamError to retry on when nothing reached the client yet.
+   */
+  private attempt(
+    exchange: Exchange,
+    target: Target,
+    method: string,
+    body: Buffer | IncomingMessage | null,
+    sink: ResponseSink,
+    timeoutMs: number,
+    retryable: boolean,
+  ): Promise<"done" | UpstreamError> {
+    exchange.upstreamTarget = target.url;
+    const headers = exchange.upstreamHeaders;
+    if (this.config.hostHeader === "target") headers.host = target.host;
+    const query = exchange.upstreamQuery;
+    const options: Dispatcher.DispatchOptions = {
+      path: `${target.pathPrefix}${exchange.upstreamPath}${query === "" ? "" : `?${query}`}`,
+      method: method as Dispatcher.HttpMethod,
+      headers: headers as Record<string, string | string[]>,
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: this.config.timeoutMs,
+    };
+    return new Promise((resolve) => {
+      target.begin();
+      const started = performance.now();
+      const handler = new ForwardHandler(sink, target, started, retryable ? this.retryOn : null, (result) => {
+        const failed = result !== "done" || handler.status >= 500;
+        const now = Date.now();
+        target.end(failed ? "failure" : "success", performance.now() - started, now);
+        if (failed) target.considerEjection(now, this.ejectionAllowed(now));
+        resolve(result);
+      });
+      target.pool.dispatch(options, handler as unknown as Dispatcher.DispatchHandler);
+    });
+  }
+
+  private ejectionAllowed(nowMs: number): boolean {
+    const detection = this.config.outlierDetection;
+    if (detection === null) return false;
+    const ejected = this.primary.filter((target) => target.isEjected(nowMs)).length;
+    return ((ejected + 1) / this.primary.length) * 100 <= detection.maxEjectionPercent;
+  }
+}
+
+/**
+ * Streams one upstream response into the sink. Uses undici's core handler interface
+ * (onConnect/onHeaders/onData/onComplete/onError), which the newer controller interface is
+ * a wrapper over: raw headers come straight from the parser.
+ */
+class ForwardHandler {
+  status = 0;
+  private headSent = false;
+  private settled = false;
+  private abortRequest: ((reason?: Error) => void) | null = null;
+  private resume: (() => void) | null = null;
+
+  constructor(
+    private readonly sink: ResponseSink,
+    private readonly target: Target,
+    private readonly started: number,
+    /** Failures to give back for a retry instead of answering, or null when no retry is possible. */
+    private readonly retryOn: ReadonlySet<string> | null,
+    private readonly settle: (result: "done" | UpstreamError) => void,
+  ) {}
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abortRequest = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx informational answers are not forwarded
+    this.status = statusCode;
+    this.resume = resume;
+    if (this.retryOn !== null && statusCode >= 502 && statusCode <= 504 && this.retryOn.has(String(statusCode))) {
+      this.finish(new UpstreamError("retryable-status", `upstream answered ${statusCode}`));
+      this.abortRequest?.(new RetryableStatus(statusCode));
+      return false;
+    }
+    if (this.sink.closed) {
+      this.abortRequest?.(new Error("client closed the connection"));
+      return false;
+    }
+    this.headSent = true;
+    this.sink.head(statusCode, headersFromRaw(rawHeaders));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.headSent) return true;
+    if (this.sink.closed) {
+      this.abortRequest?.(new Error("client closed the connection"));
+      return false;
+    }
+    if (this.sink.data(chunk)) return true;
+    this.sink.onDrain(this.resume!);
+    return false;
+  }
+
+  onComplete(): void {
+    if (this.headSent) this.sink.end();
+    this.finish("done");
+  }
+
+  onError(error: Error): void {
+    if (error instanceof RetryableStatus) return;
+    if (this.headSent) {
+      // Part of the answer already went out: the only honest thing left is to cut the connection.
+      this.sink.abort(error);
+      this.finish("done");
+      return;
+    }
+    this.finish(classify(error, this.target, performance.now() - this.started));
+  }
+
+  private finish(result: "done" | UpstreamError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle(result);
+  }
+}
+
+/** undici's raw `[name, value, name, value, ...]` headers as a map; repeated names become lists. */
+function headersFromRaw(raw: Buffer[]): HeaderMap {
+  const headers: HeaderMap = {};
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!.toString("latin1").toLowerCase();
+    const value = raw[index + 1]!.toString("latin1");
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  return headers;
+}
+
+class RetryableStatus extends Error {
+  constructor(readonly status: number) {
+    super(`retryable status ${status}`);
+  }
+}
+
+function classify(error: Error, target: Target, elapsedMs: number): UpstreamError {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  switch (code) {
+    case "UND_ERR_HEADERS_TIMEOUT":
+      return new UpstreamError("timeout", `${target.origin} sent no response headers within ${Math.round(elapsedMs)} ms`);
+    case "UND_ERR_CONNECT_TIMEOUT":
+    case "ECONNREFUSED":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return new UpstreamError("connect-failure", `cannot connect to ${target.origin} (${code})`);
+    case "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH":
+    case "ECONNABORTED":
+      return new UpstreamError("client-aborted", "the client's request body ended early");
+    default:
+      return new UpstreamError("reset", `connection to ${target.origin} failed (${code || error.message})`);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,66 @@
+/**
+ * rateLimit at the gateway: GCRA through the store, keyed by the instance's scope and the
+ * consumer, client address or nothing (global). Answers 429 with Retry-After; sends the
+ * IETF RateLimit and RateLimit-Policy headers. When the shared store is unreachable, the
+ * declared mode applies: fail-open counts in this process, fail-closed answers 503.
+ */
+import type { z } from "zod";
+import { counterKey } from "../../gateway-image/src/chain/counter-key";
+import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
+import { appendHeader, type Exchange } from "../../gateway-image/src/http/exchange";
+import { problem } from "../../gateway-image/src/http/problem";
+import { gcraStep } from "../../gateway-image/src/store/memory-store";
+import type { GcraDecision } from "../../gateway-image/src/store/store";
+import type { rateLimitPolicy } from "./schema";
+
+export const createRateLimitHandler: HandlerFactory<z.output<typeof rateLimitPolicy.config>> = (config, { instance, store, logger, metrics }) => {
+  const intervalMs = (config.perSeconds * 1000) / config.requests;
+  const burst = config.burst;
+  const prefix = `rl:${instance.id}:`;
+  const policyHeader = `"${instance.scope}";q=${config.requests};w=${config.perSeconds}`;
+  const localTats = new Map<string, number>();
+  let warned = false;
+
+  const decide = (exchange: Exchange, decision: GcraDecision) => {
+    if (config.headers) {
+      appendHeader(exchange.responseHeaders, "ratelimit-policy", policyHeader);
+      appendHeader(exchange.responseHeaders, "ratelimit", `"${instance.scope}";r=${decision.remaining};t=${Math.ceil(decision.resetMs / 1000)}`);
+    }
+    if (decision.allowed) return undefined;
+    const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    return problem("rate-limited", `rate limit of ${config.requests} requests per ${config.perSeconds} s exceeded; retry in ${retryAfter} s`, { headers: { "retry-after": String(retryAfter) } });
+  };
+
+  const unavailable = (exchange: Exchange, key: string, now: number, error: unknown) => {
+    metrics.storeUnavailable.labels("rateLimit", config.onStoreUnavailable).inc();
+    if (!warned) {
+      warned = true;
+      logger.warn({ policy: instance.id, mode: config.onStoreUnavailable, reason: (error as Error).message }, "counter store unavailable; applying the declared mode");
+    }
+    if (config.onStoreUnavailable === "fail-closed") return problem("service-unavailable", "rate limiting is unavailable; try again shortly", { headers: { "retry-after": "1" } });
+    return decide(exchange, gcraStep(localTats, key, intervalMs, burst, now));
+  };
+
+  return {
+    limit(exchange) {
+      const key = prefix + counterKey(config.key, exchange);
+      const now = Date.now();
+      let decision: GcraDecision | Promise<GcraDecision>;
+      try {
+        decision = store.gcra(key, intervalMs, burst, now);
+      } catch (error) {
+        return unavailable(exchange, key, now, error);
+      }
+      if (decision instanceof Promise) {
+        return decision.then(
+          (result) => {
+            warned = false;
+            return decide(exchange, result);
+          },
+          (error: unknown) => unavailable(exchange, key, now, error),
+        );
+      }
+      return decide(exchange, decision);
+    },
+  };
+};
