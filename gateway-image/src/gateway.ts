@@ -5,12 +5,14 @@
  * snapshot they started with; an invalid manifest is rejected and the old one keeps serving.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { Snapshot, type SnapshotOptions } from "./config/compile-snapshot";
 import { ManifestError, loadManifest } from "./config/load-manifest";
 import { handleRequest } from "./http/handle-request";
+import { listen } from "./http/listen";
 import { problem } from "./http/problem";
 import type { SecretSources } from "./identity/consumer-directory";
 import { GatewayMetrics } from "./observability/metrics";
@@ -37,6 +39,27 @@ export interface GatewayOptions {
   /** Time /readyz reports not ready before the listener stops on shutdown, ms. @default 0 */
   readonly drainDelayMs?: number;
   readonly metrics?: GatewayMetrics;
+  /** Where the manifest comes from, for `POST /reload` on the operator port. */
+  readonly manifestSource?: string;
+  /** Serve API traffic over TLS (HTTP/1.1). */
+  readonly tls?: TlsListenerOptions;
+}
+
+/** What a reload did: the revision now served, and why a rejected manifest was rejected. */
+export type ReloadResult = { readonly ok: true; readonly revision: string } | { readonly ok: false; readonly reason: string; readonly revision: string | null };
+
+export interface TlsListenerOptions {
+  /** PEM certificate chain of the gateway. */
+  readonly cert: string | Buffer;
+  /** PEM private key. */
+  readonly key: string | Buffer;
+  /**
+   * Ask clients for a certificate during the handshake (for the `mtls` policy). Never
+   * enforced by the handshake: each `mtls` policy verifies the chain against its own CAs,
+   * so APIs without `mtls` on the same listener stay open to clients without certificates.
+   * @default false
+   */
+  readonly requestClientCertificate?: boolean;
 }
 
 export class Gateway {
@@ -55,19 +78,21 @@ export class Gateway {
     this.metrics = options.metrics ?? new GatewayMetrics();
     this.store = options.store ?? new MemoryStore();
     const context = { logger: this.logger, accessLogger: options.accessLogger ?? this.logger, metrics: this.metrics, accessLog: options.accessLog ?? true };
-    this.server = createServer(
-      { maxHeaderSize: options.maxHeaderBytes ?? 16_384, requestTimeout: 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 },
-      (req, res) => {
-        const snapshot = this.current;
-        if (snapshot === null) {
-          res.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" }).end(problem("service-unavailable", "the gateway has no configuration yet").body);
-          return;
-        }
-        void handleRequest(snapshot, req, res, context);
-      },
-    );
+    const serverOptions = { maxHeaderSize: options.maxHeaderBytes ?? 16_384, requestTimeout: 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 };
+    const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestClientCertificate ?? false, rejectUnauthorized: false } : null;
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      const snapshot = this.current;
+      if (snapshot === null) {
+        res.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" }).end(problem("service-unavailable", "the gateway has no configuration yet").body);
+        return;
+      }
+      // Draining: tell keep-alive clients to go elsewhere after this response.
+      if (this.draining) res.setHeader("connection", "close");
+      void handleRequest(snapshot, req, res, context);
+    };
+    this.server = tls ? createTlsServer({ ...serverOptions, ...tls }, listener) : createServer(serverOptions, listener);
     this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => this.rejectMalformed(error, socket));
-    this.server.on("connection", (socket: Socket) => {
+    this.server.on(tls ? "secureConnection" : "connection", (socket: Socket) => {
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });
@@ -110,14 +135,16 @@ export class Gateway {
   }
 
   /** Loads a manifest from a file or URL and applies it; on failure logs and keeps the current one. */
-  async reloadFrom(source: string): Promise<boolean> {
+  async reloadFrom(source: string): Promise<ReloadResult> {
     try {
-      this.apply(await loadManifest(source));
-      return true;
+      const manifest = await loadManifest(source);
+      this.apply(manifest);
+      return { ok: true, revision: manifest.metadata.revision };
     } catch (error) {
       if (!(error instanceof ManifestError)) this.metrics.reloads.labels("rejected").inc();
-      this.logger.error({ source, reason: (error as Error).message }, "manifest rejected; still serving the previous one");
-      return false;
+      const reason = (error as Error).message;
+      this.logger.error({ source, reason }, "manifest rejected; still serving the previous one");
+      return { ok: false, reason, revision: this.current?.revision ?? null };
     }
   }
 
@@ -129,14 +156,22 @@ export class Gateway {
     this.draining = true;
     if (this.options.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.drainDelayMs));
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Connections become idle as their last response ends (with `Connection: close`, see the
+    // listener): close them as they do, not only those idle at this moment.
     this.server.closeIdleConnections();
+    const sweeper = setInterval(() => this.server.closeIdleConnections(), 50);
     const timer = setTimeout(() => {
       for (const socket of this.sockets) socket.destroy();
     }, timeoutMs);
     timer.unref();
     await closed;
+    clearInterval(sweeper);
     clearTimeout(timer);
-    await new Promise<void>((resolve) => (this.operator ? this.operator.close(() => resolve()) : resolve()));
+    if (this.operator) {
+      const operatorClosed = new Promise<void>((resolve) => this.operator!.close(() => resolve()));
+      this.operator.closeAllConnections();
+      await operatorClosed;
+    }
     await this.current?.close();
     await this.pools.closeAll();
     await this.store.close();
@@ -160,6 +195,15 @@ export class Gateway {
   }
 
   private async serveOperator(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url === "/reload" && this.options.manifestSource !== undefined) {
+      if (req.method !== "POST") {
+        res.writeHead(405, { allow: "POST", "content-type": "application/json" }).end('{"detail":"POST /reload loads the manifest again"}');
+        return;
+      }
+      const result = await this.reloadFrom(this.options.manifestSource);
+      res.writeHead(result.ok ? 200 : 422, { "content-type": "application/json" }).end(JSON.stringify(result));
+      return;
+    }
     switch (req.url) {
       case "/healthz":
         res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
@@ -173,18 +217,7 @@ export class Gateway {
         res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(await this.metrics.registry.metrics());
         return;
       default:
-        res.writeHead(404, { "content-type": "application/problem+json" }).end(problem("not-found", "operator endpoints: /healthz, /readyz, /metrics").body);
+        res.writeHead(404, { "content-type": "application/problem+json" }).end(problem("not-found", "operator endpoints: /healthz, /readyz, /metrics, POST /reload").body);
     }
   }
-}
-
-function listen(server: Server, port: number, host: string | undefined): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      const address = server.address();
-      resolve(typeof address === "object" && address !== null ? address.port : port);
-    });
-  });
 }

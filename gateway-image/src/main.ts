@@ -1,18 +1,47 @@
 /**
- * The gateway process: `node gateway.js --manifest dist/manifest.json`. Reloads the
- * manifest on SIGHUP and when the file changes; drains and exits on SIGTERM/SIGINT.
+ * The gateway process: `node gateway.js --manifest dist/manifest.json`. With `--workers N`
+ * (default: one per core) a cluster primary forks N workers that share the port and the
+ * counters; with one worker the gateway runs in this process. Reloads the manifest on SIGHUP
+ * and when the file changes; drains and exits on SIGTERM/SIGINT.
  */
-import { watch } from "node:fs";
+import cluster from "node:cluster";
+import { readFileSync, watch } from "node:fs";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { AggregatorRegistry } from "prom-client";
+import type { GatewayConfig } from "../../constructs/manifest/schema";
+import { IpcStore, type StoreReplyMessage } from "./cluster/ipc-store";
+import { type PrimaryMessage, type WorkerMessage, runPrimary } from "./cluster/primary";
 import { loadManifest } from "./config/load-manifest";
-import { Gateway } from "./gateway";
+import { Gateway, type TlsListenerOptions } from "./gateway";
 import { createAccessLogger, createLogger } from "./observability/access-log";
+import { GatewayMetrics } from "./observability/metrics";
+import { createStore } from "./store/create-store";
+import type { Store } from "./store/store";
 
 const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [--operator-port 9901] [--host 0.0.0.0]
+                        [--workers auto|N] [--store memory|redis://host:6379]
+                        [--tls-cert <pem file> --tls-key <pem file>] [--tls-request-client-cert]
                         [--mock-upstream <url>] [--no-access-log] [--drain-delay-ms 0]
-Environment: TURNPIKE_MANIFEST, PORT, TURNPIKE_OPERATOR_PORT, LOG_LEVEL.`;
+Environment: TURNPIKE_MANIFEST, PORT, TURNPIKE_OPERATOR_PORT, TURNPIKE_WORKERS, TURNPIKE_STORE,
+TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, LOG_LEVEL.`;
 
-export async function main(argv: string[]): Promise<void> {
+interface ProcessOptions {
+  readonly source: string;
+  readonly port: number;
+  readonly operatorPort: number;
+  readonly host: string | undefined;
+  readonly workers: number;
+  readonly storeUrl: string | undefined;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly requestClientCertificate: boolean | undefined;
+  readonly mockUpstreamUrl: string | undefined;
+  readonly accessLog: boolean;
+  readonly drainDelayMs: number;
+}
+
+function parseOptions(argv: string[]): ProcessOptions | "help" | null {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -20,75 +49,174 @@ export async function main(argv: string[]): Promise<void> {
       port: { type: "string" },
       "operator-port": { type: "string" },
       host: { type: "string" },
+      workers: { type: "string" },
       "mock-upstream": { type: "string" },
       "no-access-log": { type: "boolean" },
       "drain-delay-ms": { type: "string" },
+      store: { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-request-client-cert": { type: "boolean" },
       help: { type: "boolean" },
     },
   });
-  if (values.help) {
+  if (values.help) return "help";
+  const source = values.manifest ?? process.env.TURNPIKE_MANIFEST;
+  if (!source) return null;
+  const workers = values.workers ?? process.env.TURNPIKE_WORKERS ?? "auto";
+  return {
+    source,
+    port: Number(values.port ?? process.env.PORT ?? 8080),
+    operatorPort: Number(values["operator-port"] ?? process.env.TURNPIKE_OPERATOR_PORT ?? 9901),
+    host: values.host,
+    workers: workers === "auto" ? availableParallelism() : Math.max(1, Number.parseInt(workers, 10) || 1),
+    storeUrl: values.store ?? process.env.TURNPIKE_STORE,
+    tlsCert: values["tls-cert"] ?? process.env.TURNPIKE_TLS_CERT,
+    tlsKey: values["tls-key"] ?? process.env.TURNPIKE_TLS_KEY,
+    requestClientCertificate: values["tls-request-client-cert"],
+    mockUpstreamUrl: values["mock-upstream"],
+    accessLog: !values["no-access-log"],
+    drainDelayMs: Number(values["drain-delay-ms"] ?? 0),
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const options = parseOptions(argv);
+  if (options === "help") {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const source = values.manifest ?? process.env.TURNPIKE_MANIFEST;
-  if (!source) {
+  if (options === null) {
     process.stderr.write(`${USAGE}\n`);
     process.exitCode = 2;
     return;
   }
+  if (cluster.isPrimary && options.workers > 1) await startPrimary(options);
+  else await startGateway(options);
+}
+
+/** Checks the manifest and the store once, so a bad start fails once, not in every worker. */
+async function startPrimary(options: ProcessOptions): Promise<void> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
-  let manifest;
+  let store: Store | null;
   try {
-    manifest = await loadManifest(source);
+    await loadManifest(options.source);
+    // Redis is shared by the workers directly; the embedded store lives here and is asked over IPC.
+    store = isEmbeddedStore(options.storeUrl) ? createStore("memory", { logger, metrics: new GatewayMetrics({ processMetrics: false }) }) : null;
   } catch (error) {
     logger.fatal({ reason: (error as Error).message }, "cannot start: the manifest is not usable");
-    logger.flush();
     process.exitCode = 1;
     return;
   }
+  await runPrimary({ workers: options.workers, manifestSource: options.source, operatorPort: options.operatorPort, host: options.host, logger, store });
+}
+
+/** The gateway itself: the whole process, or one cluster worker. */
+async function startGateway(options: ProcessOptions): Promise<void> {
+  const worker = cluster.isWorker;
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? "info", worker: cluster.worker?.id });
+  let manifest: GatewayConfig;
+  try {
+    manifest = await loadManifest(options.source);
+  } catch (error) {
+    logger.fatal({ reason: (error as Error).message }, "cannot start: the manifest is not usable");
+    return failStart(worker);
+  }
+  const metrics = new GatewayMetrics();
+  let store: Store;
+  let ipcStore: IpcStore | null = null;
+  let tls: TlsListenerOptions | undefined;
+  try {
+    if (worker && isEmbeddedStore(options.storeUrl)) store = ipcStore = new IpcStore((message) => process.send!(message));
+    else store = createStore(options.storeUrl, { logger, metrics });
+    tls = tlsOptions(options, manifest);
+  } catch (error) {
+    logger.fatal({ reason: (error as Error).message }, "cannot start");
+    return failStart(worker);
+  }
   const gateway = new Gateway({
     logger,
-    accessLogger: createAccessLogger({ level: process.env.LOG_LEVEL ?? "info" }),
-    port: Number(values.port ?? process.env.PORT ?? 8080),
-    operatorPort: Number(values["operator-port"] ?? process.env.TURNPIKE_OPERATOR_PORT ?? 9901),
-    host: values.host,
-    mockUpstreamUrl: values["mock-upstream"],
-    accessLog: !values["no-access-log"],
-    drainDelayMs: Number(values["drain-delay-ms"] ?? 0),
+    accessLogger: createAccessLogger({ level: process.env.LOG_LEVEL ?? "info", worker: cluster.worker?.id }),
+    metrics,
+    store,
+    tls,
+    port: options.port,
+    // Workers leave the operator endpoints to the primary, which answers for all of them.
+    operatorPort: worker ? null : options.operatorPort,
+    host: options.host,
+    manifestSource: options.source,
+    mockUpstreamUrl: options.mockUpstreamUrl,
+    accessLog: options.accessLog,
+    drainDelayMs: options.drainDelayMs,
   });
   let ports: { port: number; operatorPort: number | null };
   try {
     ports = await gateway.start(manifest);
   } catch (error) {
     logger.fatal({ reason: (error as Error).message }, "cannot start");
-    logger.flush();
-    process.exitCode = 1;
     await gateway.close(0).catch(() => undefined);
+    return failStart(worker);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (!worker) logger.info({ signal }, "shutting down: draining requests in flight");
+    void gateway.close().then(() => {
+      if (!worker) logger.info("stopped");
+      process.exit(0);
+    });
+  };
+  // Ctrl-C reaches every process of the group; the primary also asks workers to stop.
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+
+  if (worker) {
+    // Constructing an AggregatorRegistry is what installs prom-client's worker-side listener
+    // that answers the primary's /metrics requests with this registry.
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    new AggregatorRegistry();
+    process.on("message", (message: PrimaryMessage) => {
+      if (typeof message !== "object" || message === null || !("turnpike" in message)) return;
+      if (message.turnpike === "store-reply") ipcStore?.receive(message as StoreReplyMessage);
+      else if (message.turnpike === "reload") void gateway.reloadFrom(options.source).then((result) => process.send!({ turnpike: "reloaded", result } satisfies WorkerMessage));
+      else if (message.turnpike === "shutdown") stop("shutdown");
+    });
+    // The primary is gone (killed): nobody would ever stop this worker or answer its store calls.
+    process.once("disconnect", () => stop("primary-gone"));
+    process.send!({ turnpike: "listening", port: ports.port, revision: manifest.metadata.revision } satisfies WorkerMessage);
     return;
   }
-  const { port, operatorPort } = ports;
-  logger.info({ port, operatorPort, revision: manifest.metadata.revision }, "gateway listening");
 
-  const reload = () => void gateway.reloadFrom(source);
+  logger.info({ port: ports.port, operatorPort: ports.operatorPort, workers: 1, revision: manifest.metadata.revision }, "gateway listening");
+  const reload = () => void gateway.reloadFrom(options.source);
   process.on("SIGHUP", reload);
-  if (!/^https?:\/\//.test(source)) {
+  if (!/^https?:\/\//.test(options.source)) {
     // Editors replace files (rename) as often as they write them: debounce either event.
     let timer: NodeJS.Timeout | undefined;
-    watch(source, () => {
+    watch(options.source, () => {
       clearTimeout(timer);
       timer = setTimeout(reload, 100);
     }).unref();
   }
-  const stop = (signal: string) => {
-    logger.info({ signal }, "shutting down: draining requests in flight");
-    void gateway.close().then(() => {
-      logger.info("stopped");
-      logger.flush();
-      process.exit(0);
-    });
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+/** A worker exits at once (its IPC channel would keep it alive); a lone process lets stdout drain. */
+function failStart(worker: boolean): void {
+  process.exitCode = 1;
+  if (worker) process.exit(1);
+}
+
+function isEmbeddedStore(url: string | undefined): boolean {
+  return url === undefined || url === "" || url === "memory";
+}
+
+function tlsOptions(options: ProcessOptions, manifest: GatewayConfig): TlsListenerOptions | undefined {
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+  if (options.tlsCert === undefined || options.tlsKey === undefined) return undefined;
+  const usesMtls = manifest.spec.policies.some((policy) => policy.policy === "mtls");
+  return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey), requestClientCertificate: options.requestClientCertificate ?? usesMtls };
 }
 
 if (require.main === module) void main(process.argv.slice(2));

@@ -42,7 +42,8 @@ export async function startGateway(source: Platform | { manifest: GatewayConfig;
   const dir = mkdtempSync(join(tmpdir(), "turnpike-gateway-"));
   const manifestFile = join(dir, "manifest.json");
   writeFileSync(manifestFile, json);
-  const args = [GATEWAY_BUNDLE, "--manifest", manifestFile, "--port", "0", "--operator-port", "0", "--host", "127.0.0.1"];
+  // One process unless a test asks for workers (`args: ["--workers", "2"]`; the last flag wins).
+  const args = [GATEWAY_BUNDLE, "--manifest", manifestFile, "--port", "0", "--operator-port", "0", "--host", "127.0.0.1", "--workers", "1"];
   if (options.mockUpstreamUrl) args.push("--mock-upstream", options.mockUpstreamUrl);
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });

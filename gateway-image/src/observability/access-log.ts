@@ -7,16 +7,25 @@
 import pino, { type Logger } from "pino";
 import type { Exchange } from "../http/exchange";
 
-const BASE = { service: "turnpike-gateway" };
+export interface LoggerOptions {
+  readonly level?: string;
+  readonly destination?: number | string;
+  /** Cluster worker id, on every line of a worker. */
+  readonly worker?: number;
+}
+
+function base(options: LoggerOptions): Record<string, unknown> {
+  return options.worker === undefined ? { service: "turnpike-gateway" } : { service: "turnpike-gateway", worker: options.worker };
+}
 
 /** The logger for gateway events: synchronous writes. */
-export function createLogger(options: { level?: string; destination?: number | string } = {}): Logger {
+export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = pino.destination({ dest: options.destination ?? 1, sync: true });
-  return pino({ level: options.level ?? "info", base: BASE, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return pino({ level: options.level ?? "info", base: base(options), timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 
 /** The access logger: buffered writes, flushed every 250 ms and on exit. */
-export function createAccessLogger(options: { level?: string; destination?: number | string; flushIntervalMs?: number } = {}): Logger {
+export function createAccessLogger(options: LoggerOptions & { flushIntervalMs?: number } = {}): Logger {
   const destination = pino.destination({ dest: options.destination ?? 1, sync: false, minLength: 4096 });
   const timer = setInterval(() => destination.flush(), options.flushIntervalMs ?? 250);
   timer.unref();
@@ -27,7 +36,7 @@ export function createAccessLogger(options: { level?: string; destination?: numb
       // stdout already closed: nothing left to do
     }
   });
-  return pino({ level: options.level ?? "info", base: BASE, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return pino({ level: options.level ?? "info", base: base(options), timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 
 /** Writes the access log line of a finished exchange. */

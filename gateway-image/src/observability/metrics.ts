@@ -31,7 +31,8 @@ export class GatewayMetrics {
     this.upstreamFailures = new Counter({ name: "turnpike_upstream_failures_total", help: "Upstream attempts that failed before a response, by kind.", labelNames: ["api", "kind"], registers });
     this.storeUnavailable = new Counter({ name: "turnpike_store_unavailable_total", help: "Decisions taken without the shared store, by policy and declared mode.", labelNames: ["policy", "mode"], registers });
     this.reloads = new Counter({ name: "turnpike_config_reloads_total", help: "Manifest loads, by result (applied or rejected).", labelNames: ["result"], registers });
-    this.revision = new Gauge({ name: "turnpike_config_info", help: "The manifest revision being served (value 1).", labelNames: ["revision"], registers });
+    // Across cluster workers: 1 for each revision some worker serves (not their sum).
+    this.revision = new Gauge({ name: "turnpike_config_info", help: "The manifest revision being served (value 1).", labelNames: ["revision"], registers, aggregator: "max" });
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "turnpike_" });
   }
 

@@ -1,0 +1,167 @@
+/**
+ * The cluster primary: forks one gateway worker per core, keeps the embedded counter store
+ * every worker asks (so limits hold for the whole gateway), serves the operator endpoints
+ * for all workers (/readyz when every worker is ready, /metrics aggregated across workers),
+ * tells workers to reload, replaces a worker that dies, and drains them all on SIGTERM.
+ * It serves no API traffic itself.
+ */
+import cluster, { type Worker } from "node:cluster";
+import { watch } from "node:fs";
+import { createServer } from "node:http";
+import type { Logger } from "pino";
+import { AggregatorRegistry } from "prom-client";
+import { listen } from "../http/listen";
+import type { ReloadResult } from "../gateway";
+import type { Store } from "../store/store";
+import { answerCalls, type StoreRequestMessage } from "./ipc-store";
+
+export interface PrimaryOptions {
+  readonly workers: number;
+  readonly manifestSource: string;
+  readonly operatorPort: number | null;
+  readonly host?: string;
+  readonly logger: Logger;
+  /** The embedded store the workers share; null when they use an external one (Redis). */
+  readonly store: Store | null;
+  /** Longest a drain may take before workers are killed, ms. */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/** Messages a worker sends its primary. */
+export type WorkerMessage = StoreRequestMessage | { turnpike: "listening"; port: number; revision: string } | { turnpike: "reloaded"; result: ReloadResult };
+
+/** Messages the primary sends its workers. */
+export type PrimaryMessage = { turnpike: "reload" } | { turnpike: "shutdown" } | { turnpike: "store-reply"; answers: unknown[] };
+
+const RESTART_DELAY_MS = 1_000;
+
+export async function runPrimary(options: PrimaryOptions): Promise<void> {
+  const { logger } = options;
+  const listening = new Map<number, { port: number; revision: string }>();
+  let shuttingDown = false;
+  let announced = false;
+  const aggregator = new AggregatorRegistry();
+  /** Reloads waiting for workers' answers: worker id → callbacks, in order. */
+  const reloadWaiters = new Map<number, ((result: ReloadResult) => void)[]>();
+
+  const onMessage = (worker: Worker, message: WorkerMessage) => {
+    if (typeof message !== "object" || message === null || !("turnpike" in message)) return;
+    switch (message.turnpike) {
+      case "store":
+        if (options.store !== null) worker.send({ turnpike: "store-reply", answers: answerCalls(options.store, message.calls) } satisfies PrimaryMessage);
+        return;
+      case "listening":
+        listening.set(worker.id, { port: message.port, revision: message.revision });
+        if (!announced && listening.size === options.workers) {
+          announced = true;
+          logger.info({ port: message.port, operatorPort, workers: options.workers, revision: message.revision }, "gateway listening");
+        }
+        return;
+      case "reloaded": {
+        const entry = listening.get(worker.id);
+        if (message.result.ok && entry) listening.set(worker.id, { port: entry.port, revision: message.result.revision });
+        reloadWaiters.get(worker.id)?.shift()?.(message.result);
+        return;
+      }
+    }
+  };
+
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.once("online", () => logger.info({ worker: worker.id, pid: worker.process.pid }, "gateway worker started"));
+    worker.on("message", (message: WorkerMessage) => onMessage(worker, message));
+    worker.once("exit", (code, signal) => {
+      listening.delete(worker.id);
+      for (const waiter of reloadWaiters.get(worker.id) ?? []) waiter({ ok: false, reason: "the worker exited", revision: null });
+      reloadWaiters.delete(worker.id);
+      if (shuttingDown) return;
+      logger.error({ worker: worker.id, code, signal }, "gateway worker exited unexpectedly; starting a new one");
+      setTimeout(() => {
+        if (!shuttingDown) fork();
+      }, RESTART_DELAY_MS).unref();
+    });
+  };
+
+  /** Asks every worker to reload; resolves to each worker's result. */
+  const reloadAll = (): Promise<ReloadResult[]> =>
+    Promise.all(
+      Object.values(cluster.workers ?? {}).flatMap((worker) => {
+        if (worker === undefined || !worker.isConnected()) return [];
+        return [
+          new Promise<ReloadResult>((resolve) => {
+            const waiters = reloadWaiters.get(worker.id) ?? [];
+            waiters.push(resolve);
+            reloadWaiters.set(worker.id, waiters);
+            worker.send({ turnpike: "reload" } satisfies PrimaryMessage);
+          }),
+        ];
+      }),
+    );
+
+  const operator = options.operatorPort === null ? null : createServer((req, res) => {
+    if (req.url === "/reload") {
+      if (req.method !== "POST") {
+        res.writeHead(405, { allow: "POST", "content-type": "application/json" }).end('{"detail":"POST /reload loads the manifest again"}');
+        return;
+      }
+      void reloadAll().then((results) => {
+        const ok = results.every((result) => result.ok);
+        res.writeHead(ok ? 200 : 422, { "content-type": "application/json" }).end(JSON.stringify({ ok, workers: results }));
+      });
+      return;
+    }
+    switch (req.url) {
+      case "/healthz":
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+        return;
+      case "/readyz": {
+        const ready = !shuttingDown && listening.size === options.workers;
+        const revisions = [...new Set([...listening.values()].map((entry) => entry.revision))];
+        res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ready ? "ready" : shuttingDown ? "draining" : "starting", workers: listening.size, revision: revisions.length === 1 ? revisions[0] : revisions }));
+        return;
+      }
+      case "/metrics":
+        aggregator.clusterMetrics().then(
+          (text) => res.writeHead(200, { "content-type": aggregator.contentType }).end(text),
+          (error: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics unavailable: ${(error as Error).message}`),
+        );
+        return;
+      default:
+        res.writeHead(404, { "content-type": "application/json" }).end('{"detail":"operator endpoints: /healthz, /readyz, /metrics, POST /reload"}');
+    }
+  });
+  const operatorPort = operator === null ? null : await listen(operator, options.operatorPort ?? 0, options.host);
+
+  for (let i = 0; i < options.workers; i++) fork();
+
+  const reload = () => void reloadAll();
+  process.on("SIGHUP", reload);
+  if (!/^https?:\/\//.test(options.manifestSource)) {
+    let timer: NodeJS.Timeout | undefined;
+    watch(options.manifestSource, () => {
+      clearTimeout(timer);
+      timer = setTimeout(reload, 100);
+    }).unref();
+  }
+
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, "shutting down: draining requests in flight");
+    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+    const exited = Promise.all(workers.map((worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once("exit", () => resolve())))));
+    for (const worker of workers) worker.send({ turnpike: "shutdown" } satisfies PrimaryMessage);
+    const killer = setTimeout(() => {
+      for (const worker of workers) if (!worker.isDead()) worker.kill("SIGKILL");
+    }, options.shutdownTimeoutMs ?? 35_000);
+    void exited.then(async () => {
+      clearTimeout(killer);
+      await new Promise<void>((resolve) => (operator ? operator.close(() => resolve()) : resolve()));
+      await options.store?.close();
+      logger.info("stopped");
+      process.exit(0);
+    });
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}

@@ -1,0 +1,111 @@
+/**
+ * One worker per core: two workers share the port, the embedded counters (a limit holds for
+ * the whole gateway, exactly) and the operator endpoints; a dead worker is replaced.
+ */
+import { Agent, request } from "undici";
+import { Consumer, Credential, Plan, Product, Secret, quota, rateLimit } from "../../constructs/index";
+import { itemsApi, testPlatform } from "../helpers/declaration";
+import { type RunningGateway, startGateway } from "../helpers/gateway";
+import { type TestUpstream, startUpstream } from "../helpers/upstream";
+
+const KEY = "cluster-key-0123456789";
+let upstream: TestUpstream;
+let gateway: RunningGateway;
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  const platform = testPlatform();
+  const api = itemsApi(platform, "items", {
+    upstream: { targets: [{ url: upstream.url }] },
+    operations: {
+      // A window long enough that nothing refills during the test: exactly `burst` pass.
+      listItems: { policies: [rateLimit({ requests: 10, perSeconds: 600, key: "global" })] },
+      getItem: { policies: [quota({ requests: 15, period: "day", key: "global" })] },
+    },
+  });
+  const product = new Product(platform, "shop", { apis: [api], plans: [new Plan(platform, "free")] });
+  new Consumer(platform, "app", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("APP_KEY") })] });
+  gateway = await startGateway(platform, { env: { APP_KEY: KEY }, args: ["--workers", "2"] });
+}, 60_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  await upstream?.close();
+});
+
+/** Sends `count` requests, each on a new connection, so the primary spreads them across workers. */
+async function burst(path: string, count: number): Promise<number[]> {
+  const statuses = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const dispatcher = new Agent({ pipelining: 0 });
+      try {
+        const response = await request(`${gateway.url}${path}`, { headers: { "x-api-key": KEY, connection: "close" }, dispatcher });
+        await response.body.dump();
+        return response.statusCode;
+      } finally {
+        await dispatcher.close();
+      }
+    }),
+  );
+  return statuses;
+}
+
+function workersThatLogged(): Set<unknown> {
+  return new Set(gateway.logs.filter((line) => line.msg === "request").map((line) => line.worker));
+}
+
+describe("two workers", () => {
+  it("both serve traffic and /readyz reports them", async () => {
+    const ready = await fetch(`${gateway.operatorUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready", workers: 2, revision: gateway.manifest.metadata.revision });
+    await burst("/items/v1/health", 20);
+    // Access lines are buffered for up to 250 ms.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(workersThatLogged()).toEqual(new Set([1, 2]));
+  });
+
+  it("a rate limit holds for the whole gateway: 10 allowed, not 10 per worker", async () => {
+    const statuses = await burst("/items/v1/items", 30);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(20);
+  });
+
+  it("a quota holds for the whole gateway", async () => {
+    const statuses = await burst("/items/v1/items/a", 25);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(15);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(10);
+  });
+
+  it("/metrics adds up the workers' counters", async () => {
+    const text = await (await fetch(`${gateway.operatorUrl}/metrics`)).text();
+    const sum = (operation: string, statusClass: string) =>
+      text
+        .split("\n")
+        .filter((line) => line.startsWith("turnpike_requests_total{") && line.includes(`operation="${operation}"`) && line.includes(`status_class="${statusClass}"`))
+        .reduce((total, line) => total + Number(line.split(" ").at(-1)), 0);
+    expect(sum("listItems", "2xx")).toBe(10);
+    expect(sum("listItems", "4xx")).toBe(20);
+    expect(sum("getItem", "2xx")).toBe(15);
+    expect(text).toContain(`turnpike_config_info{revision="${gateway.manifest.metadata.revision}"} 1`);
+  });
+
+  it("replaces a worker that dies, and keeps serving meanwhile", async () => {
+    const started = gateway.logs.filter((line) => line.msg === "gateway worker started");
+    const victim = started.at(-1)!.pid as number;
+    process.kill(victim, "SIGKILL");
+    await gateway.waitForLog((line) => line.msg === "gateway worker exited unexpectedly; starting a new one");
+    const statuses = await burst("/items/v1/health", 10);
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    await gateway.waitForLog((line) => line.msg === "gateway worker started" && line.pid !== victim && !started.includes(line));
+    await waitFor(async () => ((await (await fetch(`${gateway.operatorUrl}/readyz`)).json()) as { workers: number }).workers === 2);
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
