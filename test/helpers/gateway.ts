@@ -28,6 +28,10 @@ export interface GatewayStartOptions {
   readonly env?: Record<string, string>;
   readonly mockUpstreamUrl?: string;
   readonly args?: readonly string[];
+  /** Another copy of the bundle to run (e.g. one copied where no node_modules is). */
+  readonly bundle?: string;
+  /** Working directory of the gateway process. */
+  readonly cwd?: string;
 }
 
 /** Compiles a declaration; fails the test with the diagnostics when it does not compile. */
@@ -43,10 +47,10 @@ export async function startGateway(source: Platform | { manifest: GatewayConfig;
   const manifestFile = join(dir, "manifest.json");
   writeFileSync(manifestFile, json);
   // One process unless a test asks for workers (`args: ["--workers", "2"]`; the last flag wins).
-  const args = [GATEWAY_BUNDLE, "--manifest", manifestFile, "--port", "0", "--operator-port", "0", "--host", "127.0.0.1", "--workers", "1"];
+  const args = [options.bundle ?? GATEWAY_BUNDLE, "--manifest", manifestFile, "--port", "0", "--operator-port", "0", "--host", "127.0.0.1", "--workers", "1"];
   if (options.mockUpstreamUrl) args.push("--mock-upstream", options.mockUpstreamUrl);
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"], cwd: options.cwd });
   const logs: Record<string, unknown>[] = [];
   const waiters: { predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
   let buffered = "";
