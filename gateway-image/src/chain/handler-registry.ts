@@ -1,23 +1,27 @@
 /** Which runtime handles each policy: one entry per `policies/<name>/handler.ts`. */
 import { createApiKeyHandler } from "../../../policies/api-key/handler";
+import { createCacheHandler } from "../../../policies/cache/handler";
 import { createCorsHandler } from "../../../policies/cors/handler";
 import { createIpFilterHandler } from "../../../policies/ip-filter/handler";
 import { createLifecycleHandler } from "../../../policies/lifecycle/handler";
 import { createQuotaHandler } from "../../../policies/quota/handler";
 import { createRateLimitHandler } from "../../../policies/rate-limit/handler";
 import { createRequestSizeLimitHandler } from "../../../policies/request-size-limit/handler";
+import { createThreatProtectionHandler } from "../../../policies/threat-protection/handler";
 import { createTransformHandler } from "../../../policies/transform/handler";
 import type { PolicyName } from "../../../policies/index";
 import type { HandlerFactory } from "./policy-handler";
 
 const FACTORIES: Partial<Record<PolicyName, HandlerFactory<never>>> = {
   apiKey: createApiKeyHandler,
+  cache: createCacheHandler,
   cors: createCorsHandler,
   ipFilter: createIpFilterHandler,
   lifecycle: createLifecycleHandler,
   quota: createQuotaHandler,
   rateLimit: createRateLimitHandler,
   requestSizeLimit: createRequestSizeLimitHandler,
+  threatProtection: createThreatProtectionHandler,
   transform: createTransformHandler,
 };
 
