@@ -67,6 +67,13 @@ describe("proxying", () => {
     expect(response.headers.get("via")).toBe("1.1 turnpike");
   });
 
+  it("never forwards a client-asserted certificate (RFC 9440 headers only the gateway sets)", async () => {
+    const response = await fetch(`${gateway.url}/items/v1/health`, { headers: { "client-cert": ":AAAA:", "client-cert-chain": ":BBBB:" } });
+    const seen = (await response.json()) as { headers: Record<string, string> };
+    expect(seen.headers["client-cert"]).toBeUndefined();
+    expect(seen.headers["client-cert-chain"]).toBeUndefined();
+  });
+
   it("generates a request id and a new trace when the client sends none", async () => {
     const response = await fetch(`${gateway.url}/items/v1/items`, { headers: authed });
     const seen = (await response.json()) as { headers: Record<string, string> };

@@ -32,6 +32,8 @@ export interface GatewayStartOptions {
   readonly bundle?: string;
   /** Working directory of the gateway process. */
   readonly cwd?: string;
+  /** The gateway serves TLS (give `--tls-cert` and `--tls-key` in `args`): `url` is https. */
+  readonly tls?: boolean;
 }
 
 /** Compiles a declaration; fails the test with the diagnostics when it does not compile. */
@@ -92,7 +94,7 @@ export async function startGateway(source: Platform | { manifest: GatewayConfig;
   };
   const listening = await waitForLog((line) => line.msg === "gateway listening");
   return {
-    url: `http://127.0.0.1:${listening.port as number}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${listening.port as number}`,
     operatorUrl: `http://127.0.0.1:${listening.operatorPort as number}`,
     manifest,
     manifestFile,

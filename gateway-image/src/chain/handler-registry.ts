@@ -3,7 +3,9 @@ import { createApiKeyHandler } from "../../../policies/api-key/handler";
 import { createCacheHandler } from "../../../policies/cache/handler";
 import { createCorsHandler } from "../../../policies/cors/handler";
 import { createIpFilterHandler } from "../../../policies/ip-filter/handler";
+import { createJwtHandler } from "../../../policies/jwt/handler";
 import { createLifecycleHandler } from "../../../policies/lifecycle/handler";
+import { createMtlsHandler } from "../../../policies/mtls/handler";
 import { createQuotaHandler } from "../../../policies/quota/handler";
 import { createRateLimitHandler } from "../../../policies/rate-limit/handler";
 import { createRequestSizeLimitHandler } from "../../../policies/request-size-limit/handler";
@@ -17,7 +19,9 @@ const FACTORIES: Partial<Record<PolicyName, HandlerFactory<never>>> = {
   cache: createCacheHandler,
   cors: createCorsHandler,
   ipFilter: createIpFilterHandler,
+  jwt: createJwtHandler,
   lifecycle: createLifecycleHandler,
+  mtls: createMtlsHandler,
   quota: createQuotaHandler,
   rateLimit: createRateLimitHandler,
   requestSizeLimit: createRequestSizeLimitHandler,

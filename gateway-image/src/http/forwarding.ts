@@ -11,6 +11,11 @@ import type { HeaderMap } from "./exchange";
 import { type IpRanges, normalizeAddress } from "./ip-ranges";
 
 const HOP_BY_HOP = new Set<string>(HOP_BY_HOP_HEADERS);
+/**
+ * Headers only the gateway may assert to an upstream: a client-supplied RFC 9440 certificate
+ * would otherwise look verified wherever no mtls policy replaces it (e.g. public operations).
+ */
+const GATEWAY_ASSERTED = new Set(["client-cert", "client-cert-chain"]);
 const VIA = "1.1 turnpike";
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -48,7 +53,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: { requestI
   const dropped = connectionTokens(source.connection);
   const headers: HeaderMap = {};
   for (const name in source) {
-    if (HOP_BY_HOP.has(name) || (dropped !== null && dropped.has(name))) continue;
+    if (HOP_BY_HOP.has(name) || GATEWAY_ASSERTED.has(name) || (dropped !== null && dropped.has(name))) continue;
     headers[name] = source[name];
   }
   const peer = normalizeAddress(req.socket.remoteAddress ?? "");

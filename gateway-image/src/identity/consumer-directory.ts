@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Consumer, GatewayConfig } from "../../../constructs/manifest/schema";
 import type { SecretRef } from "../../../constructs/secret";
+import { canonicalDistinguishedName } from "../../../policies/mtls/distinguished-name";
 
 /** A consumer's subscription that covers one API: it selects the plan's policies. */
 export interface Subscription {
@@ -73,7 +74,7 @@ export class ConsumerDirectory {
     return this.byJwtSubject.get(`${issuer}\n${subject}`) ?? this.byJwtSubject.get(`\n${subject}`);
   }
 
-  /** The consumer a client certificate subject names. */
+  /** The consumer a client certificate subject names, by its canonical form ({@link canonicalDistinguishedName}). */
   findByCertificateSubject(subject: string): ConsumerRecord | undefined {
     return this.byCertificateSubject.get(subject);
   }
@@ -94,9 +95,13 @@ export class ConsumerDirectory {
         case "jwt":
           this.byJwtSubject.set(`${credential.issuer ?? ""}\n${credential.subject}`, record);
           break;
-        case "mtls":
-          this.byCertificateSubject.set(credential.subject, record);
+        case "mtls": {
+          // Declared in RFC 4514 order, presented in certificate order: compared canonically.
+          const subject = canonicalDistinguishedName(credential.subject);
+          if (subject === null) this.warnings.push({ consumer: consumer.name, message: `mTLS subject "${credential.subject}" is not a distinguished name (e.g. CN=billing,O=Acme); not loaded` });
+          else this.byCertificateSubject.set(subject, record);
           break;
+        }
       }
     }
   }
