@@ -101,10 +101,12 @@ async function startPrimary(options: ProcessOptions): Promise<void> {
   let store: Store | null;
   try {
     await loadManifest(options.source);
+    // A bad store URL fails here once, not in every worker.
+    if (!isEmbeddedStore(options.storeUrl)) await createStore(options.storeUrl, { logger, metrics: new GatewayMetrics({ processMetrics: false }) }).close();
     // Redis is shared by the workers directly; the embedded store lives here and is asked over IPC.
     store = isEmbeddedStore(options.storeUrl) ? createStore("memory", { logger, metrics: new GatewayMetrics({ processMetrics: false }) }) : null;
   } catch (error) {
-    logger.fatal({ reason: (error as Error).message }, "cannot start: the manifest is not usable");
+    logger.fatal({ reason: (error as Error).message }, "cannot start");
     process.exitCode = 1;
     return;
   }

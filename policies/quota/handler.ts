@@ -16,6 +16,7 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
   const policyHeader = `"${instance.scope}";q=${config.requests};w=${PERIOD_SECONDS[config.period]}`;
   let currentEnd = 0;
   const local = new Map<string, { end: number; count: number }>();
+  let warned = false;
 
   const endOf = (now: number) => {
     if (now >= currentEnd) currentEnd = periodEnd(now, config.period, config.timeZone);
@@ -34,7 +35,11 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
 
   const unavailable = (exchange: Exchange, key: string, end: number, now: number, error: unknown) => {
     metrics.storeUnavailable.labels("quota", config.onStoreUnavailable).inc();
-    logger.warn({ policy: instance.id, mode: config.onStoreUnavailable, reason: (error as Error).message }, "counter store unavailable; applying the declared mode");
+    // Once per outage, not once per request: an outage under load would flood the log.
+    if (!warned) {
+      warned = true;
+      logger.warn({ policy: instance.id, mode: config.onStoreUnavailable, reason: (error as Error).message }, "counter store unavailable; applying the declared mode");
+    }
     if (config.onStoreUnavailable === "fail-closed") return problem("service-unavailable", "quota accounting is unavailable; try again shortly", { headers: { "retry-after": "1" } });
     let entry = local.get(key);
     if (entry === undefined || entry.end !== end) local.set(key, (entry = { end, count: 0 }));
@@ -53,7 +58,15 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
       } catch (error) {
         return unavailable(exchange, key, end, now, error);
       }
-      if (decision instanceof Promise) return decision.then((result) => decide(exchange, result), (error: unknown) => unavailable(exchange, key, end, now, error));
+      if (decision instanceof Promise) {
+        return decision.then(
+          (result) => {
+            warned = false;
+            return decide(exchange, result);
+          },
+          (error: unknown) => unavailable(exchange, key, end, now, error),
+        );
+      }
       return decide(exchange, decision);
     },
   };

@@ -36,6 +36,24 @@ export class GatewayMetrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "turnpike_" });
   }
 
+  /**
+   * `turnpike_store_up`: 1 while the shared counter store answers, 0 during an outage; read
+   * at scrape time, so a quiet outage (no requests, so no `store_unavailable` increments)
+   * still alerts. Across cluster workers the minimum is reported.
+   */
+  watchStore(kind: string, isUp: () => boolean): void {
+    new Gauge({
+      name: "turnpike_store_up",
+      help: "Whether the shared counter store answers (1) or not (0), by store kind.",
+      labelNames: ["store"],
+      registers: [this.registry],
+      aggregator: "min",
+      collect() {
+        this.labels(kind).set(isUp() ? 1 : 0);
+      },
+    });
+  }
+
   /** The request counter and histogram children of one route, bound per plan and status class. */
   routeRecorder(api: string, operation: string): RouteRecorder {
     return new RouteRecorder(this, api, operation);

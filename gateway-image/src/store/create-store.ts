@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { GatewayMetrics } from "../observability/metrics";
 import { MemoryStore } from "./memory-store";
+import { RedisStore } from "./redis-store";
 import type { Store } from "./store";
 
 export interface StoreFactoryContext {
@@ -14,9 +15,11 @@ export interface StoreFactoryContext {
 
 export function createStore(url: string | undefined, context: StoreFactoryContext): Store {
   if (url === undefined || url === "" || url === "memory") return new MemoryStore();
+  // Throws at start for a bad URL; an unreachable Redis is not an error here (it reconnects).
   if (/^rediss?:\/\//.test(url)) {
-    void context;
-    throw new Error("the Redis store is not built into this gateway yet");
+    const store = new RedisStore(url, { logger: context.logger });
+    context.metrics.watchStore("redis", () => store.available);
+    return store;
   }
   throw new Error(`unknown store "${url}": use "memory" or a redis:// or rediss:// URL`);
 }
