@@ -9,6 +9,7 @@ import { createMtlsHandler } from "../../../policies/mtls/handler";
 import { createQuotaHandler } from "../../../policies/quota/handler";
 import { createRateLimitHandler } from "../../../policies/rate-limit/handler";
 import { createRequestSizeLimitHandler } from "../../../policies/request-size-limit/handler";
+import { createRequestValidationHandler } from "../../../policies/request-validation/handler";
 import { createThreatProtectionHandler } from "../../../policies/threat-protection/handler";
 import { createTransformHandler } from "../../../policies/transform/handler";
 import type { PolicyName } from "../../../policies/index";
@@ -25,6 +26,7 @@ const FACTORIES: Partial<Record<PolicyName, HandlerFactory<never>>> = {
   quota: createQuotaHandler,
   rateLimit: createRateLimitHandler,
   requestSizeLimit: createRequestSizeLimitHandler,
+  requestValidation: createRequestValidationHandler,
   threatProtection: createThreatProtectionHandler,
   transform: createTransformHandler,
 };

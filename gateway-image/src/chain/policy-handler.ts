@@ -5,7 +5,7 @@
  * per-request work is a call to a prebuilt function.
  */
 import type { Logger } from "pino";
-import type { PolicyInstance } from "../../../constructs/manifest/schema";
+import type { GatewayConfig, PolicyInstance } from "../../../constructs/manifest/schema";
 import type { Reply } from "../http/problem";
 import type { Exchange } from "../http/exchange";
 import type { ConsumerDirectory } from "../identity/consumer-directory";
@@ -42,6 +42,8 @@ export interface PolicyHandler {
 /** What a handler may use besides its configuration. */
 export interface HandlerContext {
   readonly instance: PolicyInstance;
+  /** The manifest being loaded: its contracts, and the operations whose chains list `instance`. */
+  readonly manifest: GatewayConfig;
   readonly store: Store;
   readonly consumers: ConsumerDirectory;
   readonly logger: Logger;

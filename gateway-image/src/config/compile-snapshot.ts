@@ -55,7 +55,7 @@ export class Snapshot {
     try {
       const handlers = new Map<string, PolicyHandler>();
       for (const instance of manifest.spec.policies) {
-        const handler = handlerFactory(instance.policy)(instance.config as never, { instance, store: options.store, consumers: this.consumers, logger: options.logger, metrics: options.metrics });
+        const handler = handlerFactory(instance.policy)(instance.config as never, { instance, manifest, store: options.store, consumers: this.consumers, logger: options.logger, metrics: options.metrics });
         handlers.set(instance.id, handler);
         this.handlers.push(handler);
       }
