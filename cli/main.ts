@@ -36,9 +36,13 @@ export async function main(argv: readonly string[], output: Output = processOutp
     });
   program
     .command("dev")
-    .description("compile stacks/ and show the routes the gateway serves (what npm start runs)")
-    .action(async () => {
-      code = await devCommand(project(), output);
+    .description("compile the declaration and serve it through the gateway, reloading on every change (what npm start runs)")
+    .option("--port <port>", "port for API traffic", "8080")
+    .option("--operator-port <port>", "port for /healthz, /readyz and /metrics", "9901")
+    .option("--host <address>", "interface to listen on", "127.0.0.1")
+    .option("--no-watch", "do not watch the declaration for changes")
+    .action(async (options: { port: string; operatorPort: string; host: string; watch: boolean }) => {
+      code = await devCommand(project(), { port: Number(options.port), operatorPort: Number(options.operatorPort), host: options.host, watch: options.watch }, output);
     });
   program
     .command("lint")
@@ -57,10 +61,14 @@ export async function main(argv: readonly string[], output: Output = processOutp
   program
     .command("bench")
     .description("run benchmark suites (default: all)")
-    .argument("[suites...]", "suites to run: compile")
+    .argument("[suites...]", "suites to run: compile, gateway")
     .option("--json", "print results as JSON")
-    .action(async (suites: string[], options: { json?: boolean }) => {
-      code = await benchCommand(suites, { json: options.json === true }, output);
+    .option("--duration <seconds>", "gateway: seconds per wrk run", "10")
+    .option("--rounds <n>", "gateway: rounds of all contenders", "3")
+    .option("--connections <list>", "gateway: wrk connection counts", "64,16")
+    .option("--only <names>", "gateway: contenders to run, comma-separated (* matches any text)")
+    .action(async (suites: string[], options: { json?: boolean; duration: string; rounds: string; connections: string; only?: string }) => {
+      code = await benchCommand(suites, { ...options, json: options.json === true }, output);
     });
 
   try {

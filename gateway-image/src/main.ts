@@ -5,7 +5,7 @@
  * and when the file changes; drains and exits on SIGTERM/SIGINT.
  */
 import cluster from "node:cluster";
-import { readFileSync, watch } from "node:fs";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { AggregatorRegistry } from "prom-client";
@@ -13,6 +13,7 @@ import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { IpcStore, type StoreReplyMessage } from "./cluster/ipc-store";
 import { type PrimaryMessage, type WorkerMessage, runPrimary } from "./cluster/primary";
 import { loadManifest } from "./config/load-manifest";
+import { watchManifest } from "./config/watch-manifest";
 import { Gateway, type TlsListenerOptions } from "./gateway";
 import { createAccessLogger, createLogger } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
@@ -194,14 +195,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
   logger.info({ port: ports.port, operatorPort: ports.operatorPort, workers: 1, revision: manifest.metadata.revision }, "gateway listening");
   const reload = () => void gateway.reloadFrom(options.source);
   process.on("SIGHUP", reload);
-  if (!/^https?:\/\//.test(options.source)) {
-    // Editors replace files (rename) as often as they write them: debounce either event.
-    let timer: NodeJS.Timeout | undefined;
-    watch(options.source, () => {
-      clearTimeout(timer);
-      timer = setTimeout(reload, 100);
-    }).unref();
-  }
+  if (!/^https?:\/\//.test(options.source)) watchManifest(options.source, reload);
 }
 
 /** A worker exits at once (its IPC channel would keep it alive); a lone process lets stdout drain. */

@@ -6,10 +6,10 @@
  * It serves no API traffic itself.
  */
 import cluster, { type Worker } from "node:cluster";
-import { watch } from "node:fs";
 import { createServer } from "node:http";
 import type { Logger } from "pino";
 import { AggregatorRegistry } from "prom-client";
+import { watchManifest } from "../config/watch-manifest";
 import { listen } from "../http/listen";
 import type { ReloadResult } from "../gateway";
 import type { Store } from "../store/store";
@@ -136,13 +136,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
 
   const reload = () => void reloadAll();
   process.on("SIGHUP", reload);
-  if (!/^https?:\/\//.test(options.manifestSource)) {
-    let timer: NodeJS.Timeout | undefined;
-    watch(options.manifestSource, () => {
-      clearTimeout(timer);
-      timer = setTimeout(reload, 100);
-    }).unref();
-  }
+  if (!/^https?:\/\//.test(options.manifestSource)) watchManifest(options.manifestSource, reload);
 
   const shutdown = (signal: string) => {
     if (shuttingDown) return;

@@ -1,0 +1,96 @@
+/**
+ * The gateway of `turnpike dev`, run from its TypeScript sources (tsx) as a child process:
+ * the same code the image bundles, its own event loop (a recompile never stalls traffic),
+ * and it reloads by itself when the manifest file changes.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+
+export interface GatewayLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+export interface DevGateway {
+  readonly port: number;
+  readonly operatorPort: number;
+  readonly process: ChildProcess;
+  /** Stops the gateway (drain) and resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+export interface DevGatewayOptions {
+  readonly manifestFile: string;
+  readonly port: number;
+  readonly operatorPort: number;
+  readonly host: string;
+  readonly mockUpstreamUrl: string;
+  readonly env: Record<string, string>;
+  /** Every log line of the gateway, parsed. */
+  readonly onLine: (line: GatewayLine) => void;
+}
+
+const GATEWAY_MAIN = join(__dirname, "..", "..", "gateway-image", "src", "main.ts");
+
+export function startDevGateway(options: DevGatewayOptions): Promise<DevGateway> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--require",
+      require.resolve("tsx/cjs"),
+      GATEWAY_MAIN,
+      "--manifest",
+      options.manifestFile,
+      "--port",
+      String(options.port),
+      "--operator-port",
+      String(options.operatorPort),
+      "--host",
+      options.host,
+      "--workers",
+      "1",
+      "--mock-upstream",
+      options.mockUpstreamUrl,
+    ],
+    // Its own process group: Ctrl-C reaches `turnpike dev`, which stops the gateway in order.
+    { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    let started = false;
+    child.stdout!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const text = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let line: GatewayLine;
+        try {
+          line = JSON.parse(text) as GatewayLine;
+        } catch {
+          line = { level: 30, msg: text };
+        }
+        options.onLine(line);
+        if (!started && line.msg === "gateway listening") {
+          started = true;
+          resolve({
+            port: line.port as number,
+            operatorPort: line.operatorPort as number,
+            process: child,
+            stop: async () => {
+              if (child.exitCode === null) child.kill("SIGTERM");
+              await exited;
+            },
+          });
+        }
+      }
+    });
+    void exited.then((code) => {
+      if (!started) reject(new Error(`the gateway exited (code ${code}) before it was listening${stderr ? `:\n${stderr}` : ""}`));
+    });
+  });
+}
