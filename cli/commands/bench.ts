@@ -1,16 +1,47 @@
 /** `turnpike bench`: the benchmark suites; results go into BENCHMARKS.md by hand, with this command. */
 import { cpus } from "node:os";
+import { relative } from "node:path";
 import { runCompileBench } from "../bench/compile-bench";
+import { Interrupted, formatGatewayBench, runGatewayBench, selectContenders } from "../bench/gateway-bench";
+import { commandLine } from "../bench/wrk";
 import type { Output } from "../output";
 
-export const BENCH_SUITES = ["compile"] as const;
+export const BENCH_SUITES = ["compile", "gateway"] as const;
 
-export async function benchCommand(suites: readonly string[], options: { json: boolean }, output: Output): Promise<number> {
+export interface BenchOptions {
+  readonly json: boolean;
+  /** gateway: seconds per wrk run (default 10). */
+  readonly duration?: string;
+  /** gateway: rounds of all contenders (default 3). */
+  readonly rounds?: string;
+  /** gateway: wrk connection counts, comma-separated (default 64,16). */
+  readonly connections?: string;
+  /** gateway: contenders to run, comma-separated names or patterns with * (default all). */
+  readonly only?: string;
+}
+
+export async function benchCommand(suites: readonly string[], options: BenchOptions, output: Output): Promise<number> {
   const selected = suites.length ? suites : BENCH_SUITES;
   const unknown = selected.filter((suite) => !(BENCH_SUITES as readonly string[]).includes(suite));
   if (unknown.length) {
     output.stderr(`unknown benchmark suite(s): ${unknown.join(", ")}; available: ${BENCH_SUITES.join(", ")}\n`);
     return 2;
+  }
+  const duration = Number(options.duration ?? 10);
+  const rounds = Number(options.rounds ?? 3);
+  const connections = (options.connections ?? "64,16").split(",").map((count) => Number(count.trim()));
+  const only = options.only === undefined ? [] : options.only.split(",").map((name) => name.trim()).filter(Boolean);
+  if (!(duration >= 1) || !Number.isInteger(duration) || !Number.isInteger(rounds) || rounds < 1 || connections.some((count) => !Number.isInteger(count) || count < 2)) {
+    output.stderr("--duration and --rounds are whole numbers ≥ 1 (seconds, rounds); --connections a comma-separated list of whole numbers ≥ 2\n");
+    return 2;
+  }
+  if (selected.includes("gateway")) {
+    try {
+      selectContenders(only);
+    } catch (error) {
+      output.stderr(`${(error as Error).message}\n`);
+      return 2;
+    }
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`;
   const results: Record<string, unknown> = { machine };
@@ -24,6 +55,24 @@ export async function benchCommand(suites: readonly string[], options: { json: b
           `|---|---|---|---|---|---|\n` +
           `| ${compile.operations} | ${(compile.contractBytes / 1024).toFixed(0)} KiB | ${(compile.manifestBytes / 1024 / 1024).toFixed(1)} MiB | ${compile.coldMs.toFixed(0)} ms | ${compile.warmMedianMs.toFixed(0)} ms | ${compile.synthProcessMs === null ? "n/a" : `${compile.synthProcessMs.toFixed(0)} ms`} |\n`,
       );
+    }
+  }
+  if (selected.includes("gateway")) {
+    const script = process.argv[1] ? relative(process.cwd(), process.argv[1]) || process.argv[1] : "cli/bin/turnpike.js";
+    try {
+      const gateway = await runGatewayBench({
+        durationSeconds: duration,
+        rounds,
+        connections,
+        only,
+        commandLine: commandLine("node", [script, ...process.argv.slice(2)]),
+        progress: (line) => output.stderr(`${output.paint("dim", "[bench gateway]")} ${line}\n`),
+      });
+      results.gateway = gateway;
+      if (!options.json) output.stdout(`${selected.includes("compile") ? "\n" : ""}${formatGatewayBench(gateway, machine)}`);
+    } catch (error) {
+      output.stderr(`${output.paint(["bold", "red"], "error")} gateway benchmark: ${(error as Error).message}\n`);
+      return error instanceof Interrupted ? 130 : 1;
     }
   }
   if (options.json) output.stdout(`${JSON.stringify(results, null, 2)}\n`);

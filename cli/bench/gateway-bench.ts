@@ -1,0 +1,766 @@
+/**
+ * Gateway benchmark: Turnpike (the bundle the image runs) side by side with its peers, in one
+ * run, against the same upstream (nginx answering ~100 bytes of static JSON).
+ *
+ * - wrk -t2 -c<N> -d<s> --latency for every connection count; contenders alternate A B C …
+ *   within a round, every round; medians per contender are reported.
+ * - Contenders: direct to the upstream; nginx as a reverse proxy (1 and 2 workers); haproxy;
+ *   fast-gateway; Turnpike with no policies; Turnpike with the full chain (apiKey + rateLimit
+ *   + metrics + access log) on 10 routes, the same with the Redis store, the same on 1,000
+ *   routes; each Turnpike contender with 1 and 2 workers.
+ * - CPU µs per request of each proxy's process tree (/proc), RSS per Turnpike worker.
+ * - p99 added over direct at half of Turnpike's peak rate (wrk paced with a Lua delay()).
+ *
+ * Every process started is stopped at the end, on errors and on Ctrl-C.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GATEWAY_BUNDLE, buildGateway } from "../../gateway-image/build";
+import { BENCH_KEY_ENV, BENCH_KEY_HEADER, BENCH_RATE_LIMIT, benchApiKey, benchManifest } from "./bench-declaration";
+import { HAPROXY, type ManagedProcess, NGINX, Processes, REDIS_SERVER, type Service, UPSTREAM_BODY, startFastGateway, startHaproxy, startNginxProxy, startRedis, startTurnpike, startUpstream } from "./peers";
+import { processTree, rssBytes, treesCpuSeconds } from "./process-stats";
+import { WRK, type WrkResult, delayScript, runWrk, wrkArgs, commandLine } from "./wrk";
+
+export interface GatewayBenchOptions {
+  /** Seconds per wrk run. @default 10 */
+  readonly durationSeconds?: number;
+  /** Rounds of all contenders. @default 3 */
+  readonly rounds?: number;
+  /** wrk connection counts, each measured every round. @default [64, 16] */
+  readonly connections?: readonly number[];
+  /** Contender names (or patterns with *) to run; all when empty. */
+  readonly only?: readonly string[];
+  /** Progress lines (stderr). */
+  readonly progress?: (line: string) => void;
+  /** The command line that ran the benchmark, for the report. */
+  readonly commandLine?: string;
+}
+
+type ContenderKind = "direct" | "nginx" | "haproxy" | "fast-gateway" | "turnpike";
+type TurnpikeVariant = "bare" | "full" | "redis" | "routes1000";
+
+export interface ContenderSpec {
+  readonly name: string;
+  readonly label: string;
+  readonly kind: ContenderKind;
+  readonly workers: string;
+  readonly variant?: TurnpikeVariant;
+}
+
+const TURNPIKE_VARIANTS: readonly { variant: TurnpikeVariant; name: string; label: string }[] = [
+  { variant: "bare", name: "turnpike-bare", label: "Turnpike, no policies, no access log" },
+  { variant: "full", name: "turnpike-full", label: "Turnpike full chain (apiKey + rateLimit + metrics + access log), 10 routes" },
+  { variant: "redis", name: "turnpike-redis", label: "Turnpike full chain, Redis store, 10 routes" },
+  { variant: "routes1000", name: "turnpike-1000", label: "Turnpike full chain, 1,000 routes" },
+];
+
+/** Every contender, in the order of a round. */
+export const CONTENDERS: readonly ContenderSpec[] = [
+  { name: "direct", label: "direct to the upstream (nginx, static JSON)", kind: "direct", workers: "1" },
+  { name: "nginx-1w", label: "nginx reverse proxy", kind: "nginx", workers: "1" },
+  { name: "nginx-2w", label: "nginx reverse proxy", kind: "nginx", workers: "2" },
+  { name: "haproxy", label: "haproxy (http-reuse always)", kind: "haproxy", workers: "default threads" },
+  { name: "fast-gateway", label: "fast-gateway (default config)", kind: "fast-gateway", workers: "1" },
+  ...TURNPIKE_VARIANTS.flatMap(({ variant, name, label }) =>
+    ["1", "2"].map((workers): ContenderSpec => ({ name: `${name}-${workers}w`, label, kind: "turnpike", workers, variant })),
+  ),
+];
+
+export interface RunSample {
+  readonly round: number;
+  readonly connections: number;
+  readonly contender: string;
+  readonly requests: number;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly errors: number;
+  readonly non2xx: number;
+  /** CPU of the proxy's process tree (for "direct": of the upstream) per request, µs. */
+  readonly cpuUsPerRequest: number;
+  /** CPU of redis per request, µs (Redis-store contenders only). */
+  readonly redisCpuUsPerRequest: number | null;
+  /** CPU of the upstream per request, µs. */
+  readonly upstreamCpuUsPerRequest: number;
+  /** Bytes the process wrote to stdout per request (the access log), or null for peers. */
+  readonly stdoutBytesPerRequest: number | null;
+  /** CPU the other, idle contenders (and redis when unused) spent meanwhile, % of one core. */
+  readonly idleContendersCpuPercent: number;
+}
+
+export interface ContenderSummary {
+  readonly contender: string;
+  readonly connections: number;
+  readonly runs: number;
+  readonly requestsPerSecond: number;
+  readonly requestsPerSecondByRound: number[];
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuUsPerRequest: number;
+  readonly redisCpuUsPerRequest: number | null;
+  readonly upstreamCpuUsPerRequest: number;
+  readonly errors: number;
+  readonly stdoutBytesPerRequest: number | null;
+}
+
+export interface MemoryReading {
+  readonly contender: string;
+  /** VmRSS of each process serving traffic (Turnpike: each worker), bytes. */
+  readonly workerRssBytes: number[];
+  /** VmRSS of the cluster primary (Turnpike with 2 workers), bytes. */
+  readonly primaryRssBytes: number | null;
+  readonly treeRssBytes: number;
+}
+
+export interface HalfPeakRun {
+  readonly contender: string;
+  readonly round: number;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+}
+
+export interface HalfPeakResult {
+  readonly peakRequestsPerSecond: number;
+  readonly peakConnections: number;
+  readonly targetRequestsPerSecond: number;
+  readonly connections: number;
+  /** Mean delay before each request, per contender, ms. */
+  readonly delayMs: { direct: number; turnpike: number };
+  readonly calibration: { direct: { delayMs: number; requestsPerSecond: number }[]; turnpike: { delayMs: number; requestsPerSecond: number }[] };
+  readonly runs: HalfPeakRun[];
+  readonly direct: { requestsPerSecond: number; p50Ms: number; p99Ms: number };
+  readonly turnpike: { requestsPerSecond: number; p50Ms: number; p99Ms: number };
+  readonly addedP99Ms: number;
+}
+
+export interface TargetCheck {
+  readonly measure: string;
+  readonly value: string;
+  readonly target: string;
+  /** null: not measured in this run (contender left out). */
+  readonly pass: boolean | null;
+}
+
+export interface GatewayBenchResult {
+  readonly date: string;
+  readonly commandLine: string | null;
+  readonly durationSeconds: number;
+  readonly rounds: number;
+  readonly connections: number[];
+  readonly threads: number;
+  readonly warmupSeconds: number;
+  readonly versions: Record<string, string>;
+  readonly upstreamBodyBytes: number;
+  /** The wrk command of each connection count (URL and key left out). */
+  readonly wrkCommands: string[];
+  readonly requestHeader: string;
+  readonly contenders: { name: string; label: string; workers: string; url: string; config: string }[];
+  readonly samples: RunSample[];
+  readonly summary: ContenderSummary[];
+  readonly memory: MemoryReading[];
+  readonly halfPeak: HalfPeakResult | { skipped: string };
+  readonly checks: TargetCheck[];
+  readonly warnings: string[];
+}
+
+interface Running {
+  readonly spec: ContenderSpec;
+  readonly url: string;
+  /** Root of the process tree whose CPU counts. */
+  readonly process: ManagedProcess;
+  readonly config: string;
+  readonly workerPids?: () => number[];
+}
+
+const THREADS = 2;
+const HALF_PEAK_CONNECTIONS = 64;
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The contenders `only` selects (names or patterns with `*`); all when empty. */
+export function selectContenders(only: readonly string[] | undefined): ContenderSpec[] {
+  if (!only || only.length === 0) return [...CONTENDERS];
+  const patterns = only.map((pattern) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
+  const unknown = only.filter((_, index) => !CONTENDERS.some((spec) => patterns[index]!.test(spec.name)));
+  if (unknown.length) throw new Error(`unknown contender(s): ${unknown.join(", ")}; contenders: ${CONTENDERS.map((spec) => spec.name).join(", ")}`);
+  return CONTENDERS.filter((spec) => patterns.some((pattern) => pattern.test(spec.name)));
+}
+
+function versionOf(command: string, args: string[], pattern: RegExp): string {
+  if (!existsSync(command)) return "missing";
+  const run = spawnSync(command, args, { encoding: "utf8" });
+  const match = pattern.exec(`${run.stdout ?? ""}${run.stderr ?? ""}`);
+  return match?.[1] ?? "unknown";
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
+  } catch {
+    return "missing";
+  }
+}
+
+/** GET `url` on a new connection; resolves to status and body. */
+function getOnce(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers, agent: false, timeout: 5_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("no answer within 5 s")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+export class Interrupted extends Error {
+  constructor(signal: string) {
+    super(`interrupted (${signal}); every process the benchmark started was stopped`);
+  }
+}
+
+export async function runGatewayBench(options: GatewayBenchOptions = {}): Promise<GatewayBenchResult> {
+  const durationSeconds = options.durationSeconds ?? 10;
+  const rounds = options.rounds ?? 3;
+  const connections = [...(options.connections ?? [64, 16])];
+  const progress = options.progress ?? (() => undefined);
+  const selected = selectContenders(options.only);
+  if (!(durationSeconds >= 1) || !Number.isInteger(rounds) || rounds < 1 || connections.length === 0 || connections.some((count) => !Number.isInteger(count) || count < THREADS)) {
+    throw new Error(`bad options: --duration ≥ 1, --rounds ≥ 1, --connections a list of integers ≥ ${THREADS}`);
+  }
+  if (process.platform !== "linux") throw new Error("the gateway benchmark reads /proc: Linux only");
+  const kinds = new Set(selected.map((spec) => spec.kind));
+  const needed: [string, boolean][] = [
+    [WRK, true],
+    [NGINX, true],
+    [HAPROXY, kinds.has("haproxy")],
+    [REDIS_SERVER, selected.some((spec) => spec.variant === "redis")],
+  ];
+  const missing = needed.filter(([file, need]) => need && !existsSync(file)).map(([file]) => file);
+  if (missing.length) throw new Error(`not installed: ${missing.join(", ")}`);
+
+  // Node needs seconds of traffic before its JIT settles: 5 s in a full run, 2 s in short ones.
+  const warmupSeconds = Math.min(5, Math.max(2, Math.round(durationSeconds / 2)));
+  const versions: Record<string, string> = {
+    node: process.version,
+    nginx: versionOf(NGINX, ["-v"], /nginx\/(\S+)/),
+    haproxy: versionOf(HAPROXY, ["-v"], /version (\S+)/),
+    wrk: versionOf(WRK, ["-v"], /wrk (\S+)/),
+    redis: versionOf(REDIS_SERVER, ["--version"], /v=(\S+)/),
+    "fast-gateway": packageVersion("fast-gateway"),
+    "fast-proxy-lite": packageVersion("fast-proxy-lite"),
+    undici: packageVersion("undici"),
+  };
+  const warnings: string[] = [];
+
+  const dir = mkdtempSync(join(tmpdir(), "turnpike-gateway-bench-"));
+  const processes = new Processes(dir);
+  const abort = new AbortController();
+  let interrupted: string | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      // Second Ctrl-C: no more waiting.
+      processes.killAllNow("SIGKILL");
+      process.exit(130);
+    }
+    interrupted = signal;
+    progress(`${signal}: stopping every process the benchmark started (Ctrl-C again to kill them at once)`);
+    abort.abort();
+  };
+  const onExit = () => processes.killAllNow("SIGKILL");
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  process.on("exit", onExit);
+  const checkInterrupted = () => {
+    if (interrupted) throw new Interrupted(interrupted);
+  };
+
+  try {
+    const apiKey = benchApiKey();
+    const headers = { [BENCH_KEY_HEADER]: apiKey };
+
+    // The bundle first: it is what every Turnpike contender runs.
+    const turnpikeSpecs = selected.filter((spec) => spec.kind === "turnpike");
+    if (turnpikeSpecs.length) {
+      progress(`building the gateway bundle (${GATEWAY_BUNDLE})`);
+      await buildGateway();
+    }
+    checkInterrupted();
+
+    const upstream = await startUpstream(processes, dir);
+    progress(`upstream: nginx on ${upstream.baseUrl}`);
+    const upstreamCheck = await getOnce(`${upstream.baseUrl}/`, headers);
+    if (upstreamCheck.status !== 200 || upstreamCheck.body !== UPSTREAM_BODY) throw new Error(`the upstream answers ${upstreamCheck.status} ${upstreamCheck.body}`);
+
+    // Manifests: compiled once, each written to a file of its own.
+    const manifests = new Map<"bare" | "full" | "routes1000", { file: string; path: string; operations: number }>();
+    const manifestOf = async (kind: "bare" | "full" | "routes1000") => {
+      let entry = manifests.get(kind);
+      if (!entry) {
+        const compiled = await benchManifest({
+          resources: kind === "routes1000" ? 200 : 2,
+          policies: kind === "bare" ? "none" : "full",
+          upstreamUrl: upstream.baseUrl,
+          rootDir: dir,
+        });
+        // A directory of its own: the gateway watches the manifest's directory, and the
+        // benchmark's directory has the access logs being written.
+        const manifestDir = join(dir, "manifests", kind);
+        mkdirSync(manifestDir, { recursive: true });
+        const file = join(manifestDir, "manifest.json");
+        writeFileSync(file, compiled.json);
+        entry = { file, path: compiled.path, operations: compiled.operations };
+        manifests.set(kind, entry);
+        progress(`manifest ${kind}: ${compiled.operations} operations, request GET ${compiled.path}`);
+      }
+      return entry;
+    };
+    const defaultPath = (await manifestOf("bare")).path;
+
+    let redis: Service | null = null;
+    if (selected.some((spec) => spec.variant === "redis")) {
+      redis = await startRedis(processes, dir);
+      progress(`redis on ${redis.baseUrl}`);
+    }
+
+    // Start every contender, and check one request through each.
+    const running: Running[] = [];
+    for (const spec of selected) {
+      checkInterrupted();
+      let entry: Running;
+      switch (spec.kind) {
+        case "direct":
+          entry = { spec, url: `${upstream.baseUrl}${defaultPath}`, process: upstream.process, config: upstream.config };
+          break;
+        case "nginx": {
+          const service = await startNginxProxy(processes, dir, upstream.port, Number(spec.workers));
+          entry = { spec, url: `${service.baseUrl}${defaultPath}`, process: service.process, config: service.config };
+          break;
+        }
+        case "haproxy": {
+          const service = await startHaproxy(processes, dir, upstream.port);
+          entry = { spec, url: `${service.baseUrl}${defaultPath}`, process: service.process, config: service.config };
+          break;
+        }
+        case "fast-gateway": {
+          const service = await startFastGateway(processes, upstream.baseUrl);
+          entry = { spec, url: `${service.baseUrl}${defaultPath}`, process: service.process, config: service.config };
+          break;
+        }
+        case "turnpike": {
+          const variant = spec.variant!;
+          const manifest = await manifestOf(variant === "bare" ? "bare" : variant === "routes1000" ? "routes1000" : "full");
+          const service = await startTurnpike(processes, {
+            name: spec.name,
+            bundle: GATEWAY_BUNDLE,
+            manifestFile: manifest.file,
+            workers: Number(spec.workers),
+            accessLog: variant !== "bare",
+            storeUrl: variant === "redis" ? redis!.baseUrl : undefined,
+            env: { [BENCH_KEY_ENV]: apiKey },
+          });
+          entry = { spec, url: `${service.baseUrl}${manifest.path}`, process: service.process, config: service.config, workerPids: service.workerPids };
+          break;
+        }
+      }
+      const answer = await getOnce(entry.url, headers).catch((error: Error) => ({ status: 0, body: error.message }));
+      if (answer.status !== 200 || answer.body !== UPSTREAM_BODY) {
+        throw new Error(`${spec.name}: GET ${entry.url} answered ${answer.status} (expected 200 with the upstream's body):\n${answer.body.slice(0, 500)}\n${entry.process.outputTail()}`);
+      }
+      running.push(entry);
+      progress(`started ${spec.name}: ${entry.url} (pid ${entry.process.pid}) — 200 OK`);
+    }
+
+    const measure = async (
+      entry: Running,
+      wrkConnections: number,
+      seconds: number,
+      script?: string,
+    ): Promise<{ wrk: WrkResult; cpuSeconds: number; redisCpuSeconds: number | null; upstreamCpuSeconds: number; idleCpuSeconds: number; stdoutBytes: number }> => {
+      checkInterrupted();
+      if (!entry.process.running) throw new Error(`${entry.spec.name} is no longer running\n${entry.process.outputTail()}`);
+      const logged = entry.spec.kind === "turnpike";
+      if (logged) truncateSync(entry.process.stdoutFile, 0);
+      const usesRedis = entry.spec.variant === "redis" && redis !== null;
+      // The contenders not under load must stay idle; what they spend is recorded as a check.
+      const idle = [...new Set(running.map((other) => other.process.pid))].filter((pid) => pid !== entry.process.pid && pid !== upstream.process.pid);
+      const roots = [entry.process.pid, upstream.process.pid, ...(redis ? [redis.process.pid] : []), ...idle];
+      const before = treesCpuSeconds(roots);
+      const wrk = await runWrk({ url: entry.url, threads: THREADS, connections: wrkConnections, durationSeconds: seconds, headers, script }, abort.signal);
+      const after = treesCpuSeconds(roots);
+      const spent = (pid: number) => (after.get(pid) ?? 0) - (before.get(pid) ?? 0);
+      checkInterrupted();
+      if (!entry.process.running) throw new Error(`${entry.spec.name} exited during the run\n${entry.process.outputTail()}`);
+      return {
+        wrk,
+        cpuSeconds: spent(entry.process.pid),
+        redisCpuSeconds: usesRedis ? spent(redis!.process.pid) : null,
+        upstreamCpuSeconds: spent(upstream.process.pid),
+        idleCpuSeconds: idle.reduce((total, pid) => total + spent(pid), 0) + (!usesRedis && redis ? spent(redis.process.pid) : 0),
+        stdoutBytes: logged ? entry.process.stdoutBytes() : 0,
+      };
+    };
+
+    // Warm-up (JIT, connection pools), not recorded.
+    const peakConnections = Math.max(...connections);
+    for (const entry of running) {
+      const warm = await measure(entry, peakConnections, warmupSeconds);
+      progress(`warm-up ${entry.spec.name}: ${Math.round(warm.wrk.requestsPerSecond)} requests/s`);
+      if (warm.wrk.errors) warnings.push(`warm-up of ${entry.spec.name}: ${warm.wrk.errors} errors`);
+    }
+
+    const samples: RunSample[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      for (const count of connections) {
+        for (const entry of running) {
+          const run = await measure(entry, count, durationSeconds);
+          const requests = Math.max(1, run.wrk.requests);
+          const sample: RunSample = {
+            round,
+            connections: count,
+            contender: entry.spec.name,
+            requests: run.wrk.requests,
+            requestsPerSecond: run.wrk.requestsPerSecond,
+            p50Ms: run.wrk.latencyMs.p50,
+            p90Ms: run.wrk.latencyMs.p90,
+            p99Ms: run.wrk.latencyMs.p99,
+            maxMs: run.wrk.latencyMs.max,
+            errors: run.wrk.errors,
+            non2xx: run.wrk.non2xx,
+            cpuUsPerRequest: (run.cpuSeconds * 1e6) / requests,
+            redisCpuUsPerRequest: run.redisCpuSeconds === null ? null : (run.redisCpuSeconds * 1e6) / requests,
+            upstreamCpuUsPerRequest: (run.upstreamCpuSeconds * 1e6) / requests,
+            stdoutBytesPerRequest: entry.spec.kind === "turnpike" ? run.stdoutBytes / requests : null,
+            idleContendersCpuPercent: (run.idleCpuSeconds / Math.max(0.001, run.wrk.seconds)) * 100,
+          };
+          if (sample.idleContendersCpuPercent > 5) warnings.push(`round ${round}, c=${count}, ${entry.spec.name}: the idle contenders used ${sample.idleContendersCpuPercent.toFixed(1)} % of a core meanwhile`);
+          samples.push(sample);
+          if (sample.errors) warnings.push(`round ${round}, c=${count}, ${entry.spec.name}: ${sample.errors} errors (${sample.non2xx} non-2xx/3xx answers) of ${sample.requests} requests`);
+          if (entry.spec.kind === "turnpike" && entry.spec.variant !== "bare" && sample.stdoutBytesPerRequest === 0) warnings.push(`round ${round}, c=${count}, ${entry.spec.name}: no access log written`);
+          progress(
+            `round ${round}/${rounds} c=${count} ${entry.spec.name.padEnd(18)} ${Math.round(sample.requestsPerSecond).toString().padStart(6)} requests/s  p50 ${sample.p50Ms.toFixed(2)} ms  p99 ${sample.p99Ms.toFixed(2)} ms  ${sample.cpuUsPerRequest.toFixed(1)} µs CPU/request${sample.errors ? `  ${sample.errors} ERRORS` : ""}`,
+          );
+        }
+      }
+    }
+
+    const summary: ContenderSummary[] = [];
+    for (const count of connections) {
+      for (const entry of running) {
+        const runs = samples.filter((sample) => sample.contender === entry.spec.name && sample.connections === count);
+        const redisValues = runs.flatMap((sample) => (sample.redisCpuUsPerRequest === null ? [] : [sample.redisCpuUsPerRequest]));
+        const logValues = runs.flatMap((sample) => (sample.stdoutBytesPerRequest === null ? [] : [sample.stdoutBytesPerRequest]));
+        summary.push({
+          contender: entry.spec.name,
+          connections: count,
+          runs: runs.length,
+          requestsPerSecond: median(runs.map((sample) => sample.requestsPerSecond)),
+          requestsPerSecondByRound: runs.map((sample) => sample.requestsPerSecond),
+          p50Ms: median(runs.map((sample) => sample.p50Ms)),
+          p99Ms: median(runs.map((sample) => sample.p99Ms)),
+          cpuUsPerRequest: median(runs.map((sample) => sample.cpuUsPerRequest)),
+          redisCpuUsPerRequest: redisValues.length ? median(redisValues) : null,
+          upstreamCpuUsPerRequest: median(runs.map((sample) => sample.upstreamCpuUsPerRequest)),
+          errors: runs.reduce((total, sample) => total + sample.errors, 0),
+          stdoutBytesPerRequest: logValues.length ? median(logValues) : null,
+        });
+      }
+    }
+
+    // p99 added over direct at half of Turnpike's peak rate.
+    let halfPeak: HalfPeakResult | { skipped: string };
+    const direct = running.find((entry) => entry.spec.name === "direct");
+    const full1 = running.find((entry) => entry.spec.name === "turnpike-full-1w");
+    if (!direct || !full1) {
+      halfPeak = { skipped: "needs the contenders direct and turnpike-full-1w" };
+    } else {
+      const peakAt = connections.includes(HALF_PEAK_CONNECTIONS) ? HALF_PEAK_CONNECTIONS : peakConnections;
+      const peak = summary.find((entry) => entry.contender === full1.spec.name && entry.connections === peakAt)!.requestsPerSecond;
+      halfPeak = await measureHalfPeak({ peak, peakAt, durationSeconds, rounds, dir, progress, run: (entry, script, seconds) => measure(entry, HALF_PEAK_CONNECTIONS, seconds, script), direct, turnpike: full1 });
+    }
+
+    // Memory after the runs.
+    const memory: MemoryReading[] = running.map((entry) => {
+      const tree = processTree(entry.process.pid);
+      const treeRssBytes = tree.reduce((total, pid) => total + (rssBytes(pid) ?? 0), 0);
+      if (entry.workerPids) {
+        const workers = entry.workerPids();
+        return {
+          contender: entry.spec.name,
+          workerRssBytes: workers.map((pid) => rssBytes(pid) ?? 0),
+          primaryRssBytes: workers.includes(entry.process.pid) ? null : rssBytes(entry.process.pid),
+          treeRssBytes,
+        };
+      }
+      return { contender: entry.spec.name, workerRssBytes: [], primaryRssBytes: null, treeRssBytes };
+    });
+    for (const reading of memory) {
+      const expected = CONTENDERS.find((spec) => spec.name === reading.contender)!;
+      if (expected.kind === "turnpike" && reading.workerRssBytes.length !== Number(expected.workers)) {
+        warnings.push(`${reading.contender}: found ${reading.workerRssBytes.length} worker processes, expected ${expected.workers}`);
+      }
+    }
+
+    const result: GatewayBenchResult = {
+      date: new Date().toISOString(),
+      commandLine: options.commandLine ?? null,
+      durationSeconds,
+      rounds,
+      connections,
+      threads: THREADS,
+      warmupSeconds,
+      versions,
+      upstreamBodyBytes: Buffer.byteLength(UPSTREAM_BODY),
+      wrkCommands: connections.map((count) => commandLine("wrk", wrkArgs({ url: "<contender URL>", threads: THREADS, connections: count, durationSeconds, headers: { [BENCH_KEY_HEADER]: "<key>" } }))),
+      requestHeader: `${BENCH_KEY_HEADER}: <key>`,
+      contenders: running.map((entry) => ({ name: entry.spec.name, label: entry.spec.label, workers: entry.spec.workers, url: entry.url, config: entry.config })),
+      samples,
+      summary,
+      memory,
+      halfPeak,
+      checks: [],
+      warnings,
+    };
+    return { ...result, checks: targetChecks(result) };
+  } catch (error) {
+    if (interrupted && !(error instanceof Interrupted)) throw new Interrupted(interrupted);
+    throw error;
+  } finally {
+    progress(`stopping ${processes.all.length} processes`);
+    await processes.stopAll();
+    const leftovers = processes.leftovers();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+    process.off("exit", onExit);
+    if (leftovers.length) progress(`WARNING: still running after stop: ${leftovers.join(", ")}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureHalfPeak(input: {
+  peak: number;
+  peakAt: number;
+  durationSeconds: number;
+  rounds: number;
+  dir: string;
+  progress: (line: string) => void;
+  run: (entry: Running, script: string, seconds: number) => Promise<{ wrk: WrkResult }>;
+  direct: Running;
+  turnpike: Running;
+}): Promise<HalfPeakResult> {
+  const target = input.peak / 2;
+  const period = (HALF_PEAK_CONNECTIONS * 1000) / target; // ms between requests on one connection
+  const scriptFor = (entry: Running, delayMs: number) => {
+    const file = join(input.dir, `half-peak-${entry.spec.name}.lua`);
+    writeFileSync(file, delayScript(delayMs));
+    return file;
+  };
+  // The rate of a paced closed loop depends on the latency, and wrk's timers overshoot: the
+  // delay is calibrated for each contender, so both run at about the target rate.
+  const calibrationSeconds = Math.max(2, Math.min(5, Math.round(input.durationSeconds / 2)));
+  const calibrate = async (entry: Running) => {
+    let delayMs = Math.max(0, period - 0.3);
+    const steps: { delayMs: number; requestsPerSecond: number }[] = [];
+    for (let step = 0; step < 3; step++) {
+      const { wrk } = await input.run(entry, scriptFor(entry, delayMs), calibrationSeconds);
+      steps.push({ delayMs, requestsPerSecond: wrk.requestsPerSecond });
+      input.progress(`half-peak calibration ${entry.spec.name}: delay ${delayMs.toFixed(2)} ms → ${Math.round(wrk.requestsPerSecond)} requests/s (target ${Math.round(target)})`);
+      if (Math.abs(wrk.requestsPerSecond - target) / target < 0.05) break;
+      delayMs = Math.max(0, delayMs + period - (HALF_PEAK_CONNECTIONS * 1000) / Math.max(1, wrk.requestsPerSecond));
+    }
+    return { delayMs, steps, script: scriptFor(entry, delayMs) };
+  };
+  const paced = [
+    { entry: input.direct, ...(await calibrate(input.direct)) },
+    { entry: input.turnpike, ...(await calibrate(input.turnpike)) },
+  ];
+  const runs: HalfPeakRun[] = [];
+  for (let round = 1; round <= input.rounds; round++) {
+    for (const { entry, script } of paced) {
+      const { wrk } = await input.run(entry, script, input.durationSeconds);
+      runs.push({ contender: entry.spec.name, round, requestsPerSecond: wrk.requestsPerSecond, p50Ms: wrk.latencyMs.p50, p99Ms: wrk.latencyMs.p99, errors: wrk.errors });
+      input.progress(`half-peak round ${round}/${input.rounds} ${entry.spec.name}: ${Math.round(wrk.requestsPerSecond)} requests/s  p50 ${wrk.latencyMs.p50.toFixed(2)} ms  p99 ${wrk.latencyMs.p99.toFixed(2)} ms${wrk.errors ? `  ${wrk.errors} ERRORS` : ""}`);
+    }
+  }
+  const of = (name: string) => {
+    const mine = runs.filter((run) => run.contender === name);
+    return { requestsPerSecond: median(mine.map((run) => run.requestsPerSecond)), p50Ms: median(mine.map((run) => run.p50Ms)), p99Ms: median(mine.map((run) => run.p99Ms)) };
+  };
+  const direct = of(input.direct.spec.name);
+  const turnpike = of(input.turnpike.spec.name);
+  return {
+    peakRequestsPerSecond: input.peak,
+    peakConnections: input.peakAt,
+    targetRequestsPerSecond: target,
+    connections: HALF_PEAK_CONNECTIONS,
+    delayMs: { direct: paced[0]!.delayMs, turnpike: paced[1]!.delayMs },
+    calibration: { direct: paced[0]!.steps, turnpike: paced[1]!.steps },
+    runs,
+    direct,
+    turnpike,
+    addedP99Ms: turnpike.p99Ms - direct.p99Ms,
+  };
+}
+
+const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
+
+/** The targets of the issue, each PASS or MISS on this run's medians. */
+export function targetChecks(result: Omit<GatewayBenchResult, "checks">): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const rps = (name: string, connections: number) => result.summary.find((entry) => entry.contender === name && entry.connections === connections);
+  const ratio = (measure: string, numerator: string, denominator: string, target: number) => {
+    for (const connections of result.connections) {
+      const top = rps(numerator, connections);
+      const bottom = rps(denominator, connections);
+      const label = `${measure}, c=${connections}`;
+      if (!top || !bottom) checks.push({ measure: label, value: "not measured", target: `≥ ${target}`, pass: null });
+      else {
+        const value = top.requestsPerSecond / bottom.requestsPerSecond;
+        checks.push({ measure: label, value: `${value.toFixed(2)} (${Math.round(top.requestsPerSecond)} / ${Math.round(bottom.requestsPerSecond)})`, target: `≥ ${target}`, pass: value >= target });
+      }
+    }
+  };
+  const loss = (measure: string, cost: string, base: string, target: number, strict: boolean) => {
+    for (const connections of result.connections) {
+      const with_ = rps(cost, connections);
+      const without = rps(base, connections);
+      const label = `${measure}, c=${connections}`;
+      const targetText = `${strict ? "<" : "≤"} ${target} % fewer requests/s`;
+      if (!with_ || !without) checks.push({ measure: label, value: "not measured", target: targetText, pass: null });
+      else {
+        const value = 1 - with_.requestsPerSecond / without.requestsPerSecond;
+        const cpu = with_.cpuUsPerRequest - without.cpuUsPerRequest;
+        checks.push({
+          measure: label,
+          value: `${percent(value)} (${Math.round(with_.requestsPerSecond)} vs ${Math.round(without.requestsPerSecond)}; ${cpu >= 0 ? "+" : ""}${cpu.toFixed(1)} µs CPU/request)`,
+          target: targetText,
+          pass: strict ? value * 100 < target : value * 100 <= target,
+        });
+      }
+    }
+  };
+  ratio("Turnpike full chain 2 workers / nginx 2 workers", "turnpike-full-2w", "nginx-2w", 0.45);
+  ratio("Turnpike full chain 1 worker / fast-gateway", "turnpike-full-1w", "fast-gateway", 1.5);
+  loss("full chain cost vs no policies, 1 worker", "turnpike-full-1w", "turnpike-bare-1w", 10, false);
+  loss("full chain cost vs no policies, 2 workers", "turnpike-full-2w", "turnpike-bare-2w", 10, false);
+  loss("1,000 routes vs 10 routes, 1 worker", "turnpike-1000-1w", "turnpike-full-1w", 5, true);
+  loss("1,000 routes vs 10 routes, 2 workers", "turnpike-1000-2w", "turnpike-full-2w", 5, true);
+  for (const name of ["turnpike-full-1w", "turnpike-full-2w"]) {
+    const entry = rps(name, 64);
+    const measure = `p99 at c=64, ${name}`;
+    if (!entry) checks.push({ measure, value: result.connections.includes(64) ? "not measured" : "not measured (c=64 not in --connections)", target: "≤ 10 ms", pass: null });
+    else checks.push({ measure, value: `${entry.p99Ms.toFixed(2)} ms`, target: "≤ 10 ms", pass: entry.p99Ms <= 10 });
+  }
+  if ("skipped" in result.halfPeak) checks.push({ measure: "p99 added over direct at half peak", value: `not measured (${result.halfPeak.skipped})`, target: "≤ 2 ms", pass: null });
+  else {
+    const half = result.halfPeak;
+    checks.push({
+      measure: `p99 added over direct at half peak (~${Math.round(half.targetRequestsPerSecond)} requests/s)`,
+      value: `${half.addedP99Ms >= 0 ? "+" : ""}${half.addedP99Ms.toFixed(2)} ms (${half.turnpike.p99Ms.toFixed(2)} vs ${half.direct.p99Ms.toFixed(2)} ms)`,
+      target: "≤ 2 ms",
+      pass: half.addedP99Ms <= 2,
+    });
+  }
+  const workers = result.memory.flatMap((reading) => reading.workerRssBytes.length && reading.contender.startsWith("turnpike") ? reading.workerRssBytes.map((bytes) => ({ contender: reading.contender, bytes })) : []);
+  if (!workers.length) checks.push({ measure: "RSS per Turnpike worker (largest)", value: "not measured", target: "< 150 MiB", pass: null });
+  else {
+    const largest = workers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    checks.push({ measure: "RSS per Turnpike worker (largest)", value: `${mib(largest.bytes)} MiB (${largest.contender})`, target: "< 150 MiB", pass: largest.bytes < 150 * 1024 * 1024 });
+  }
+  return checks;
+}
+
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+const thousands = (value: number) => Math.round(value).toLocaleString("en-US");
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const steps = (calibration: readonly { delayMs: number; requestsPerSecond: number }[]) =>
+  calibration.map((step) => `${step.delayMs.toFixed(2)} ms → ${thousands(step.requestsPerSecond)}/s`).join(", ");
+
+/** The report: Markdown tables ready for BENCHMARKS.md. */
+export function formatGatewayBench(result: GatewayBenchResult, machine: string): string {
+  const lines: string[] = [];
+  const spec = (name: string) => result.contenders.find((entry) => entry.name === name)!;
+  lines.push(`gateway (${machine})`, "");
+  if (result.commandLine) lines.push("```sh", result.commandLine, "```", "");
+  lines.push(
+    `${result.date.slice(0, 10)}; ${result.rounds} round(s) of ${result.durationSeconds} s per contender and connection count, contenders alternating within each round, medians reported; ` +
+      `warm-up ${result.warmupSeconds} s each, not counted. Load: wrk, ${result.threads} threads, the same request with the \`${result.requestHeader}\` header to every contender. ` +
+      `Upstream: nginx, 1 worker, \`return 200\` with ${result.upstreamBodyBytes} bytes of JSON. ` +
+      `Versions: ${Object.entries(result.versions).map(([name, version]) => `${name} ${version}`).join(", ")}.`,
+    "",
+    `Full chain: \`apiKey()\` (key in the header) + \`rateLimit({ requests: ${BENCH_RATE_LIMIT.toLocaleString("en-US")}, perSeconds: 1 })\` per consumer (nothing is rejected) + metrics (always on) + access log (JSON lines on stdout, into a file); "no policies": a contract without security, no policy, \`--no-access-log\`. The request goes to a route in the middle of the route table.`,
+    "",
+    "CPU µs/request: user + system time of the contender's process tree (all workers) from /proc, divided by requests served; for \"direct\" it is the upstream's own.",
+    "",
+  );
+  for (const connections of result.connections) {
+    const wrk = commandLine("wrk", wrkArgs({ url: "<contender URL>", threads: result.threads, connections, durationSeconds: result.durationSeconds, headers: { [BENCH_KEY_HEADER]: "<key>" } }));
+    lines.push(`#### c=${connections}: \`${wrk}\``, "", "| contender | workers | requests/s | p50 | p99 | CPU µs/request | errors | requests/s by round |", "|---|---|---|---|---|---|---|---|");
+    for (const entry of result.summary.filter((summary) => summary.connections === connections)) {
+      const contender = spec(entry.contender);
+      const cpu = `${entry.cpuUsPerRequest.toFixed(1)}${entry.redisCpuUsPerRequest === null ? "" : ` + ${entry.redisCpuUsPerRequest.toFixed(1)} redis`}`;
+      lines.push(
+        `| ${contender.label} | ${contender.workers} | ${thousands(entry.requestsPerSecond)} | ${ms(entry.p50Ms)} | ${ms(entry.p99Ms)} | ${cpu} | ${entry.errors} | ${entry.requestsPerSecondByRound.map(thousands).join(", ")} |`,
+      );
+    }
+    lines.push("");
+  }
+  const logged = result.summary.filter((entry) => entry.connections === result.connections[0] && entry.stdoutBytesPerRequest !== null && entry.stdoutBytesPerRequest > 0);
+  if (logged.length) {
+    lines.push(`Gateway stdout written (the access log, c=${result.connections[0]}): ${logged.map((entry) => `${entry.contender} ${entry.stdoutBytesPerRequest!.toFixed(0)} bytes/request`).join(", ")}.`, "");
+  }
+  const memory = result.memory.filter((reading) => reading.contender.startsWith("turnpike"));
+  if (memory.length) {
+    lines.push("#### Memory after the runs (VmRSS)", "", "| contender | workers | RSS per worker | cluster primary | whole process tree |", "|---|---|---|---|---|");
+    for (const reading of memory) {
+      const contender = spec(reading.contender);
+      lines.push(
+        `| ${contender.label} | ${contender.workers} | ${reading.workerRssBytes.map((bytes) => `${mib(bytes)} MiB`).join(", ")} | ${reading.primaryRssBytes === null ? "—" : `${mib(reading.primaryRssBytes)} MiB`} | ${mib(reading.treeRssBytes)} MiB |`,
+      );
+    }
+    lines.push("");
+  }
+  if (!("skipped" in result.halfPeak)) {
+    const half = result.halfPeak;
+    lines.push(
+      `#### Latency at half of Turnpike's peak (full chain, 1 worker: ${thousands(half.peakRequestsPerSecond)} requests/s at c=${half.peakConnections} → target ${thousands(half.targetRequestsPerSecond)})`,
+      "",
+      `wrk -t${result.threads} -c${half.connections} -d${result.durationSeconds}s, paced with a Lua \`delay()\` before each request, calibrated per contender for the target rate ` +
+        `(direct: ${steps(half.calibration.direct)}; Turnpike: ${steps(half.calibration.turnpike)}); medians of ${result.rounds} alternating run(s).`,
+      "",
+      "| contender | achieved requests/s | p50 | p99 |",
+      "|---|---|---|---|",
+      `| direct to the upstream | ${thousands(half.direct.requestsPerSecond)} | ${ms(half.direct.p50Ms)} | ${ms(half.direct.p99Ms)} |`,
+      `| Turnpike full chain, 1 worker | ${thousands(half.turnpike.requestsPerSecond)} | ${ms(half.turnpike.p50Ms)} | ${ms(half.turnpike.p99Ms)} |`,
+      `| added by Turnpike | | ${ms(half.turnpike.p50Ms - half.direct.p50Ms)} | ${ms(half.addedP99Ms)} |`,
+      "",
+    );
+  }
+  lines.push("#### Targets", "", "| measure | this run | target | result |", "|---|---|---|---|");
+  for (const check of result.checks) lines.push(`| ${check.measure} | ${check.value} | ${check.target} | ${check.pass === null ? "n/a" : check.pass ? "PASS" : "**MISS**"} |`);
+  lines.push("");
+  if (result.warnings.length) lines.push("Warnings:", ...result.warnings.map((warning) => `- ${warning}`), "");
+  lines.push("<details><summary>Contender configurations</summary>", "");
+  for (const contender of result.contenders) lines.push(`**${contender.name}** (${contender.url})`, "", "```", contender.config.trim(), "```", "");
+  lines.push("</details>", "");
+  return `${lines.join("\n")}\n`;
+}
+
