@@ -61,10 +61,9 @@ export async function devCommand(project: Project, options: DevOptions, output: 
     const gatewayUrl = `http://${options.host}:${gateway.port}`;
     step(`gateway serving ${manifest.spec.apis.length} APIs at ${gatewayUrl}`);
     output.stdout(`\n${routeTable(manifest, output)}\n\n`);
-    await introduce(manifest, keys, gatewayUrl, `http://${options.host}:${gateway.operatorPort}`, output);
-
+    // Watching starts before the first call is offered: an edit right after it must count.
+    const directory = dirname(project.app);
     if (options.watch) {
-      const directory = dirname(project.app);
       let timer: NodeJS.Timeout | undefined;
       let compiling: Promise<void> = Promise.resolve();
       const outputDir = relative(directory, project.output);
@@ -92,8 +91,9 @@ export async function devCommand(project: Project, options: DevOptions, output: 
           });
         }, 200);
       });
-      output.stdout(`${output.paint("dim", `watching ${relative(project.root, directory) || "."}/ for changes; Ctrl-C stops`)}\n`);
     }
+    await introduce(manifest, keys, gatewayUrl, `http://${options.host}:${gateway.operatorPort}`, output);
+    if (options.watch) output.stdout(`${output.paint("dim", `watching ${relative(project.root, directory) || "."}/ for changes; Ctrl-C stops`)}\n`);
     await (options.stopSignal ?? interrupted());
     output.stdout(`\n${output.paint("dim", "stopping …")}\n`);
     return 0;

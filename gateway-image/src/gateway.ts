@@ -15,6 +15,7 @@ import { handleRequest } from "./http/handle-request";
 import { listen } from "./http/listen";
 import { problem } from "./http/problem";
 import type { SecretSources } from "./identity/consumer-directory";
+import type { AccessLog } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
 import { MemoryStore } from "./store/memory-store";
 import type { Store } from "./store/store";
@@ -23,8 +24,7 @@ import { PoolRegistry } from "./upstream/pool-registry";
 export interface GatewayOptions {
   /** Gateway events (start, reload, errors). */
   readonly logger: Logger;
-  /** Access log lines; defaults to `logger`. */
-  readonly accessLogger?: Logger;
+
   /** Port for API traffic (0: any free port). */
   readonly port: number;
   /** Port for /healthz, /readyz and /metrics (0: any free port; null: none). */
@@ -32,7 +32,8 @@ export interface GatewayOptions {
   readonly host?: string;
   readonly store?: Store;
   readonly mockUpstreamUrl?: string;
-  readonly accessLog?: boolean;
+  /** Where access lines go (one per request); none when absent. */
+  readonly accessLog?: AccessLog | null;
   readonly secrets?: SecretSources;
   /** Longest request header section accepted, in bytes; larger ones get 431. @default 16384 */
   readonly maxHeaderBytes?: number;
@@ -77,7 +78,7 @@ export class Gateway {
     this.logger = options.logger;
     this.metrics = options.metrics ?? new GatewayMetrics();
     this.store = options.store ?? new MemoryStore();
-    const context = { logger: this.logger, accessLogger: options.accessLogger ?? this.logger, metrics: this.metrics, accessLog: options.accessLog ?? true };
+    const context = { logger: this.logger, metrics: this.metrics, accessLog: options.accessLog ?? null };
     const serverOptions = { maxHeaderSize: options.maxHeaderBytes ?? 16_384, requestTimeout: 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 };
     const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestClientCertificate ?? false, rejectUnauthorized: false } : null;
     const listener = (req: IncomingMessage, res: ServerResponse) => {

@@ -5,7 +5,7 @@
  * and when the file changes; drains and exits on SIGTERM/SIGINT.
  */
 import cluster from "node:cluster";
-import { readFileSync } from "node:fs";
+import { type FSWatcher, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { AggregatorRegistry } from "prom-client";
@@ -15,7 +15,7 @@ import { type PrimaryMessage, type WorkerMessage, runPrimary } from "./cluster/p
 import { loadManifest } from "./config/load-manifest";
 import { watchManifest } from "./config/watch-manifest";
 import { Gateway, type TlsListenerOptions } from "./gateway";
-import { createAccessLogger, createLogger } from "./observability/access-log";
+import { createAccessLog, createLogger } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
 import { createStore } from "./store/create-store";
 import type { Store } from "./store/store";
@@ -139,7 +139,6 @@ async function startGateway(options: ProcessOptions): Promise<void> {
   }
   const gateway = new Gateway({
     logger,
-    accessLogger: createAccessLogger({ level: process.env.LOG_LEVEL ?? "info", worker: cluster.worker?.id }),
     metrics,
     store,
     tls,
@@ -149,7 +148,8 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     host: options.host,
     manifestSource: options.source,
     mockUpstreamUrl: options.mockUpstreamUrl,
-    accessLog: options.accessLog,
+    // Access lines are info-level: a quieter LOG_LEVEL turns them off too.
+    accessLog: options.accessLog && logger.isLevelEnabled("info") ? createAccessLog({ worker: cluster.worker?.id }) : null,
     drainDelayMs: options.drainDelayMs,
   });
   let ports: { port: number; operatorPort: number | null };
@@ -162,9 +162,11 @@ async function startGateway(options: ProcessOptions): Promise<void> {
   }
 
   let stopping = false;
+  let manifestWatcher: FSWatcher | null = null;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    manifestWatcher?.close();
     if (!worker) logger.info({ signal }, "shutting down: draining requests in flight");
     void gateway.close().then(() => {
       if (!worker) logger.info("stopped");
@@ -192,10 +194,13 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     return;
   }
 
-  logger.info({ port: ports.port, operatorPort: ports.operatorPort, workers: 1, revision: manifest.metadata.revision }, "gateway listening");
   const reload = () => void gateway.reloadFrom(options.source);
   process.on("SIGHUP", reload);
-  if (!/^https?:\/\//.test(options.source)) watchManifest(options.source, reload);
+  // Closed by the stop handler, so a change during the drain does not reload.
+  if (!/^https?:\/\//.test(options.source)) manifestWatcher = watchManifest(options.source, reload);
+  // Announced last: whoever waits for this line may change the manifest at once, and that
+  // change must not fall between the line and the watch (it did, under load in the tests).
+  logger.info({ port: ports.port, operatorPort: ports.operatorPort, workers: 1, revision: manifest.metadata.revision }, "gateway listening");
 }
 
 /** A worker exits at once (its IPC channel would keep it alive); a lone process lets stdout drain. */

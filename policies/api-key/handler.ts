@@ -1,11 +1,10 @@
 /**
  * apiKey at the gateway: reads the key from its header or query parameter, finds the
- * consumer by the key's SHA-256 digest, and removes the key before the request goes upstream.
+ * consumer by the key's SHA-256 digest (verified keys are remembered), and removes the key before the request goes upstream.
  * A request without a key is left to the authentication gate (another policy may
  * authenticate it, or the operation may allow anonymous calls).
  */
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
-import { apiKeyDigest } from "../../gateway-image/src/identity/consumer-directory";
 import { problem } from "../../gateway-image/src/http/problem";
 import type { z } from "zod";
 import type { apiKeyPolicy } from "./schema";
@@ -24,7 +23,7 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
         key = exchange.query === "" ? null : exchange.searchParams.get(name);
       }
       if (key === undefined || key === null || key === "") return undefined;
-      const consumer = consumers.findByApiKeyDigest(apiKeyDigest(key));
+      const consumer = consumers.findByApiKey(key);
       if (consumer === undefined) return problem("unauthorized", `the API key in ${fromHeader ? "header" : "query parameter"} ${name} is not valid`);
       if (exchange.consumer !== null && exchange.consumer !== consumer) return problem("unauthorized", "the request carries credentials of two different consumers");
       exchange.consumer = consumer;

@@ -94,7 +94,7 @@ describe.each([
         const before = applied();
         writeFileSync(gateway.manifestFile, next.json);
         // Every worker logs its own reload.
-        await waitFor(() => applied() >= before + Number(workers));
+        await waitFor(() => applied() >= before + Number(workers), 10_000, gateway);
         await pause(150);
       }
       process.kill(gateway.process.pid!, "SIGHUP");
@@ -120,7 +120,7 @@ describe.each([
     const before = reloads("manifest rejected; still serving the previous one");
     const swap = (async () => {
       writeFileSync(gateway.manifestFile, '{"apiVersion":"turnpike.dev/v1","kind":"GatewayConfig"');
-      await waitFor(() => reloads("manifest rejected; still serving the previous one") >= before + Number(workers));
+      await waitFor(() => reloads("manifest rejected; still serving the previous one") >= before + Number(workers), 10_000, gateway);
       const response = await fetch(`${gateway.operatorUrl}/reload`, { method: "POST" });
       expect(response.status).toBe(422);
       await pause(100);
@@ -156,10 +156,13 @@ describe.each([
   }, 30_000);
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(condition: () => boolean, timeoutMs = 10_000, gateway?: RunningGateway): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
+    if (Date.now() > deadline) {
+      const events = (gateway?.logs ?? []).filter((line) => line.msg !== "request").map((line) => JSON.stringify(line));
+      throw new Error(`condition not met in time; the gateway's event log:\n${events.join("\n")}\nstderr:\n${gateway?.stderr() ?? ""}`);
+    }
     await pause(20);
   }
 }

@@ -16,6 +16,8 @@ export interface RunningGateway {
   readonly manifestFile: string;
   /** Parsed JSON log lines so far. */
   readonly logs: Record<string, unknown>[];
+  /** What the gateway wrote to stderr so far. */
+  stderr(): string;
   readonly process: ChildProcess;
   /** Waits for a log line matching `predicate` (already written or to come). */
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -99,6 +101,7 @@ export async function startGateway(source: Platform | { manifest: GatewayConfig;
     manifest,
     manifestFile,
     logs,
+    stderr: () => stderr,
     process: child,
     waitForLog,
     stop: async () => {

@@ -136,11 +136,13 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
 
   const reload = () => void reloadAll();
   process.on("SIGHUP", reload);
-  if (!/^https?:\/\//.test(options.manifestSource)) watchManifest(options.manifestSource, reload);
+  // Closed on shutdown, so a change during the drain does not reload.
+  const manifestWatcher = /^https?:\/\//.test(options.manifestSource) ? null : watchManifest(options.manifestSource, reload);
 
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    manifestWatcher?.close();
     logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, "shutting down: draining requests in flight");
     const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
     const exited = Promise.all(workers.map((worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once("exit", () => resolve())))));

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { type CompiledRoute, NO_PLAN_STEPS, systemRoute, type PlanSteps, type ResponseStep, type Step } from "../config/compiled-route";
 import type { Snapshot } from "../config/compile-snapshot";
-import { logExchange } from "../observability/access-log";
+import type { AccessLog } from "../observability/access-log";
 import type { GatewayMetrics } from "../observability/metrics";
 import { type ResponseSink, UpstreamError } from "../upstream/upstream";
 import { BodyTooLargeError, Exchange, type HeaderMap } from "./exchange";
@@ -17,11 +17,9 @@ import { type Reply, emptyReply, problem } from "./problem";
 
 export interface PipelineContext {
   readonly logger: Logger;
-  /** Where access log lines go (buffered). */
-  readonly accessLogger: Logger;
   readonly metrics: GatewayMetrics;
-  /** Whether to write access log lines. */
-  readonly accessLog: boolean;
+  /** Where access lines go; null: none. */
+  readonly accessLog: AccessLog | null;
 }
 
 /** Handles one request against the snapshot current when it arrived. */
@@ -185,7 +183,7 @@ function finishLogging(exchange: Exchange, context: PipelineContext): void {
   const steps = exchange.route.log;
   for (let i = 0; i < steps.length; i++) steps[i]!(exchange);
   exchange.route.recorder?.record(exchange.status || 499, exchange.subscription?.plan ?? null, exchange.elapsedMs() / 1000);
-  if (context.accessLog) logExchange(context.accessLogger, exchange);
+  context.accessLog?.write(exchange);
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -81,14 +81,17 @@ export class Upstream {
     const replayable = body === null || Buffer.isBuffer(body);
     const mayRetry = IDEMPOTENT_METHODS.has(method) && replayable && this.config.retries.maxRetries > 0;
     const deadline = performance.now() + this.config.timeoutMs;
-    const tried = new Set<Target>();
+    // Allocated on the first retry only: most requests are tried once.
+    let tried: Set<Target> | null = null;
+    let previous: Target | null = null;
     this.active++;
     try {
       for (let attempt = 0; ; attempt++) {
         const now = Date.now();
+        if (previous !== null) (tried ??= new Set()).add(previous);
         const target = this.pick(now, tried);
         if (target === null) throw new UpstreamError("no-target", "no upstream target is available (all unhealthy, ejected or with an open circuit)");
-        tried.add(target);
+        previous = target;
         const remaining = deadline - performance.now();
         if (remaining <= 0) throw new UpstreamError("timeout", `no answer within ${this.config.timeoutMs} ms`);
         const perTry = Math.min(this.config.perTryTimeoutMs, remaining);
@@ -116,12 +119,14 @@ export class Upstream {
     for (const target of [...this.primary, ...this.failover]) this.pools.release(target.origin, this.poolOptions);
   }
 
-  private pick(nowMs: number, tried: ReadonlySet<Target>): Target | null {
+  private pick(nowMs: number, tried: ReadonlySet<Target> | null): Target | null {
+    // The common case, one target up and a first try: no arrays to build.
+    if (tried === null && this.primary.length === 1 && this.primary[0]!.available(nowMs)) return this.primary[0]!;
     for (const group of [this.primary, this.failover]) {
       const available = group.filter((target) => target.available(nowMs));
       if (available.length === 0) continue;
       // Prefer targets not tried yet in this request; fall back to the tried ones.
-      const fresh = available.filter((target) => !tried.has(target));
+      const fresh = tried === null ? available : available.filter((target) => !tried.has(target));
       return this.balance(fresh.length > 0 ? fresh : available);
     }
     return null;
