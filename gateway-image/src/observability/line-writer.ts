@@ -41,8 +41,10 @@ export class LineWriter {
     this.writeText = options.write ?? writeWhole;
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 250);
     this.timer.unref();
-    process.once("exit", () => this.flush());
+    process.once("exit", this.flushOnExit);
   }
+
+  private readonly flushOnExit = (): void => this.flush();
 
   /** Buffers a line (ending in `\n`); writes the buffer once it holds 4 KiB. */
   write(line: string): void {
@@ -87,6 +89,7 @@ export class LineWriter {
 
   close(): void {
     clearInterval(this.timer);
+    process.off("exit", this.flushOnExit);
     this.flush();
   }
 }
