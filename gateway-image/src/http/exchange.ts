@@ -79,8 +79,12 @@ export class Exchange {
       this.req.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBytes) {
+          // The client gets its 413, then the connection closes; the rest of the body is
+          // read and dropped meanwhile, never kept or forwarded.
+          this.req.removeAllListeners("data");
+          this.req.resume();
+          this.res.shouldKeepAlive = false;
           reject(new BodyTooLargeError(maxBytes));
-          this.req.destroy();
           return;
         }
         chunks.push(chunk);
