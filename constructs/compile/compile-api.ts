@@ -1,7 +1,7 @@
 /** One Api construct → its manifest entry: contract facts, lifecycle, chains per operation. */
 import { AUTHENTICATION_POLICY_NAMES } from "../../policies/index";
 import type { Api } from "../api";
-import { type ContractFacts, type ContractOperation, extractOperations } from "../contract/extract-operations";
+import { type ContractFacts, type ContractOperation } from "../contract/extract-operations";
 import type { ContractLoadResult } from "../contract/load-contract";
 import { type Diagnostic, type Diagnostics, didYouMean, listOf } from "../diagnostics";
 import { compactCanonicalJson, sha256Hex } from "../manifest/canonical-json";

@@ -17,6 +17,7 @@ import { problem } from "./http/problem";
 import type { SecretSources } from "./identity/consumer-directory";
 import type { AccessLog } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
+import { operatorEndpoints } from "./observability/operator-endpoints";
 import { MemoryStore } from "./store/memory-store";
 import type { Store } from "./store/store";
 import { PoolRegistry } from "./upstream/pool-registry";
@@ -97,7 +98,17 @@ export class Gateway {
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });
-    this.operator = options.operatorPort === null ? null : createServer((req, res) => void this.serveOperator(req, res));
+    const source = options.manifestSource;
+    this.operator =
+      options.operatorPort === null
+        ? null
+        : createServer(
+            operatorEndpoints({
+              readiness: () => ({ ready: this.current !== null && !this.draining, status: this.draining ? "draining" : this.current === null ? "starting" : "ready", revision: this.current?.revision ?? null }),
+              metrics: async () => ({ contentType: this.metrics.registry.contentType, text: await this.metrics.registry.metrics() }),
+              reload: source === undefined ? undefined : () => this.reloadFrom(source),
+            }),
+          );
   }
 
   /** The manifest being served. */
@@ -193,32 +204,5 @@ export class Gateway {
     this.logger.warn({ code: error.code, reason: error.message }, "malformed request rejected");
     this.metrics.rejections.labels("none", reply.kind!).inc();
     socket.end(`HTTP/1.1 ${reply.status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(reply.body)}\r\nconnection: close\r\n\r\n${reply.body}`);
-  }
-
-  private async serveOperator(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.url === "/reload" && this.options.manifestSource !== undefined) {
-      if (req.method !== "POST") {
-        res.writeHead(405, { allow: "POST", "content-type": "application/json" }).end('{"detail":"POST /reload loads the manifest again"}');
-        return;
-      }
-      const result = await this.reloadFrom(this.options.manifestSource);
-      res.writeHead(result.ok ? 200 : 422, { "content-type": "application/json" }).end(JSON.stringify(result));
-      return;
-    }
-    switch (req.url) {
-      case "/healthz":
-        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-        return;
-      case "/readyz": {
-        const ready = this.current !== null && !this.draining;
-        res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ready ? "ready" : this.draining ? "draining" : "starting", revision: this.current?.revision ?? null }));
-        return;
-      }
-      case "/metrics":
-        res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(await this.metrics.registry.metrics());
-        return;
-      default:
-        res.writeHead(404, { "content-type": "application/problem+json" }).end(problem("not-found", "operator endpoints: /healthz, /readyz, /metrics, POST /reload").body);
-    }
   }
 }

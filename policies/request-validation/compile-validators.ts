@@ -17,7 +17,7 @@ import { type Reply, problem } from "../../gateway-image/src/http/problem";
 import { type Coerce, coercerFor, propertySchemas, typesOf } from "./coercion";
 import type { ContractSchemas } from "./contract-schemas";
 import { FORM_MEDIA_TYPE, type MediaTypeMatcher, essenceOf, isJsonMediaType, mediaTypeMatcher } from "./media-types";
-import { type ParameterSpec, type QueryReader, type RawValue, type Shape, type StringReader, queryReader, stringReader } from "./parameter-styles";
+import { type ParameterSpec, type QueryReader, type Shape, type StringReader, queryReader, stringReader } from "./parameter-styles";
 import type { requestValidationPolicy } from "./schema";
 import type { AjvProvider } from "./validator-ajv";
 import { type ValidationError, clip, collectAjvErrors, pushError, validationProblem } from "./validation-errors";

@@ -94,7 +94,7 @@ export class CertificateAuthority {
     private readonly pki: TestPki,
     private readonly dir: string,
     readonly certFile: string,
-    private readonly keyFile: string,
+    keyFile: string,
     /** What a client sends after a certificate this CA issued: this CA and the intermediates above it, not the root (PEM). */
     private readonly chainAbove: string,
   ) {

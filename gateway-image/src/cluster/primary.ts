@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { AggregatorRegistry } from "prom-client";
 import { watchManifest } from "../config/watch-manifest";
 import { listen } from "../http/listen";
+import { operatorEndpoints } from "../observability/operator-endpoints";
 import type { ReloadResult } from "../gateway";
 import type { Store } from "../store/store";
 import { answerCalls, type StoreRequestMessage } from "./ipc-store";
@@ -98,38 +99,23 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       }),
     );
 
-  const operator = options.operatorPort === null ? null : createServer((req, res) => {
-    if (req.url === "/reload") {
-      if (req.method !== "POST") {
-        res.writeHead(405, { allow: "POST", "content-type": "application/json" }).end('{"detail":"POST /reload loads the manifest again"}');
-        return;
-      }
-      void reloadAll().then((results) => {
-        const ok = results.every((result) => result.ok);
-        res.writeHead(ok ? 200 : 422, { "content-type": "application/json" }).end(JSON.stringify({ ok, workers: results }));
-      });
-      return;
-    }
-    switch (req.url) {
-      case "/healthz":
-        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-        return;
-      case "/readyz": {
-        const ready = !shuttingDown && listening.size === options.workers;
-        const revisions = [...new Set([...listening.values()].map((entry) => entry.revision))];
-        res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: ready ? "ready" : shuttingDown ? "draining" : "starting", workers: listening.size, revision: revisions.length === 1 ? revisions[0] : revisions }));
-        return;
-      }
-      case "/metrics":
-        aggregator.clusterMetrics().then(
-          (text) => res.writeHead(200, { "content-type": aggregator.contentType }).end(text),
-          (error: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics unavailable: ${(error as Error).message}`),
+  const operator =
+    options.operatorPort === null
+      ? null
+      : createServer(
+          operatorEndpoints({
+            readiness: () => {
+              const revisions = [...new Set([...listening.values()].map((entry) => entry.revision))];
+              const ready = !shuttingDown && listening.size === options.workers;
+              return { ready, status: shuttingDown ? "draining" : ready ? "ready" : "starting", workers: listening.size, revision: revisions.length === 1 ? revisions[0] : revisions };
+            },
+            metrics: async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }),
+            reload: async () => {
+              const results = await reloadAll();
+              return { ok: results.every((result) => result.ok), workers: results };
+            },
+          }),
         );
-        return;
-      default:
-        res.writeHead(404, { "content-type": "application/json" }).end('{"detail":"operator endpoints: /healthz, /readyz, /metrics, POST /reload"}');
-    }
-  });
   const operatorPort = operator === null ? null : await listen(operator, options.operatorPort ?? 0, options.host);
 
   for (let i = 0; i < options.workers; i++) fork();
