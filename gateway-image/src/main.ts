@@ -18,6 +18,7 @@ import { Gateway, type TlsListenerOptions } from "./gateway";
 import { createAccessLog, createLogger } from "./observability/access-log";
 import { GatewayMetrics } from "./observability/metrics";
 import { createStore } from "./store/create-store";
+import { MemoryStore } from "./store/memory-store";
 import type { Store } from "./store/store";
 
 const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [--operator-port 9901] [--host 0.0.0.0]
@@ -99,13 +100,13 @@ export async function main(argv: string[]): Promise<void> {
 /** Checks the manifest and the store once, so a bad start fails once, not in every worker. */
 async function startPrimary(options: ProcessOptions): Promise<void> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
-  let store: Store | null;
+  let store: MemoryStore | null;
   try {
     await loadManifest(options.source);
     // A bad store URL fails here once, not in every worker.
     if (!isEmbeddedStore(options.storeUrl)) await createStore(options.storeUrl, { logger, metrics: new GatewayMetrics({ processMetrics: false }) }).close();
     // Redis is shared by the workers directly; the embedded store lives here and is asked over IPC.
-    store = isEmbeddedStore(options.storeUrl) ? createStore("memory", { logger, metrics: new GatewayMetrics({ processMetrics: false }) }) : null;
+    store = isEmbeddedStore(options.storeUrl) ? new MemoryStore() : null;
   } catch (error) {
     logger.fatal({ reason: (error as Error).message }, "cannot start");
     process.exitCode = 1;
@@ -130,7 +131,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
   let ipcStore: IpcStore | null = null;
   let tls: TlsListenerOptions | undefined;
   try {
-    if (worker && isEmbeddedStore(options.storeUrl)) store = ipcStore = new IpcStore((message) => process.send!(message));
+    if (worker && isEmbeddedStore(options.storeUrl)) store = ipcStore = new IpcStore((message) => process.send!(message), options.workers);
     else store = createStore(options.storeUrl, { logger, metrics });
     tls = tlsOptions(options, manifest);
   } catch (error) {

@@ -1,16 +1,48 @@
 /**
- * A worker's view of the counters kept by the cluster primary: every decision is made by
- * the one in-memory store in the primary, so a limit holds for the whole gateway (10
- * requests/s with two workers is 10, not 20), with no approximation. Requests are batched:
- * all decisions asked for during one turn of the event loop travel in one IPC message, so
- * under load the cost per request is a fraction of a message round trip.
+ * A worker's view of the counters kept by the cluster primary: the one in-memory store in
+ * the primary decides, so a limit holds for the whole gateway (10 requests/s with two
+ * workers is 10, not 20) and is never exceeded. Calls are batched: all decisions asked for
+ * during one turn of the event loop travel in one IPC message.
+ *
+ * Rate limits large enough (burst ≥ 8 per worker) are leased: a worker takes up to 64
+ * requests' worth of the bucket in one round trip and spends them locally, without IPC.
+ * Leases are taken from the primary's bucket, so there is no overshoot; a lease unused
+ * after {@link LEASE_MS} is given back. The cost is a bounded undershoot: while a worker
+ * holds unused leased requests (at most burst / 8 per worker, for at most LEASE_MS) another
+ * may be refused, and a worker told "no" refuses locally for up to LEASE_MS before asking
+ * again. Small limits are decided one request at a time, exactly.
  */
+import type { MemoryStore } from "../store/memory-store";
 import { StoreUnavailableError, type GcraDecision, type QuotaDecision, type Store } from "../store/store";
 
-/** Operations: [id, "g", key, emissionIntervalMs, burst, nowMs] or [id, "q", key, limit, periodEndMs, nowMs]. */
-export type StoreCall = [number, "g" | "q", string, number, number, number];
-/** Answers: [id, allowed (1/0), remaining, retryAfterMs, resetMs]. */
-export type StoreAnswer = [number, number, number, number, number];
+/**
+ * Operations: [id, "g", key, emissionIntervalMs, burst, nowMs], [id, "q", key, limit,
+ * periodEndMs, nowMs], [id, "t", key, emissionIntervalMs, burst, nowMs, want] (a lease) and
+ * [0, "r", key, emissionIntervalMs, count, nowMs] (a refund, not answered).
+ */
+export type StoreCall = [number, "g" | "q" | "r", string, number, number, number] | [number, "t", string, number, number, number, number];
+/** Answers: [id, allowed (1/0), remaining, retryAfterMs, resetMs, granted]. */
+export type StoreAnswer = [number, number, number, number, number, number];
+
+/** How long a leased request may wait to be used before it is given back, ms. */
+export const LEASE_MS = 200;
+/** Most requests leased at once. */
+const MAX_LEASE = 64;
+
+interface Lease {
+  readonly intervalMs: number;
+  tokens: number;
+  expiresAt: number;
+  /** Remaining in the primary's bucket when the lease was granted, for RateLimit headers. */
+  remaining: number;
+  resetAt: number;
+  /** While a lease request is in flight, later calls wait for it. */
+  pending: Promise<void> | null;
+  /** The primary refused: until then, refuse locally without asking (at most LEASE_MS). */
+  refusedUntil: number;
+  /** When the primary said a refused request may be retried, for Retry-After. */
+  retryAt: number;
+}
 
 export interface StoreRequestMessage {
   readonly turnpike: "store";
@@ -38,14 +70,84 @@ export class IpcStore implements Store {
   private readonly pending = new Map<number, Pending>();
   private readonly watchdog: NodeJS.Timeout;
 
-  /** `send` is `process.send` in a cluster worker; replies are passed to {@link receive}. */
-  constructor(private readonly send: (message: StoreRequestMessage) => boolean) {
-    this.watchdog = setInterval(() => this.expire(performance.now()), ANSWER_TIMEOUT_MS / 2);
+  private readonly leases = new Map<string, Lease>();
+
+  /**
+   * `send` is `process.send` in a cluster worker; replies are passed to {@link receive}.
+   * `workers` is how many workers share the primary's store (it sizes leases).
+   */
+  constructor(
+    private readonly send: (message: StoreRequestMessage) => boolean,
+    private readonly workers = 1,
+  ) {
+    this.watchdog = setInterval(() => {
+      this.expire(performance.now());
+      this.returnExpiredLeases(Date.now());
+    }, ANSWER_TIMEOUT_MS / 2);
     this.watchdog.unref();
   }
 
-  gcra(key: string, emissionIntervalMs: number, burst: number, nowMs: number): Promise<GcraDecision> {
-    return this.call("g", key, emissionIntervalMs, burst, nowMs).then(([, allowed, remaining, retryAfterMs, resetMs]) => ({ allowed: allowed === 1, remaining, retryAfterMs, resetMs }));
+  gcra(key: string, emissionIntervalMs: number, burst: number, nowMs: number): GcraDecision | Promise<GcraDecision> {
+    const size = Math.min(MAX_LEASE, Math.floor(burst / (8 * this.workers)));
+    if (size < 2) {
+      return this.call("g", key, emissionIntervalMs, burst, nowMs).then(([, allowed, remaining, retryAfterMs, resetMs]) => ({ allowed: allowed === 1, remaining, retryAfterMs, resetMs }));
+    }
+    let lease = this.leases.get(key);
+    if (lease === undefined) {
+      lease = { intervalMs: emissionIntervalMs, tokens: 0, expiresAt: 0, remaining: 0, resetAt: 0, pending: null, refusedUntil: 0, retryAt: 0 };
+      this.leases.set(key, lease);
+    }
+    return this.fromLease(lease, key, emissionIntervalMs, burst, nowMs, size);
+  }
+
+  private fromLease(lease: Lease, key: string, emissionIntervalMs: number, burst: number, nowMs: number, size: number): GcraDecision | Promise<GcraDecision> {
+    if (lease.tokens > 0 && nowMs < lease.expiresAt) {
+      lease.tokens--;
+      return { allowed: true, remaining: lease.remaining + lease.tokens, retryAfterMs: 0, resetMs: Math.max(0, lease.resetAt - nowMs) };
+    }
+    if (nowMs < lease.refusedUntil) return { allowed: false, remaining: 0, retryAfterMs: Math.max(0, lease.retryAt - nowMs), resetMs: Math.max(0, lease.resetAt - nowMs) };
+    const retry = () => this.fromLease(lease, key, emissionIntervalMs, burst, Date.now(), size);
+    if (lease.pending !== null) return lease.pending.then(retry);
+    if (lease.tokens > 0) {
+      this.refund(key, emissionIntervalMs, lease.tokens, nowMs);
+      lease.tokens = 0;
+    }
+    lease.pending = this.call("t", key, emissionIntervalMs, burst, nowMs, size).then(
+      ([, , remaining, retryAfterMs, resetMs, granted]) => {
+        lease.pending = null;
+        const at = Date.now();
+        lease.resetAt = at + resetMs;
+        if (granted > 0) {
+          lease.tokens = granted;
+          lease.expiresAt = at + LEASE_MS;
+          lease.remaining = remaining;
+        } else {
+          // Asked again after LEASE_MS at the latest: other workers may give requests back.
+          lease.retryAt = at + retryAfterMs;
+          lease.refusedUntil = at + Math.min(retryAfterMs, LEASE_MS);
+        }
+      },
+      (error: unknown) => {
+        lease.pending = null;
+        throw error;
+      },
+    );
+    return lease.pending.then(retry);
+  }
+
+  private refund(key: string, emissionIntervalMs: number, count: number, nowMs: number): void {
+    this.batch.push([0, "r", key, emissionIntervalMs, count, nowMs]);
+    this.scheduleFlush();
+  }
+
+  /** Gives back what leases left unused past their time, so other workers can have it. */
+  private returnExpiredLeases(nowMs: number): void {
+    for (const [key, lease] of this.leases) {
+      if (lease.pending !== null || nowMs < lease.expiresAt) continue;
+      if (lease.tokens > 0) this.refund(key, lease.intervalMs, lease.tokens, nowMs);
+      if (nowMs >= lease.refusedUntil) this.leases.delete(key);
+      else lease.tokens = 0;
+    }
   }
 
   quota(key: string, limit: number, periodEndMs: number, nowMs: number): Promise<QuotaDecision> {
@@ -68,15 +170,18 @@ export class IpcStore implements Store {
     this.pending.clear();
   }
 
-  private call(op: "g" | "q", key: string, a: number, b: number, nowMs: number): Promise<StoreAnswer> {
+  private call(op: "g" | "q" | "t", key: string, a: number, b: number, nowMs: number, want = 1): Promise<StoreAnswer> {
     const id = ++this.nextId;
-    this.batch.push([id, op, key, a, b, nowMs]);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // After the poll phase: every request parsed in this turn joins the batch.
-      setImmediate(() => this.flush());
-    }
+    this.batch.push(op === "t" ? [id, op, key, a, b, nowMs, want] : [id, op, key, a, b, nowMs]);
+    this.scheduleFlush();
     return new Promise<StoreAnswer>((resolve, reject) => this.pending.set(id, { resolve, reject, sentAt: performance.now() }));
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // After the poll phase: every request parsed in this turn joins the batch.
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
@@ -106,15 +211,29 @@ export class IpcStore implements Store {
 }
 
 /** Answers a worker's batch from the primary's store (synchronous in-memory decisions). */
-export function answerCalls(store: Store, calls: readonly StoreCall[]): StoreAnswer[] {
+export function answerCalls(store: MemoryStore, calls: readonly StoreCall[]): StoreAnswer[] {
   const answers: StoreAnswer[] = [];
-  for (const [id, op, key, a, b, nowMs] of calls) {
-    if (op === "g") {
-      const decision = store.gcra(key, a, b, nowMs) as GcraDecision;
-      answers.push([id, decision.allowed ? 1 : 0, decision.remaining, decision.retryAfterMs, decision.resetMs]);
-    } else {
-      const decision = store.quota(key, a, b, nowMs) as QuotaDecision;
-      answers.push([id, decision.allowed ? 1 : 0, decision.remaining, 0, decision.resetMs]);
+  for (const call of calls) {
+    const [id, op, key, a, b, nowMs] = call;
+    switch (op) {
+      case "g": {
+        const decision = store.gcra(key, a, b, nowMs);
+        answers.push([id, decision.allowed ? 1 : 0, decision.remaining, decision.retryAfterMs, decision.resetMs, decision.allowed ? 1 : 0]);
+        break;
+      }
+      case "t": {
+        const taken = store.gcraTake(key, a, b, nowMs, call[6]);
+        answers.push([id, taken.allowed ? 1 : 0, taken.remaining, taken.retryAfterMs, taken.resetMs, taken.granted]);
+        break;
+      }
+      case "r":
+        store.gcraRefund(key, a, nowMs, b);
+        break;
+      case "q": {
+        const decision = store.quota(key, a, b, nowMs);
+        answers.push([id, decision.allowed ? 1 : 0, decision.remaining, 0, decision.resetMs, decision.allowed ? 1 : 0]);
+        break;
+      }
     }
   }
   return answers;

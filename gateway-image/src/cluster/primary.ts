@@ -13,7 +13,7 @@ import { watchManifest } from "../config/watch-manifest";
 import { listen } from "../http/listen";
 import { operatorEndpoints } from "../observability/operator-endpoints";
 import type { ReloadResult } from "../gateway";
-import type { Store } from "../store/store";
+import type { MemoryStore } from "../store/memory-store";
 import { answerCalls, type StoreRequestMessage } from "./ipc-store";
 
 export interface PrimaryOptions {
@@ -23,7 +23,7 @@ export interface PrimaryOptions {
   readonly host?: string;
   readonly logger: Logger;
   /** The embedded store the workers share; null when they use an external one (Redis). */
-  readonly store: Store | null;
+  readonly store: MemoryStore | null;
   /** Longest a drain may take before workers are killed, ms. */
   readonly shutdownTimeoutMs?: number;
 }

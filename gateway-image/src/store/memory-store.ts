@@ -19,6 +19,16 @@ export class MemoryStore implements Store {
     return gcraStep(this.tats, key, emissionIntervalMs, burst, nowMs);
   }
 
+  /** Several requests' worth at once, for a cluster worker's lease. */
+  gcraTake(key: string, emissionIntervalMs: number, burst: number, nowMs: number, want: number): GcraTake {
+    return gcraTake(this.tats, key, emissionIntervalMs, burst, nowMs, want);
+  }
+
+  /** Returns what a worker leased and did not use. */
+  gcraRefund(key: string, emissionIntervalMs: number, nowMs: number, count: number): void {
+    gcraRefund(this.tats, key, emissionIntervalMs, nowMs, count);
+  }
+
   quota(key: string, limit: number, periodEndMs: number, nowMs: number): QuotaDecision {
     let entry = this.counts.get(key);
     if (entry === undefined || entry.periodEndMs !== periodEndMs) {
@@ -55,4 +65,35 @@ export function gcraStep(tats: Map<string, number>, key: string, emissionInterva
   }
   tats.set(key, newTat);
   return { allowed: true, remaining: Math.floor((nowMs - allowAt) / emissionIntervalMs), retryAfterMs: 0, resetMs: newTat - nowMs };
+}
+
+/** A GCRA step that may take several requests' worth at once: what a cluster worker leases. */
+export interface GcraTake extends GcraDecision {
+  /** Requests granted (0 when refused). */
+  readonly granted: number;
+}
+
+/**
+ * Takes up to `want` requests' worth of a bucket at once, as many as fit now. With
+ * `want = 1` it decides exactly as {@link gcraStep}.
+ */
+export function gcraTake(tats: Map<string, number>, key: string, emissionIntervalMs: number, burst: number, nowMs: number, want: number): GcraTake {
+  const first = gcraStep(tats, key, emissionIntervalMs, burst, nowMs);
+  if (!first.allowed || want <= 1) return { ...first, granted: first.allowed ? 1 : 0 };
+  let granted = 1;
+  let last: GcraDecision = first;
+  while (granted < want) {
+    const next = gcraStep(tats, key, emissionIntervalMs, burst, nowMs);
+    if (!next.allowed) break;
+    last = next;
+    granted++;
+  }
+  return { ...last, granted };
+}
+
+/** Gives back `count` requests' worth a worker leased but did not use. */
+export function gcraRefund(tats: Map<string, number>, key: string, emissionIntervalMs: number, nowMs: number, count: number): void {
+  const tat = tats.get(key);
+  if (tat === undefined) return;
+  tats.set(key, Math.max(nowMs, tat - count * emissionIntervalMs));
 }
