@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { onJsonLines } from "./json-lines";
 
 export interface GatewayLine {
   readonly level: number;
@@ -60,33 +61,21 @@ export function startDevGateway(options: DevGatewayOptions): Promise<DevGateway>
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
-    let buffered = "";
     let started = false;
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const text = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        let line: GatewayLine;
-        try {
-          line = JSON.parse(text) as GatewayLine;
-        } catch {
-          line = { level: 30, msg: text };
-        }
-        options.onLine(line);
-        if (!started && line.msg === "gateway listening") {
-          started = true;
-          resolve({
-            port: line.port as number,
-            operatorPort: line.operatorPort as number,
-            process: child,
-            stop: async () => {
-              if (child.exitCode === null) child.kill("SIGTERM");
-              await exited;
-            },
-          });
-        }
+    onJsonLines(child.stdout!, (fields) => {
+      const line = { level: 30, ...fields } as GatewayLine;
+      options.onLine(line);
+      if (!started && line.msg === "gateway listening") {
+        started = true;
+        resolve({
+          port: line.port as number,
+          operatorPort: line.operatorPort as number,
+          process: child,
+          stop: async () => {
+            if (child.exitCode === null) child.kill("SIGTERM");
+            await exited;
+          },
+        });
       }
     });
     void exited.then((code) => {

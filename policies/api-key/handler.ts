@@ -34,7 +34,7 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
     request: config.hideCredentials
       ? (exchange) => {
           if (fromHeader) {
-            delete exchange.upstreamHeaders[name];
+            exchange.upstreamHeaders[name] = undefined;
           } else if (exchange.upstreamQuery !== "") {
             const query = new URLSearchParams(exchange.upstreamQuery);
             query.delete(name);

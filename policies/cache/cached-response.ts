@@ -4,6 +4,7 @@
  */
 import type { HeaderMap } from "../../gateway-image/src/http/exchange";
 import type { ResponseSink } from "../../gateway-image/src/upstream/upstream";
+import { HOP_BY_HOP_HEADERS } from "../common";
 import { copyHeaders } from "./recording-sink";
 
 export interface CachedResponse {
@@ -29,22 +30,7 @@ export interface CachedResponse {
  * answer (request id, trace context, X-Cache, Age), hop-by-hop ones, and Content-Length,
  * which is recomputed from the stored body.
  */
-const NOT_STORED = new Set([
-  "age",
-  "x-cache",
-  "x-request-id",
-  "traceparent",
-  "tracestate",
-  "set-cookie",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "content-length",
-]);
+const NOT_STORED = new Set<string>(["age", "x-cache", "x-request-id", "traceparent", "tracestate", "set-cookie", "content-length", ...HOP_BY_HOP_HEADERS]);
 
 /** Rough per-entry overhead (objects, map slots), so many tiny entries still count. */
 const ENTRY_OVERHEAD_BYTES = 256;

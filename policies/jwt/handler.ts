@@ -98,7 +98,7 @@ export const createJwtHandler: HandlerFactory<z.output<typeof jwtPolicy.config>>
         : (exchange) => {
             const headers = exchange.upstreamHeaders;
             // Whatever the client sent under these names is not a verified claim.
-            for (const name of forwardedHeaders) delete headers[name];
+            for (const name of forwardedHeaders) headers[name] = undefined;
             const payload = verified.get(exchange);
             if (payload === undefined) return undefined;
             for (const [claim, name] of forwarded) {

@@ -119,17 +119,15 @@ export const createMtlsHandler: HandlerFactory<z.output<typeof mtlsPolicy.config
       for (const scheme of schemes) exchange.satisfiedSchemes.add(scheme);
       return undefined;
     },
-    request(exchange) {
-      const headers = exchange.upstreamHeaders;
-      // Only the gateway vouches for a client certificate (RFC 9440 §4).
-      delete headers["client-cert"];
-      delete headers["client-cert-chain"];
-      if (config.forwardCertificate) {
-        // The request phase runs only when access let the request through: a trusted verdict was admitted.
-        const verdict = verdicts.get(exchange.req.socket as TLSSocket);
-        if (verdict?.kind === "trusted") headers["client-cert"] = verdict.clientCert;
-      }
-      return undefined;
-    },
+    // Client-sent Client-Cert headers never reach an upstream (forwarding strips them on every
+    // route); only this policy, having verified the certificate, sets one.
+    request: config.forwardCertificate
+      ? (exchange) => {
+          // The request phase runs only when access let the request through: a trusted verdict was admitted.
+          const verdict = verdicts.get(exchange.req.socket as TLSSocket);
+          if (verdict?.kind === "trusted") exchange.upstreamHeaders["client-cert"] = verdict.clientCert;
+          return undefined;
+        }
+      : undefined,
   };
 };

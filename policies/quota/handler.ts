@@ -4,6 +4,8 @@
  */
 import type { z } from "zod";
 import { counterKey } from "../../gateway-image/src/chain/counter-key";
+import { storeOutage } from "../../gateway-image/src/chain/store-outage";
+import { MemoryStore } from "../../gateway-image/src/store/memory-store";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import { appendHeader, type Exchange } from "../../gateway-image/src/http/exchange";
 import { problem } from "../../gateway-image/src/http/problem";
@@ -15,8 +17,9 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
   const prefix = `q:${instance.id}:`;
   const policyHeader = `"${instance.scope}";q=${config.requests};w=${PERIOD_SECONDS[config.period]}`;
   let currentEnd = 0;
-  const local = new Map<string, { end: number; count: number }>();
-  let warned = false;
+  // Fail-open counting while the shared store is down: the in-memory store, for this process.
+  const local = new MemoryStore();
+  const outage = storeOutage({ policy: "quota", mode: config.onStoreUnavailable, instance, logger, metrics, refusal: "quota accounting is unavailable; try again shortly" });
 
   const endOf = (now: number) => {
     if (now >= currentEnd) currentEnd = periodEnd(now, config.period, config.timeZone);
@@ -34,17 +37,9 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
   };
 
   const unavailable = (exchange: Exchange, key: string, end: number, now: number, error: unknown) => {
-    metrics.storeUnavailable.labels("quota", config.onStoreUnavailable).inc();
-    // Once per outage, not once per request: an outage under load would flood the log.
-    if (!warned) {
-      warned = true;
-      logger.warn({ policy: instance.id, mode: config.onStoreUnavailable, reason: (error as Error).message }, "counter store unavailable; applying the declared mode");
-    }
-    if (config.onStoreUnavailable === "fail-closed") return problem("service-unavailable", "quota accounting is unavailable; try again shortly", { headers: { "retry-after": "1" } });
-    let entry = local.get(key);
-    if (entry === undefined || entry.end !== end) local.set(key, (entry = { end, count: 0 }));
-    entry.count++;
-    return decide(exchange, { allowed: entry.count <= config.requests, remaining: Math.max(0, config.requests - entry.count), resetMs: end - now });
+    const refused = outage.refuse(error);
+    if (refused !== null) return refused;
+    return decide(exchange, local.quota(key, config.requests, end, now));
   };
 
   return {
@@ -61,7 +56,7 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
       if (decision instanceof Promise) {
         return decision.then(
           (result) => {
-            warned = false;
+            outage.recovered();
             return decide(exchange, result);
           },
           (error: unknown) => unavailable(exchange, key, end, now, error),
@@ -69,5 +64,6 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
       }
       return decide(exchange, decision);
     },
+    close: () => local.close(),
   };
 };

@@ -6,10 +6,11 @@
  */
 import type { z } from "zod";
 import { counterKey } from "../../gateway-image/src/chain/counter-key";
+import { storeOutage } from "../../gateway-image/src/chain/store-outage";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import { appendHeader, type Exchange } from "../../gateway-image/src/http/exchange";
 import { problem } from "../../gateway-image/src/http/problem";
-import { gcraStep } from "../../gateway-image/src/store/memory-store";
+import { MemoryStore } from "../../gateway-image/src/store/memory-store";
 import type { GcraDecision } from "../../gateway-image/src/store/store";
 import type { rateLimitPolicy } from "./schema";
 
@@ -18,8 +19,9 @@ export const createRateLimitHandler: HandlerFactory<z.output<typeof rateLimitPol
   const burst = config.burst;
   const prefix = `rl:${instance.id}:`;
   const policyHeader = `"${instance.scope}";q=${config.requests};w=${config.perSeconds}`;
-  const localTats = new Map<string, number>();
-  let warned = false;
+  // Fail-open counting while the shared store is down: the in-memory store, for this process.
+  const local = new MemoryStore();
+  const outage = storeOutage({ policy: "rateLimit", mode: config.onStoreUnavailable, instance, logger, metrics, refusal: "rate limiting is unavailable; try again shortly" });
 
   const decide = (exchange: Exchange, decision: GcraDecision) => {
     if (config.headers) {
@@ -31,15 +33,7 @@ export const createRateLimitHandler: HandlerFactory<z.output<typeof rateLimitPol
     return problem("rate-limited", `rate limit of ${config.requests} requests per ${config.perSeconds} s exceeded; retry in ${retryAfter} s`, { headers: { "retry-after": String(retryAfter) } });
   };
 
-  const unavailable = (exchange: Exchange, key: string, now: number, error: unknown) => {
-    metrics.storeUnavailable.labels("rateLimit", config.onStoreUnavailable).inc();
-    if (!warned) {
-      warned = true;
-      logger.warn({ policy: instance.id, mode: config.onStoreUnavailable, reason: (error as Error).message }, "counter store unavailable; applying the declared mode");
-    }
-    if (config.onStoreUnavailable === "fail-closed") return problem("service-unavailable", "rate limiting is unavailable; try again shortly", { headers: { "retry-after": "1" } });
-    return decide(exchange, gcraStep(localTats, key, intervalMs, burst, now));
-  };
+  const unavailable = (exchange: Exchange, key: string, now: number, error: unknown) => outage.refuse(error) ?? decide(exchange, local.gcra(key, intervalMs, burst, now));
 
   return {
     limit(exchange) {
@@ -54,7 +48,7 @@ export const createRateLimitHandler: HandlerFactory<z.output<typeof rateLimitPol
       if (decision instanceof Promise) {
         return decision.then(
           (result) => {
-            warned = false;
+            outage.recovered();
             return decide(exchange, result);
           },
           (error: unknown) => unavailable(exchange, key, now, error),
@@ -62,5 +56,6 @@ export const createRateLimitHandler: HandlerFactory<z.output<typeof rateLimitPol
       }
       return decide(exchange, decision);
     },
+    close: () => local.close(),
   };
 };

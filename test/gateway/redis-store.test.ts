@@ -77,11 +77,11 @@ async function alternate(count: number, method: "GET" | "DELETE", path: string, 
 
 const count = (statuses: readonly number[], status: number) => statuses.filter((candidate) => candidate === status).length;
 
-/** The value of one series in a gateway's Prometheus text, 0 when absent. */
+/** The value of one series in a gateway's Prometheus text; NaN when absent, so no check passes on a missing series. */
 async function metric(gateway: RunningGateway, series: string): Promise<number> {
   const text = await (await fetch(`${gateway.operatorUrl}/metrics`)).text();
   const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
 }
 
 const storeKeys = (pattern: string) => redis.client().keys(`turnpike:${pattern}`);

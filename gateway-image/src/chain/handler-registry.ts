@@ -40,6 +40,3 @@ export function handlerFactory(policy: string): HandlerFactory<never> {
   if (factory === undefined) throw new Error(`policy "${policy}" is declared, but this gateway build has no handler for it, so it cannot enforce it`);
   return factory;
 }
-
-/** Policies this gateway build enforces. */
-export const HANDLED_POLICIES: readonly string[] = Object.keys(FACTORIES);

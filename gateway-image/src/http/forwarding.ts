@@ -20,21 +20,32 @@ const VIA = "1.1 turnpike";
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
-/**
- * The client's address: the TCP peer, or, when the peer is a trusted proxy, the nearest
- * untrusted address in X-Forwarded-For (read from the right, as each proxy appends).
- */
-export function clientAddress(req: IncomingMessage, trustedProxies: IpRanges): string {
+/** Who sent a request: the TCP peer, whether it is a trusted proxy, and the client behind it. */
+export interface RequestOrigin {
+  /** The TCP peer's address. */
+  readonly peer: string;
+  /** Whether the peer is a trusted proxy (its X-Forwarded-* headers are believed). */
+  readonly peerTrusted: boolean;
+  /**
+   * The client's address: the peer, or, behind trusted proxies, the nearest untrusted
+   * address in X-Forwarded-For (read from the right, as each proxy appends).
+   */
+  readonly client: string;
+}
+
+/** Works out a request's origin once; routing, limits, logs and forwarding all use it. */
+export function requestOrigin(req: IncomingMessage, trustedProxies: IpRanges): RequestOrigin {
   const peer = normalizeAddress(req.socket.remoteAddress ?? "");
-  if (trustedProxies.empty || !trustedProxies.contains(peer)) return peer;
+  if (trustedProxies.empty || !trustedProxies.contains(peer)) return { peer, peerTrusted: false, client: peer };
   const forwardedFor = req.headers["x-forwarded-for"];
-  if (forwardedFor === undefined) return peer;
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");
-  for (let index = hops.length - 1; index >= 0; index--) {
-    const hop = normalizeAddress(hops[index]!.trim());
-    if (hop !== "" && !trustedProxies.contains(hop)) return hop;
+  if (forwardedFor !== undefined) {
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");
+    for (let index = hops.length - 1; index >= 0; index--) {
+      const hop = normalizeAddress(hops[index]!.trim());
+      if (hop !== "" && !trustedProxies.contains(hop)) return { peer, peerTrusted: true, client: hop };
+    }
   }
-  return peer;
+  return { peer, peerTrusted: true, client: peer };
 }
 
 /** The request id: the client's when it sent a sane one, a new one otherwise. */
@@ -48,7 +59,7 @@ export function requestIdOf(req: IncomingMessage, header: string): string {
  * Proto/Host, Forwarded (RFC 7239), Via, the request id, and a W3C traceparent whose
  * parent is the gateway (a new span; the trace id is kept when the client sent one).
  */
-export function upstreamRequestHeaders(req: IncomingMessage, options: { requestIdHeader: string; requestId: string; peerTrusted: boolean }): HeaderMap {
+export function upstreamRequestHeaders(req: IncomingMessage, origin: RequestOrigin, options: { requestIdHeader: string; requestId: string }): HeaderMap {
   const source = req.headers;
   const dropped = connectionTokens(source.connection);
   const headers: HeaderMap = {};
@@ -56,14 +67,14 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: { requestI
     if (HOP_BY_HOP.has(name) || GATEWAY_ASSERTED.has(name) || (dropped !== null && dropped.has(name))) continue;
     headers[name] = source[name];
   }
-  const peer = normalizeAddress(req.socket.remoteAddress ?? "");
+  const { peer, peerTrusted } = origin;
   const proto = (req.socket as TLSSocket).encrypted ? "https" : "http";
   const host = source.host ?? "";
   const previousFor = source["x-forwarded-for"];
   headers["x-forwarded-for"] = previousFor ? `${Array.isArray(previousFor) ? previousFor.join(", ") : previousFor}, ${peer}` : peer;
   // A client that is not a trusted proxy does not get to say what the original scheme and host were.
-  if (!options.peerTrusted || source["x-forwarded-proto"] === undefined) headers["x-forwarded-proto"] = proto;
-  if (!options.peerTrusted || source["x-forwarded-host"] === undefined) headers["x-forwarded-host"] = host;
+  if (!peerTrusted || source["x-forwarded-proto"] === undefined) headers["x-forwarded-proto"] = proto;
+  if (!peerTrusted || source["x-forwarded-host"] === undefined) headers["x-forwarded-host"] = host;
   const forwardedElement = `for=${peer.includes(":") ? `"[${peer}]"` : peer};proto=${proto}${host ? `;host="${host.replace(/["\\]/g, "")}"` : ""}`;
   const previousForwarded = source.forwarded;
   headers.forwarded = previousForwarded ? `${previousForwarded}, ${forwardedElement}` : forwardedElement;
@@ -75,7 +86,8 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: { requestI
     headers.traceparent = `00-${trace[1]}-${span}-${trace[3]}`;
   } else {
     headers.traceparent = `00-${randomUUID().replace(/-/g, "")}-${span}-00`;
-    delete headers.tracestate;
+    // undici skips undefined values; `delete` would turn the object into a slow dictionary.
+    headers.tracestate = undefined;
   }
   return headers;
 }

@@ -11,8 +11,7 @@ import type { AccessLog } from "../observability/access-log";
 import type { GatewayMetrics } from "../observability/metrics";
 import { type ResponseSink, UpstreamError } from "../upstream/upstream";
 import { BodyTooLargeError, Exchange, type HeaderMap } from "./exchange";
-import { cleanResponseHeaders, clientAddress, requestIdOf, upstreamRequestHeaders } from "./forwarding";
-import { normalizeAddress } from "./ip-ranges";
+import { cleanResponseHeaders, requestIdOf, requestOrigin, upstreamRequestHeaders } from "./forwarding";
 import { type Reply, emptyReply, problem } from "./problem";
 
 export interface PipelineContext {
@@ -27,7 +26,8 @@ export async function handleRequest(snapshot: Snapshot, req: IncomingMessage, re
   const url = req.url ?? "/";
   const found = snapshot.router.find((req.method ?? "GET") as "GET", url);
   const requestId = requestIdOf(req, snapshot.requestIdHeader);
-  const clientIp = clientAddress(req, snapshot.trustedProxies);
+  const origin = requestOrigin(req, snapshot.trustedProxies);
+  const clientIp = origin.client;
   if (found === null) {
     const exchange = new Exchange(req, res, NOT_FOUND_ROUTE, {}, requestId, clientIp);
     finishWithReply(exchange, snapshot, problem("not-found", `no API serves ${req.method} ${url.split("?")[0]}`), NO_PLAN_STEPS, context);
@@ -76,11 +76,7 @@ export async function handleRequest(snapshot: Snapshot, req: IncomingMessage, re
     if (reply === undefined) {
       const queryAt = url.indexOf("?");
       exchange.upstreamPath = (queryAt < 0 ? url : url.slice(0, queryAt)).slice(route.basePath.length);
-      exchange.upstreamHeaders = upstreamRequestHeaders(req, {
-        requestIdHeader: snapshot.requestIdHeader,
-        requestId,
-        peerTrusted: snapshot.trustedProxies.contains(normalizeAddress(req.socket.remoteAddress ?? "")),
-      });
+      exchange.upstreamHeaders = upstreamRequestHeaders(req, origin, { requestIdHeader: snapshot.requestIdHeader, requestId });
       reply = runSteps(exchange, route.request, 0);
       if (reply instanceof Promise) reply = await reply;
       if (reply === undefined && plan.request.length > 0) {

@@ -68,11 +68,6 @@ export class ConsumerDirectory {
     this.consumers = consumers;
   }
 
-  /** The consumer owning an API key, by the key's digest. */
-  findByApiKeyDigest(digest: string): ConsumerRecord | undefined {
-    return this.byKeyDigest.get(digest);
-  }
-
   /**
    * The consumer owning an API key. Keys that were found are remembered (at most
    * {@link VERIFIED_KEYS_CACHED}), so a client's keep-alive traffic costs a map lookup, not a
