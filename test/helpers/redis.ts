@@ -6,10 +6,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { freePort } from "./free-port";
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? "redis-server";
 const START_TIMEOUT_MS = 5_000;
@@ -122,16 +122,5 @@ function spawnServer(port: number, dir: string): Promise<ChildProcess> {
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.once("error", (error) => fail(error));
     child.once("exit", onExit);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
   });
 }
