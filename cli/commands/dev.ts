@@ -1,18 +1,20 @@
 /**
  * `turnpike dev` (what `npm start` runs): compiles the declaration, starts the gateway on it
- * with a stand-in upstream for APIs declared `mock: true`, prints the URLs, a consumer's key
- * and a curl that works as pasted (and checks that it does), then watches the declaration's
- * directory: each change is compiled again, errors are printed and the gateway keeps
- * serving the last good manifest, which it reloads by itself when the file changes.
+ * with a mock upstream generated from the OpenAPI contracts for the APIs declared
+ * `mock: true` and for those whose upstream cannot be reached from here, prints the URLs, a
+ * consumer's key and a curl that works as pasted (and checks that it does), then watches the
+ * declaration's directory: each change is compiled again, errors are printed and the gateway
+ * keeps serving the last good manifest, which it reloads by itself when the file changes.
  */
 import { spawn } from "node:child_process";
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { GatewayConfig } from "../../constructs/index";
 import { type DevKey, devKeys } from "../dev/dev-keys";
-import { type EchoUpstream, startEchoUpstream } from "../dev/echo-upstream";
+import { type ContractMock, MOCK_HEADER, startContractMock } from "../dev/contract-mock";
 import { firstCall } from "../dev/first-call";
 import { type DevGateway, type GatewayLine, startDevGateway } from "../dev/gateway-child";
+import { type MockedApi, describeReason, mockedApis } from "../dev/mock/mocked-apis";
 import type { Output } from "../output";
 import type { Project } from "../project";
 import { reportSynth, synthesize } from "./synth";
@@ -40,12 +42,14 @@ export async function devCommand(project: Project, options: DevOptions, output: 
   let manifest = outcome.result.manifest!;
   const manifestFile = join(project.output, "manifest.json");
 
-  let echo: EchoUpstream | null = null;
+  let mock: ContractMock | null = null;
   let gateway: DevGateway | null = null;
   let watcher: FSWatcher | null = null;
   try {
-    echo = await startEchoUpstream();
-    step(`stand-in upstream for mock APIs at ${echo.url}`);
+    let mocked = await mockedApis(manifest);
+    mock = await startContractMock(manifest, mocked.map((entry) => entry.apiId));
+    step(`contract mock for ${mocked.length} of ${manifest.spec.apis.length} APIs at ${mock.url}`);
+    printMocked(mocked, mock.warnings, output);
     let keys = devKeys(manifest, project.output);
     const launch = () =>
       startDevGateway({
@@ -53,14 +57,15 @@ export async function devCommand(project: Project, options: DevOptions, output: 
         port: options.port,
         operatorPort: options.operatorPort,
         host: options.host,
-        mockUpstreamUrl: echo!.url,
+        mockUpstreamUrl: mock!.url,
+        mockApis: unreachableIds(mocked),
         env: Object.fromEntries(keys.map((key) => [key.variable, key.key])),
         onLine: (line) => printGatewayLine(line, output),
       });
     gateway = await launch();
     const gatewayUrl = `http://${options.host}:${gateway.port}`;
     step(`gateway serving ${manifest.spec.apis.length} APIs at ${gatewayUrl}`);
-    output.stdout(`\n${routeTable(manifest, output)}\n\n`);
+    output.stdout(`\n${routeTable(manifest, output, mocked)}\n\n`);
     // Watching starts before the first call is offered: an edit right after it must count.
     const directory = dirname(project.app);
     if (options.watch) {
@@ -80,13 +85,23 @@ export async function devCommand(project: Project, options: DevOptions, output: 
               return;
             }
             manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as GatewayConfig;
+            // The gateway is reloading already: answer from the new contracts at once, probe after.
+            const declared = manifest.spec.apis.filter((api) => api.upstream.mock).map((api) => api.id);
+            mock!.update(manifest, [...declared, ...unreachableIds(mocked)]);
+            const nextMocked = await mockedApis(manifest);
+            const warnings = mock!.update(manifest, nextMocked.map((entry) => entry.apiId));
+            const mockChanged = unreachableIds(nextMocked).join() !== unreachableIds(mocked).join();
+            if (mockChanged || nextMocked.map((entry) => entry.apiId).join() !== mocked.map((entry) => entry.apiId).join()) printMocked(nextMocked, warnings, output);
+            mocked = nextMocked;
             const next = devKeys(manifest, project.output);
-            // A consumer with a new key variable needs it in the gateway's environment.
-            if (next.some((key) => !keys.some((known) => known.variable === key.variable))) {
+            // A consumer with a new key variable needs it in the gateway's environment; an API
+            // whose upstream became (un)reachable needs the gateway's --mock-apis changed.
+            const newKeys = next.some((key) => !keys.some((known) => known.variable === key.variable));
+            if (newKeys || mockChanged) {
               keys = next;
               await gateway!.stop();
               gateway = await launch();
-              step("gateway restarted with the new consumers' keys");
+              step(`gateway restarted with ${newKeys ? "the new consumers' keys" : "the APIs to mock"}`);
             }
           });
         }, 200);
@@ -100,7 +115,7 @@ export async function devCommand(project: Project, options: DevOptions, output: 
   } finally {
     watcher?.close();
     await gateway?.stop();
-    await echo?.close();
+    await mock?.close();
   }
 }
 
@@ -118,11 +133,23 @@ async function introduce(manifest: GatewayConfig, keys: readonly DevKey[], gatew
   try {
     const response = await fetch(call.url, { headers: call.headers });
     await response.arrayBuffer();
-    if (response.ok) output.stdout(`${output.paint("green", "✔")} ${call.operationId} answered ${response.status}: the curl above works\n`);
-    else output.stdout(`${output.paint("yellow", "!")} ${call.operationId} answered ${response.status}; see the gateway log above\n`);
+    if (response.ok) {
+      output.stdout(`${output.paint("green", "✔")} ${call.operationId} answered ${response.status}: the curl above works\n`);
+      if (response.headers.has(MOCK_HEADER)) output.stdout(`${output.paint("dim", `  answered by the contract mock (${MOCK_HEADER}); ${preferHint(manifest, call.url)}`)}\n`);
+    } else {
+      output.stdout(`${output.paint("yellow", "!")} ${call.operationId} answered ${response.status}; see the gateway log above\n`);
+    }
   } catch (error) {
     output.stdout(`${output.paint("yellow", "!")} the first call failed: ${(error as Error).message}\n`);
   }
+}
+
+/** How to ask the mock for another response the first call's operation declares. */
+function preferHint(manifest: GatewayConfig, url: string): string {
+  const path = new URL(url).pathname;
+  const operation = manifest.spec.apis.flatMap((api) => api.operations).find((candidate) => candidate.method === "GET" && candidate.route === path);
+  const other = operation?.responses.find((response) => /^[3-5]\d\d$/.test(response.status))?.status;
+  return `-H 'Prefer: ${other === undefined ? "code=<status>" : `code=${other}`}' or -H 'Prefer: example=<name>' picks another declared response`;
 }
 
 /** Gateway events in a line each; access lines as `GET /path 200 3 ms consumer`. */
@@ -153,12 +180,27 @@ function interrupted(): Promise<void> {
   });
 }
 
-/** A table of the routes the manifest declares, grouped by API. */
-export function routeTable(manifest: GatewayConfig, output: Pick<Output, "paint">): string {
+/** The APIs dev mocks and why, and what their contracts did not let the mock make. */
+function printMocked(mocked: readonly MockedApi[], warnings: readonly string[], output: Output): void {
+  const width = Math.max(0, ...mocked.map((entry) => entry.apiId.length));
+  for (const entry of mocked) output.stdout(`    ${entry.apiId.padEnd(width)}  ${output.paint("dim", describeReason(entry))}\n`);
+  for (const warning of warnings) output.stdout(`${output.paint("yellow", "!")} contract mock: ${warning}\n`);
+}
+
+/** Ids of the APIs mocked because their upstream is unreachable (the gateway is told with `--mock-apis`). */
+function unreachableIds(mocked: readonly MockedApi[]): string[] {
+  return mocked.filter((entry) => entry.reason.kind === "unreachable").map((entry) => entry.apiId);
+}
+
+/** A table of the routes the manifest declares, grouped by API; `mocked` are shown answered by the contract mock. */
+export function routeTable(manifest: GatewayConfig, output: Pick<Output, "paint">, mocked: readonly MockedApi[] = []): string {
   const lines: string[] = [];
   const policyOf = new Map(manifest.spec.policies.map((instance) => [instance.id, instance.policy]));
+  const mockedById = new Map(mocked.map((entry) => [entry.apiId, entry]));
   for (const api of manifest.spec.apis) {
-    const upstream = api.upstream.mock ? "mock (dev stand-in upstream)" : api.upstream.targets.map((target) => target.url).join(", ");
+    const mockedApi = mockedById.get(api.id);
+    const targets = api.upstream.targets.map((target) => target.url).join(", ");
+    const upstream = api.upstream.mock ? "contract mock" : mockedApi ? `contract mock (${targets} unreachable)` : targets;
     const lifecycle = api.lifecycle === "published" ? "" : ` [${api.lifecycle}${api.sunset ? `, sunset ${api.sunset}` : ""}]`;
     lines.push(`${output.paint("bold", `${api.title} ${api.version}`)}${lifecycle}  ${api.basePath} → ${upstream}`);
     for (const operation of api.operations) {

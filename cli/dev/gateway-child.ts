@@ -27,6 +27,8 @@ export interface DevGatewayOptions {
   readonly operatorPort: number;
   readonly host: string;
   readonly mockUpstreamUrl: string;
+  /** APIs sent to the mock although not declared `upstream.mock` (their upstream is unreachable). */
+  readonly mockApis: readonly string[];
   readonly env: Record<string, string>;
   /** Every log line of the gateway, parsed. */
   readonly onLine: (line: GatewayLine) => void;
@@ -53,6 +55,7 @@ export function startDevGateway(options: DevGatewayOptions): Promise<DevGateway>
       "1",
       "--mock-upstream",
       options.mockUpstreamUrl,
+      ...(options.mockApis.length > 0 ? ["--mock-apis", options.mockApis.join(",")] : []),
     ],
     // Its own process group: Ctrl-C reaches `turnpike dev`, which stops the gateway in order.
     { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true },

@@ -32,7 +32,10 @@ export interface GatewayOptions {
   readonly operatorPort: number | null;
   readonly host?: string;
   readonly store?: Store;
+  /** Where mocked APIs are sent, at `<url>/<api id>` (see `SnapshotOptions.mockUpstreamUrl`). */
   readonly mockUpstreamUrl?: string;
+  /** Ids of APIs sent to the mock upstream although not declared `upstream.mock`. */
+  readonly mockApis?: readonly string[];
   /** Where access lines go (one per request); none when absent. */
   readonly accessLog?: AccessLog | null;
   readonly secrets?: SecretSources;
@@ -190,7 +193,7 @@ export class Gateway {
   }
 
   private snapshotOptions(): SnapshotOptions {
-    return { store: this.store, pools: this.pools, metrics: this.metrics, logger: this.logger, mockUpstreamUrl: this.options.mockUpstreamUrl, secrets: this.options.secrets };
+    return { store: this.store, pools: this.pools, metrics: this.metrics, logger: this.logger, mockUpstreamUrl: this.options.mockUpstreamUrl, mockApis: new Set(this.options.mockApis), secrets: this.options.secrets };
   }
 
   /** Requests Node's parser refuses (bad bytes, ambiguous framing, huge headers) never reach an upstream. */

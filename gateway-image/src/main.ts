@@ -24,7 +24,7 @@ import type { Store } from "./store/store";
 const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [--operator-port 9901] [--host 0.0.0.0]
                         [--workers auto|N] [--store memory|redis://host:6379]
                         [--tls-cert <pem file> --tls-key <pem file>] [--tls-request-client-cert]
-                        [--mock-upstream <url>] [--no-access-log] [--drain-delay-ms 0]
+                        [--mock-upstream <url> [--mock-apis <id,id>]] [--no-access-log] [--drain-delay-ms 0]
 Environment: TURNPIKE_MANIFEST, PORT, TURNPIKE_OPERATOR_PORT, TURNPIKE_WORKERS, TURNPIKE_STORE,
 TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, LOG_LEVEL.`;
 
@@ -39,6 +39,8 @@ interface ProcessOptions {
   readonly tlsKey: string | undefined;
   readonly requestClientCertificate: boolean | undefined;
   readonly mockUpstreamUrl: string | undefined;
+  /** APIs sent to the mock upstream besides those declared `upstream.mock`. */
+  readonly mockApis: string[];
   readonly accessLog: boolean;
   readonly drainDelayMs: number;
 }
@@ -53,6 +55,7 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
       host: { type: "string" },
       workers: { type: "string" },
       "mock-upstream": { type: "string" },
+      "mock-apis": { type: "string" },
       "no-access-log": { type: "boolean" },
       "drain-delay-ms": { type: "string" },
       store: { type: "string" },
@@ -77,6 +80,7 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
     tlsKey: values["tls-key"] ?? process.env.TURNPIKE_TLS_KEY,
     requestClientCertificate: values["tls-request-client-cert"],
     mockUpstreamUrl: values["mock-upstream"],
+    mockApis: (values["mock-apis"] ?? "").split(",").map((id) => id.trim()).filter((id) => id !== ""),
     accessLog: !values["no-access-log"],
     drainDelayMs: Number(values["drain-delay-ms"] ?? 0),
   };
@@ -149,6 +153,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     host: options.host,
     manifestSource: options.source,
     mockUpstreamUrl: options.mockUpstreamUrl,
+    mockApis: options.mockApis,
     // Access lines are info-level: a quieter LOG_LEVEL turns them off too.
     accessLog: options.accessLog && logger.isLevelEnabled("info") ? createAccessLog({ worker: cluster.worker?.id }) : null,
     drainDelayMs: options.drainDelayMs,

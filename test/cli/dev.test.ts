@@ -1,9 +1,11 @@
 /**
  * `npm start` (`turnpike dev`) as a user runs it: a real process that compiles, starts the
- * gateway and a stand-in upstream, prints a curl that works as pasted, reloads on every
- * change, survives a broken edit, and stops cleanly on Ctrl-C.
+ * gateway and the contract mock (for APIs declared `mock: true` and those whose upstream is
+ * unreachable), prints a curl that works as pasted, reloads on every change, survives a
+ * broken edit, and stops cleanly on Ctrl-C.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,16 +62,72 @@ describe("npm start on the example organisation", () => {
     const [, curl] = await dev.waitFor(/try it:\n\s+(curl .+)\n/);
     await dev.waitFor(/✔ listOrders answered 200: the curl above works/);
     expect(dev.output()).toMatch(/✔ gateway serving 4 APIs at http:\/\/127\.0\.0\.1:\d+/);
-    expect(dev.output()).toContain("Orders API 1.4.0 [deprecated, sunset 2027-06-30]  /orders/v1 → mock (dev stand-in upstream)");
+    expect(dev.output()).toMatch(/✔ contract mock for 4 of 4 APIs at http:\/\/127\.0\.0\.1:\d+/);
+    expect(dev.output()).toMatch(/^ +orders-v2 +mock: declared$/m);
+    expect(dev.output()).toContain("Orders API 1.4.0 [deprecated, sunset 2027-06-30]  /orders/v1 → contract mock");
     expect(dev.output().match(/^ {2}(GET|POST|PUT|PATCH|DELETE) /gm)).toHaveLength(19);
+    expect(curl).toMatch(/\/orders\/v2\/orders'$/);
     const answer = paste(curl!);
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(answer).toMatch(/\r\nratelimit-policy: /i);
-    expect(answer).toContain('"path": "/orders"');
+    // The body is listOrders' first 200 example in stacks/apis/orders-v2.yaml, from the contract mock.
+    expect(answer).toMatch(/\r\nx-turnpike-mock: orders-v2 listOrders\r\n/);
+    expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/);
+    const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)) as { data: { id: string }[]; hasMore: boolean; nextCursor: string };
+    expect(body).toMatchObject({ hasMore: true, nextCursor: "b3JkXzVrUXg3aFQybVo5d0xwM1I" });
+    expect(body.data[0]!.id).toBe("ord_5kQx7hT2mZ9wLp3R");
+    // Prism's convention picks another declared response.
+    expect(paste(`${curl!} -H 'Prefer: example=lastPage'`)).toMatch(/\r\n\r\n\{\n {2}"data": \[\],\n {2}"hasMore": false,/);
     // The dev key is kept, so the pasted curl still works after a restart.
     const keys = JSON.parse(readFileSync(join(out, "dev-keys.json"), "utf8")) as Record<string, string>;
     expect(curl).toContain(keys.TURNPIKE_DEMO_API_KEY!);
     expect(await dev.interrupt()).toBe(0);
+  }, 60_000);
+});
+
+describe("npm start with an upstream that is not running", () => {
+  it("mocks the API from its contract, says why, and the printed curl gets the contract's example", async () => {
+    const port = await closedPort();
+    const contract = {
+      openapi: "3.1.0",
+      info: { title: "Things", version: "1.0.0" },
+      security: [{ key: [] }],
+      components: { securitySchemes: { key: { type: "apiKey", in: "header", name: "x-api-key" } } },
+      paths: {
+        "/things": {
+          get: {
+            operationId: "listThings",
+            responses: { "200": { description: "Things.", headers: { "X-Total-Count": { schema: { type: "integer" }, example: 2 } }, content: { "application/json": { schema: { type: "array", items: { type: "string" } }, example: ["kettle", "teapot"] } } } },
+          },
+        },
+      },
+    };
+    const app = `import { Api, Consumer, Credential, OpenApi, Plan, Platform, Product, Secret, apiKey } from "turnpike";
+export default () => {
+  const p = new Platform("x");
+  const free = new Plan(p, "free");
+  const api = new Api(p, "things", { version: "1.0.0", contract: OpenApi.fromFile("things.json"), upstream: { targets: [{ url: "http://127.0.0.1:${port}" }] }, policies: [apiKey()] });
+  const product = new Product(p, "all", { apis: [api], plans: [free] });
+  new Consumer(p, "demo", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("THINGS_KEY") })] });
+  return p;
+};
+`;
+    const root = tempProject({ "turnpike.json": '{"app":"app.ts","output":"out"}', "things.json": JSON.stringify(contract), "app.ts": app });
+    const dev = startDev(root, []);
+    try {
+      const [, curl] = await dev.waitFor(/try it:\n\s+(curl .+)\n/);
+      expect(dev.output()).toMatch(/✔ contract mock for 1 of 1 APIs at http:\/\/127\.0\.0\.1:\d+/);
+      expect(dev.output()).toContain(`things-v1  mock: upstream http://127.0.0.1:${port} unreachable`);
+      expect(dev.output()).toContain(`Things 1.0.0  /things/v1 → contract mock (http://127.0.0.1:${port} unreachable)`);
+      await dev.waitFor(/✔ listThings answered 200: the curl above works/);
+      const answer = paste(curl!);
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(answer).toMatch(/\r\nx-turnpike-mock: things-v1 listThings\r\n/);
+      expect(answer).toMatch(/\r\nx-total-count: 2\r\n/);
+      expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toEqual(["kettle", "teapot"]);
+    } finally {
+      expect(await dev.interrupt()).toBe(0);
+    }
   }, 60_000);
 });
 
@@ -116,6 +174,15 @@ export default () => {
     expect(dev.output()).toContain("stopping …");
   }, 90_000);
 });
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

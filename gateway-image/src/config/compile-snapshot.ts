@@ -25,8 +25,13 @@ export interface SnapshotOptions {
   readonly pools: PoolRegistry;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
-  /** Where APIs declared with `upstream.mock` are sent (e.g. `turnpike dev`'s mock server); none: they answer 503. */
+  /**
+   * Where mocked APIs are sent (e.g. `turnpike dev`'s contract mock), at `<url>/<api id>`;
+   * none: they answer 503. Mocked: declared with `upstream.mock`, or listed in `mockApis`.
+   */
   readonly mockUpstreamUrl?: string;
+  /** Ids of further APIs to send to the mock upstream (`turnpike dev` lists those whose upstream is unreachable). */
+  readonly mockApis?: ReadonlySet<string>;
   readonly secrets?: SecretSources;
 }
 
@@ -101,9 +106,10 @@ export class Snapshot {
 
   private upstreamFor(api: Api, options: SnapshotOptions): Upstream | null {
     let config: UpstreamConfig = api.upstream;
-    if (config.mock) {
+    if (config.mock || options.mockApis?.has(api.id)) {
       if (options.mockUpstreamUrl === undefined) return null;
-      config = { ...config, targets: [{ url: options.mockUpstreamUrl, weight: 1 }], failover: [], healthCheck: null };
+      // One mock server for every API: the id in the path tells it which contract to answer from.
+      config = { ...config, targets: [{ url: `${options.mockUpstreamUrl.replace(/\/+$/, "")}/${api.id}`, weight: 1 }], failover: [], healthCheck: null };
     }
     const upstream = new Upstream(config, options.pools, null);
     this.upstreams.push(upstream);
