@@ -2,7 +2,7 @@
 import type { Operation } from "../../../constructs/manifest/schema";
 import type { Exchange, HeaderMap } from "../http/exchange";
 import type { PolicyHandler, StepResult } from "../chain/policy-handler";
-import type { RouteRecorder } from "../observability/metrics";
+import type { RouteRecorder } from "../observability/route-metrics";
 import type { Upstream } from "../upstream/upstream";
 
 export type Step = (exchange: Exchange) => StepResult;

@@ -3,14 +3,14 @@
  * id and trace context, and the headers the upstream and the client see. Hop-by-hop headers
  * (RFC 9110 §7.6.1) never cross the gateway in either direction.
  */
-import { randomUUID } from "node:crypto";
+import { randomFillSync, randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { HOP_BY_HOP_HEADERS } from "../../../policies/common";
 import type { HeaderMap } from "./exchange";
 import { type IpRanges, normalizeAddress } from "./ip-ranges";
 
-const HOP_BY_HOP = new Set<string>(HOP_BY_HOP_HEADERS);
+export const HOP_BY_HOP = new Set<string>(HOP_BY_HOP_HEADERS);
 /**
  * Headers only the gateway may assert to an upstream: a client-supplied RFC 9440 certificate
  * would otherwise look verified wherever no mtls policy replaces it (e.g. public operations).
@@ -81,28 +81,48 @@ export function upstreamRequestHeaders(req: IncomingMessage, origin: RequestOrig
   headers.via = source.via ? `${source.via}, ${VIA}` : VIA;
   headers[options.requestIdHeader] = options.requestId;
   const trace = typeof source.traceparent === "string" ? TRACEPARENT.exec(source.traceparent) : null;
-  const span = randomUUID().replace(/-/g, "").slice(0, 16);
+  const span = randomHex(8);
   if (trace && trace[1] !== "00000000000000000000000000000000") {
     headers.traceparent = `00-${trace[1]}-${span}-${trace[3]}`;
   } else {
-    headers.traceparent = `00-${randomUUID().replace(/-/g, "")}-${span}-00`;
+    headers.traceparent = `00-${randomHex(16)}-${span}-00`;
     // undici skips undefined values; `delete` would turn the object into a slow dictionary.
     headers.tracestate = undefined;
   }
   return headers;
 }
 
-/** Removes hop-by-hop headers from an upstream response and adds Via. */
+/** Random bytes for trace and span ids, filled 4 KiB at a time rather than per request. */
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+
+/** `bytes` random bytes as lower-case hex (W3C trace ids: 16 bytes, span ids: 8). */
+export function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const hex = randomPool.toString("hex", randomOffset, randomOffset + bytes);
+  randomOffset += bytes;
+  return hex;
+}
+
+/**
+ * Removes hop-by-hop headers from a response and adds Via. Upstream answers come without
+ * them already (see headersFromRaw); this guards every other producer (cache, policies), and
+ * deletes only what is there, since a delete slows the object down for the rest of its life.
+ */
 export function cleanResponseHeaders(headers: HeaderMap): void {
-  const dropped = connectionTokens(headers.connection);
-  for (const name of HOP_BY_HOP) delete headers[name];
+  const dropped = headers.connection === undefined ? null : connectionTokens(headers.connection);
+  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
   if (dropped !== null) for (const name of dropped) delete headers[name];
   const via = headers.via;
   headers.via = via ? `${Array.isArray(via) ? via.join(", ") : via}, ${VIA}` : VIA;
 }
 
-function connectionTokens(value: string | string[] | undefined): Set<string> | null {
-  if (value === undefined) return null;
+/** Header names listed in a Connection header besides `close` and `keep-alive`; null when none. */
+export function connectionTokens(value: string | string[] | undefined): Set<string> | null {
+  if (value === undefined || value === "keep-alive" || value === "close") return null;
   const tokens = (Array.isArray(value) ? value.join(",") : value).split(",").map((token) => token.trim().toLowerCase()).filter((token) => token !== "" && token !== "close" && token !== "keep-alive");
   return tokens.length === 0 ? null : new Set(tokens);
 }

@@ -1,16 +1,15 @@
 /**
  * Prometheus metrics with bounded label sets: api, operation, plan and status class (never
- * consumer or raw path). Label children are bound once per route and reused, so a request
- * costs an increment and an observation, not a label lookup.
+ * consumer or raw path). The per-request ones are counted per route in plain numbers
+ * (`route-metrics.ts`); the rest are prom-client metrics incremented on rarer events.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-
-const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { type RouteRecorder, RouteMetrics } from "./route-metrics";
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly requests: Counter<"api" | "operation" | "plan" | "status_class">;
-  readonly duration: Histogram<"api" | "operation" | "status_class">;
+  /** `turnpike_requests_total` and `turnpike_request_duration_seconds`, per route. */
+  private readonly routes: RouteMetrics;
   readonly rejections: Counter<"api" | "reason">;
   readonly upstreamFailures: Counter<"api" | "kind">;
   readonly storeUnavailable: Counter<"policy" | "mode">;
@@ -19,14 +18,7 @@ export class GatewayMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: "turnpike_requests_total", help: "Requests answered, by API, operation, plan and status class.", labelNames: ["api", "operation", "plan", "status_class"], registers });
-    this.duration = new Histogram({
-      name: "turnpike_request_duration_seconds",
-      help: "Time from request arrival to the end of the response, seconds.",
-      labelNames: ["api", "operation", "status_class"],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
+    this.routes = new RouteMetrics(this.registry);
     this.rejections = new Counter({ name: "turnpike_rejections_total", help: "Requests the gateway answered itself with an error, by reason (problem type).", labelNames: ["api", "reason"], registers });
     this.upstreamFailures = new Counter({ name: "turnpike_upstream_failures_total", help: "Upstream attempts that failed before a response, by kind.", labelNames: ["api", "kind"], registers });
     this.storeUnavailable = new Counter({ name: "turnpike_store_unavailable_total", help: "Decisions taken without the shared store, by policy and declared mode.", labelNames: ["policy", "mode"], registers });
@@ -54,33 +46,8 @@ export class GatewayMetrics {
     });
   }
 
-  /** The request counter and histogram children of one route, bound per plan and status class. */
+  /** The request counter and latency histogram of one route (the same recorder across reloads). */
   routeRecorder(api: string, operation: string): RouteRecorder {
-    return new RouteRecorder(this, api, operation);
-  }
-}
-
-export class RouteRecorder {
-  private readonly durations: ReturnType<GatewayMetrics["duration"]["labels"]>[];
-  private readonly counters = new Map<string, ReturnType<GatewayMetrics["requests"]["labels"]>>();
-
-  constructor(
-    private readonly metrics: GatewayMetrics,
-    private readonly api: string,
-    private readonly operation: string,
-  ) {
-    this.durations = STATUS_CLASSES.map((statusClass) => metrics.duration.labels(api, operation, statusClass));
-  }
-
-  record(status: number, plan: string | null, seconds: number): void {
-    const classIndex = Math.min(Math.max(Math.floor(status / 100), 1), 5) - 1;
-    this.durations[classIndex]!.observe(seconds);
-    const key = `${plan ?? ""}|${classIndex}`;
-    let counter = this.counters.get(key);
-    if (counter === undefined) {
-      counter = this.metrics.requests.labels(this.api, this.operation, plan ?? "none", STATUS_CLASSES[classIndex]!);
-      this.counters.set(key, counter);
-    }
-    counter.inc();
+    return this.routes.recorder(api, operation);
   }
 }

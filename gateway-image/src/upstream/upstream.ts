@@ -7,6 +7,7 @@ import type { IncomingMessage } from "node:http";
 import type { Dispatcher } from "undici";
 import type { UpstreamConfig } from "../../../constructs/upstream";
 import type { Exchange, HeaderMap } from "../http/exchange";
+import { HOP_BY_HOP, connectionTokens } from "../http/forwarding";
 import { type Balancer, createBalancer } from "./balancer";
 import { HealthChecker } from "./health-checker";
 import type { PoolOptions, PoolRegistry } from "./pool-registry";
@@ -260,17 +261,29 @@ class ForwardHandler {
   }
 }
 
-/** undici's raw `[name, value, name, value, ...]` headers as a map; repeated names become lists. */
+/**
+ * undici's raw `[name, value, name, value, ...]` headers as a map; repeated names become
+ * lists. Hop-by-hop headers are left out here rather than deleted later: deleting a property
+ * turns the object into a slow dictionary for every step after, down to Node's writeHead.
+ */
 function headersFromRaw(raw: Buffer[]): HeaderMap {
   const headers: HeaderMap = {};
+  let connection: string | undefined;
   for (let index = 0; index < raw.length; index += 2) {
     const name = raw[index]!.toString("latin1").toLowerCase();
     const value = raw[index + 1]!.toString("latin1");
+    if (HOP_BY_HOP.has(name)) {
+      if (name === "connection") connection = connection === undefined ? value : `${connection}, ${value}`;
+      continue;
+    }
     const existing = headers[name];
     if (existing === undefined) headers[name] = value;
     else if (Array.isArray(existing)) existing.push(value);
     else headers[name] = [existing, value];
   }
+  // Headers the upstream named in Connection are hop-by-hop too (RFC 9110 §7.6.1); rare.
+  const named = connectionTokens(connection);
+  if (named !== null) for (const name of named) delete headers[name];
   return headers;
 }
 
