@@ -62,9 +62,11 @@ export interface TlsListenerOptions {
    * Ask clients for a certificate during the handshake (for the `mtls` policy). Never
    * enforced by the handshake: each `mtls` policy verifies the chain against its own CAs,
    * so APIs without `mtls` on the same listener stay open to clients without certificates.
+   * `"when-declared"`: from the first manifest that declares an `mtls` policy on, including
+   * one that arrives by reload (connections made before it keep their handshake).
    * @default false
    */
-  readonly requestClientCertificate?: boolean;
+  readonly requestClientCertificate?: boolean | "when-declared";
 }
 
 export class Gateway {
@@ -84,7 +86,7 @@ export class Gateway {
     this.store = options.store ?? new MemoryStore();
     const context = { logger: this.logger, metrics: this.metrics, accessLog: options.accessLog ?? null };
     const serverOptions = { maxHeaderSize: options.maxHeaderBytes ?? 16_384, requestTimeout: 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 };
-    const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestClientCertificate ?? false, rejectUnauthorized: false } : null;
+    const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestClientCertificate === true, rejectUnauthorized: false } : null;
     const listener = (req: IncomingMessage, res: ServerResponse) => {
       const snapshot = this.current;
       if (snapshot === null) {
@@ -141,6 +143,12 @@ export class Gateway {
     }
     const previous = this.current;
     this.current = next;
+    if (this.options.tls?.requestClientCertificate === "when-declared" && manifest.spec.policies.some((policy) => policy.policy === "mtls")) {
+      // Node's TLS server reads requestCert for each new connection (it is how the option is
+      // stored), so setting it applies to every handshake from now on. It is never unset: a
+      // certificate requested but not needed costs nothing, and clients keep working.
+      (this.server as unknown as { requestCert: boolean }).requestCert = true;
+    }
     this.metrics.reloads.labels("applied").inc();
     this.metrics.revision.reset();
     this.metrics.revision.labels(manifest.metadata.revision).set(1);

@@ -137,7 +137,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
   try {
     if (worker && isEmbeddedStore(options.storeUrl)) store = ipcStore = new IpcStore((message) => process.send!(message), options.workers);
     else store = createStore(options.storeUrl, { logger, metrics });
-    tls = tlsOptions(options, manifest);
+    tls = tlsOptions(options);
   } catch (error) {
     logger.fatal({ reason: (error as Error).message }, "cannot start");
     return failStart(worker);
@@ -219,11 +219,10 @@ function isEmbeddedStore(url: string | undefined): boolean {
   return url === undefined || url === "" || url === "memory";
 }
 
-function tlsOptions(options: ProcessOptions, manifest: GatewayConfig): TlsListenerOptions | undefined {
+function tlsOptions(options: ProcessOptions): TlsListenerOptions | undefined {
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
   if (options.tlsCert === undefined || options.tlsKey === undefined) return undefined;
-  const usesMtls = manifest.spec.policies.some((policy) => policy.policy === "mtls");
-  return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey), requestClientCertificate: options.requestClientCertificate ?? usesMtls };
+  return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey), requestClientCertificate: options.requestClientCertificate ?? "when-declared" };
 }
 
 if (require.main === module) void main(process.argv.slice(2));

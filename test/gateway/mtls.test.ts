@@ -9,7 +9,8 @@ import { Agent, request } from "undici";
 import { Api, Consumer, Credential, OpenApi, Plan, Product, Secret, mtls } from "../../constructs/index";
 import { type CertificateAuthority, type Issued, TestPki } from "../helpers/certificates";
 import { itemsContract, testPlatform } from "../helpers/declaration";
-import { type RunningGateway, startGateway } from "../helpers/gateway";
+import { writeFileSync } from "node:fs";
+import { type RunningGateway, manifestOf, startGateway } from "../helpers/gateway";
 import { type TestUpstream, startUpstream } from "../helpers/upstream";
 
 type Json = Record<string, unknown>;
@@ -19,6 +20,9 @@ let serverCa: CertificateAuthority;
 let issuing: CertificateAuthority;
 let upstream: TestUpstream;
 let gateway: RunningGateway;
+/** The declaration with mtls, compiled; a second gateway reloads into it. */
+let withMtls: Awaited<ReturnType<typeof manifestOf>>;
+let serverFiles: string[];
 const clients: Record<string, Issued> = {};
 const agents: Agent[] = [];
 
@@ -66,7 +70,9 @@ beforeAll(async () => {
   const product = new Product(platform, "partners", { apis: [api], plans: [new Plan(platform, "gold")] });
   // Written in RFC 4514 order with a space; the certificate says O=Acme first.
   new Consumer(platform, "billing", { subscriptions: [{ product, plan: "gold" }], credentials: [Credential.mtls({ subject: "CN=billing, O=Acme" })] });
-  gateway = await startGateway(platform, { tls: true, args: ["--tls-cert", server.certFile, "--tls-key", server.keyFile] });
+  withMtls = await manifestOf(platform);
+  serverFiles = ["--tls-cert", server.certFile, "--tls-key", server.keyFile];
+  gateway = await startGateway(withMtls, { tls: true, args: serverFiles });
 }, 60_000);
 
 afterAll(async () => {
@@ -140,4 +146,37 @@ describe("refused", () => {
     expect(status).toBe(403);
     expect(body).toMatchObject({ type: "https://turnpike.dev/problems/forbidden", detail: "the client certificate's subject is not allowed to call this API" });
   });
+});
+
+describe("a reload that brings the first mtls policy", () => {
+  it("turns on certificate requests for new connections of a TLS listener started without any", async () => {
+    const plain = testPlatform();
+    // The same API, public: no security scheme, no policy.
+    const open = itemsContract((doc) => {
+      delete doc.security;
+      delete (doc.components as Json).securitySchemes;
+    });
+    const api = new Api(plain, "items", { version: "1.0.0", contract: OpenApi.fromDocument(open), upstream: { targets: [{ url: upstream.url }] } });
+    new Product(plain, "partners", { apis: [api], plans: [new Plan(plain, "gold")] });
+    const second = await startGateway(plain, { tls: true, args: serverFiles });
+    try {
+      const before = await request(`${second.url}/items/v1/items`, { dispatcher: agentFor(clients.billing) });
+      await before.body.dump();
+      expect(before.statusCode).toBe(200);
+
+      writeFileSync(second.manifestFile, withMtls.json);
+      await second.waitForLog((line) => line.msg === "manifest reloaded" && line.revision === withMtls.manifest.metadata.revision, 10_000);
+      // A new connection: its handshake asks for the certificate, and the mtls policy reads it.
+      const after = await request(`${second.url}/items/v1/items`, { dispatcher: agentFor(clients.billing), headers: { "x-request-id": "mtls-after-reload" } });
+      await after.body.dump();
+      expect(after.statusCode).toBe(200);
+      const line = await second.waitForLog((entry) => entry.msg === "request" && entry.requestId === "mtls-after-reload");
+      expect(line.consumer).toBe("billing");
+      const without = await request(`${second.url}/items/v1/items`, { dispatcher: agentFor() });
+      await without.body.dump();
+      expect(without.statusCode).toBe(401);
+    } finally {
+      await second.stop();
+    }
+  }, 30_000);
 });
