@@ -10,7 +10,8 @@ import { TurnpikeConstruct } from "./turnpike-construct";
 export interface PlatformGatewayProps {
   /**
    * Proxies in front of the gateway whose `X-Forwarded-For` and `Forwarded` headers are
-   * believed when finding the client address (IP or CIDR ranges).
+   * believed when finding the client address (IP or CIDR ranges), and whose `Client-Cert`
+   * headers an `mtls` policy with `acceptFromTrustedProxy` accepts.
    * @default [] (the TCP peer is the client)
    */
   readonly trustedProxies?: string[];

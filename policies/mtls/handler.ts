@@ -13,6 +13,8 @@
  *   consumer; plan policies need a consumer and do not apply.
  * - The `Client-Cert` and `Client-Cert-Chain` headers a client sends are always removed; with
  *   `forwardCertificate` the verified certificate goes upstream in `Client-Cert` (RFC 9440).
+ * - With `acceptFromTrustedProxy`, a certificate a trusted proxy passes on in those headers
+ *   (it terminated TLS) is verified the same way and takes the place of the connection's.
  *
  * A connection's verdict is kept for the requests that follow on it (the certificate cannot
  * change within a TLS session); its validity dates are checked on every request.
@@ -23,9 +25,11 @@ import type { z } from "zod";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import type { Exchange } from "../../gateway-image/src/http/exchange";
 import { type Reply, problem } from "../../gateway-image/src/http/problem";
+import { IpRanges, normalizeAddress } from "../../gateway-image/src/http/ip-ranges";
 import { processSecretSources } from "../../gateway-image/src/identity/consumer-directory";
+import { forwardedCertificate } from "./forwarded-certificate";
 import { canonicalCertificateSubject, canonicalDistinguishedName } from "./distinguished-name";
-import { learnIntermediates, learnedIntermediates, peerCertificate } from "./peer-certificate";
+import { type PeerCertificate, learnIntermediates, learnedIntermediates, peerCertificate } from "./peer-certificate";
 import type { mtlsPolicy } from "./schema";
 import { loadTrustedCertificates } from "./trusted-ca";
 import { validityProblem, verifyChain } from "./verify-chain";
@@ -44,8 +48,10 @@ type Verdict =
     };
 
 const NO_CERTIFICATE: Verdict = { kind: "none" };
+/** Verdicts on forwarded certificates kept, by header value (a proxy sends the same one per client). */
+const FORWARDED_VERDICTS_KEPT = 1_000;
 
-export const createMtlsHandler: HandlerFactory<z.output<typeof mtlsPolicy.config>> = (config, { consumers, logger, instance }) => {
+export const createMtlsHandler: HandlerFactory<z.output<typeof mtlsPolicy.config>> = (config, { consumers, logger, instance, manifest }) => {
   let anchors: X509Certificate[];
   try {
     anchors = loadTrustedCertificates(config.trustedCa, processSecretSources);
@@ -65,10 +71,31 @@ export const createMtlsHandler: HandlerFactory<z.output<typeof mtlsPolicy.config
   );
   const schemes = config.securitySchemes;
   const verdicts = new WeakMap<TLSSocket, Verdict>();
+  /** The verdict each request was admitted on, when it came from a forwarded certificate. */
+  const forwardedAdmitted = new WeakMap<Exchange, Verdict>();
+  const forwardedVerdicts = new Map<string, Verdict>();
+  const proxies = config.acceptFromTrustedProxy ? new IpRanges(manifest.spec.platform.gateway.trustedProxies) : null;
+  if (proxies !== null && proxies.empty) logger.warn({ policy: instance.id }, "an mtls policy accepts certificates from trusted proxies, but the platform declares none (gateway.trustedProxies): no forwarded certificate will be accepted");
   let warnedPlainHttp = false;
 
-  const verdictOf = (socket: TLSSocket): Verdict => {
-    const peer = peerCertificate(socket);
+  const verdictOf = (socket: TLSSocket): Verdict => verdictOn(peerCertificate(socket));
+
+  /** The verdict of a forwarded certificate, when a trusted proxy sent one; null: use the connection's. */
+  const forwardedVerdict = (exchange: Exchange): Verdict | null => {
+    const header = exchange.req.headers["client-cert"];
+    if (proxies === null || header === undefined || !proxies.contains(normalizeAddress(exchange.req.socket.remoteAddress ?? ""))) return null;
+    const key = `${String(header)}\n${String(exchange.req.headers["client-cert-chain"] ?? "")}`;
+    let verdict = forwardedVerdicts.get(key);
+    if (verdict === undefined) {
+      const forwarded = forwardedCertificate(exchange.req.headers);
+      verdict = forwarded.kind === "certificate" ? verdictOn(forwarded.certificate) : forwarded.kind === "none" ? NO_CERTIFICATE : { kind: "refused", reason: forwarded.reason };
+      if (forwardedVerdicts.size >= FORWARDED_VERDICTS_KEPT) forwardedVerdicts.delete(forwardedVerdicts.keys().next().value!);
+      forwardedVerdicts.set(key, verdict);
+    }
+    return verdict;
+  };
+
+  function verdictOn(peer: PeerCertificate | null): Verdict {
     if (peer === null) return NO_CERTIFICATE;
     const result = verifyChain(peer.leaf, [...peer.chain, ...learnedIntermediates()], anchors, Date.now());
     if (!result.trusted) return { kind: "refused", reason: result.reason };
@@ -80,7 +107,7 @@ export const createMtlsHandler: HandlerFactory<z.output<typeof mtlsPolicy.config
       notAfter: result.notAfter,
       clientCert: `:${peer.leaf.raw.toString("base64")}:`,
     };
-  };
+  }
 
   const refuse = (exchange: Exchange, reason: string): Reply => {
     exchange.failure = `mtls: ${reason}`;
@@ -89,18 +116,27 @@ export const createMtlsHandler: HandlerFactory<z.output<typeof mtlsPolicy.config
 
   return {
     access(exchange) {
-      const socket = exchange.req.socket as TLSSocket;
-      if (!socket.encrypted) {
-        if (!warnedPlainHttp) {
-          warnedPlainHttp = true;
-          logger.warn({ policy: instance.id }, "an mtls policy serves requests over plain HTTP, where no client certificate can be presented: start the gateway with --tls-cert and --tls-key");
+      let verdict: Verdict;
+      const forwarded = forwardedVerdict(exchange);
+      if (forwarded !== null) {
+        verdict = forwarded;
+        forwardedAdmitted.set(exchange, verdict);
+      } else {
+        const socket = exchange.req.socket as TLSSocket;
+        if (!socket.encrypted) {
+          if (!warnedPlainHttp && proxies === null) {
+            warnedPlainHttp = true;
+            logger.warn({ policy: instance.id }, "an mtls policy serves requests over plain HTTP, where no client certificate can be presented: start the gateway with --tls-cert and --tls-key, or set acceptFromTrustedProxy behind a proxy that terminates TLS");
+          }
+          return undefined;
         }
-        return undefined;
-      }
-      let verdict = verdicts.get(socket);
-      if (verdict === undefined) {
-        verdict = verdictOf(socket);
-        verdicts.set(socket, verdict);
+        const known = verdicts.get(socket);
+        if (known === undefined) {
+          verdict = verdictOf(socket);
+          verdicts.set(socket, verdict);
+        } else {
+          verdict = known;
+        }
       }
       if (verdict.kind === "none") return undefined;
       if (verdict.kind === "refused") return refuse(exchange, verdict.reason);
@@ -124,7 +160,7 @@ export const createMtlsHandler: HandlerFactory<z.output<typeof mtlsPolicy.config
     request: config.forwardCertificate
       ? (exchange) => {
           // The request phase runs only when access let the request through: a trusted verdict was admitted.
-          const verdict = verdicts.get(exchange.req.socket as TLSSocket);
+          const verdict = forwardedAdmitted.get(exchange) ?? verdicts.get(exchange.req.socket as TLSSocket);
           if (verdict?.kind === "trusted") exchange.upstreamHeaders["client-cert"] = verdict.clientCert;
           return undefined;
         }

@@ -17,6 +17,14 @@ export const mtlsOptions = z.strictObject({
    * @default false
    */
   forwardCertificate: z.boolean().default(false),
+  /**
+   * Also accept a client certificate that a TLS-terminating proxy in front of the gateway
+   * passes on in `Client-Cert` / `Client-Cert-Chain` (RFC 9440), from peers listed in the
+   * platform's `gateway.trustedProxies` only. The gateway still verifies it against
+   * `trustedCa`. From any other peer the headers are ignored (and never forwarded).
+   * @default false
+   */
+  acceptFromTrustedProxy: z.boolean().default(false),
 });
 
 /** Options of {@link mtls}. */

@@ -180,3 +180,64 @@ describe("a reload that brings the first mtls policy", () => {
     }
   }, 30_000);
 });
+
+describe("behind a proxy that terminates TLS (acceptFromTrustedProxy)", () => {
+  /** RFC 9440: the DER certificate as an RFC 8941 byte sequence. */
+  const byteSequence = (pem: string) => `:${new X509Certificate(pem).raw.toString("base64")}:`;
+  /** Each PEM certificate of a bundle as a byte sequence, for Client-Cert-Chain. */
+  const chainOf = (bundle: string) => (bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).slice(1).map(byteSequence).join(", ");
+  let proxied: RunningGateway;
+  let untrusting: RunningGateway;
+
+  const declaration = (trustedProxies: string[]) => {
+    const platform = testPlatform({ gateway: { trustedProxies } });
+    const contract = itemsContract((doc) => {
+      (doc.components as Json).securitySchemes = { ClientCert: { type: "mutualTLS", description: "Partner certificates." } };
+      doc.security = [{ ClientCert: [] }];
+    });
+    const api = new Api(platform, "items", {
+      version: "1.0.0",
+      contract: OpenApi.fromDocument(contract),
+      upstream: { targets: [{ url: upstream.url }] },
+      policies: [mtls({ trustedCa: Secret.fromFile(`${pki.dir}/clients-ca.pem`), acceptFromTrustedProxy: true, forwardCertificate: true })],
+    });
+    const product = new Product(platform, "partners", { apis: [api], plans: [new Plan(platform, "gold")] });
+    new Consumer(platform, "billing", { subscriptions: [{ product, plan: "gold" }], credentials: [Credential.mtls({ subject: "CN=billing, O=Acme" })] });
+    return platform;
+  };
+
+  beforeAll(async () => {
+    // Plain HTTP: the proxy in front terminated TLS. The test client is that proxy, on 127.0.0.1.
+    [proxied, untrusting] = await Promise.all([startGateway(declaration(["127.0.0.1/32"])), startGateway(declaration(["10.0.0.0/8"]))]);
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all([proxied?.stop(), untrusting?.stop()]);
+  });
+
+  const get = async (gateway: RunningGateway, headers: Record<string, string>) => {
+    const response = await request(`${gateway.url}/items/v1/items`, { headers });
+    return { status: response.statusCode, body: (await response.body.json()) as Json };
+  };
+
+  it("accepts a trusted certificate a trusted proxy passes on in Client-Cert, with its chain", async () => {
+    const forwarded = upstream.requests.length;
+    const { status } = await get(proxied, { "client-cert": byteSequence(clients.billing!.cert), "client-cert-chain": chainOf(clients.billing!.chain), "x-request-id": "mtls-proxied-1" });
+    expect(status).toBe(200);
+    const line = await proxied.waitForLog((entry) => entry.msg === "request" && entry.requestId === "mtls-proxied-1");
+    expect(line.consumer).toBe("billing");
+    // The upstream gets the verified certificate, as the gateway writes it.
+    expect(upstream.requests[forwarded]!.headers["client-cert"]).toBe(byteSequence(clients.billing!.cert));
+  });
+
+  it("verifies it all the same: another CA's certificate, a malformed header and no certificate are refused", async () => {
+    expect((await get(proxied, { "client-cert": byteSequence(clients.rogue!.cert) })).body.detail).toBe("the client certificate is not signed by a trusted certificate authority");
+    expect((await get(proxied, { "client-cert": ":bm90IGEgY2VydGlmaWNhdGU=:" })).status).toBe(401);
+    expect((await get(proxied, { "client-cert": "-----BEGIN CERTIFICATE-----" })).status).toBe(401);
+    expect((await get(proxied, {})).status).toBe(401);
+  });
+
+  it("ignores the header from a peer that is not a trusted proxy", async () => {
+    const { status } = await get(untrusting, { "client-cert": byteSequence(clients.billing!.cert), "client-cert-chain": chainOf(clients.billing!.chain) });
+    expect(status).toBe(401);
+  });
+});

@@ -33,15 +33,17 @@ describe("mtls", () => {
         trustedCa: { source: "file", path: "/etc/turnpike/clients-ca.pem" },
         allowedSubjects: [],
         forwardCertificate: false,
+        acceptFromTrustedProxy: false,
         securitySchemes: ["ClientCert"],
       });
     });
 
     it("resolves every option as written, de-duplicating and sorting the allowed subjects", async () => {
-      expect(await mtlsConfig([mtls({ trustedCa: ca, allowedSubjects: ["CN=orders,O=Acme", "CN=billing,O=Acme", "CN=orders,O=Acme"], forwardCertificate: true })])).toEqual({
+      expect(await mtlsConfig([mtls({ trustedCa: ca, allowedSubjects: ["CN=orders,O=Acme", "CN=billing,O=Acme", "CN=orders,O=Acme"], forwardCertificate: true, acceptFromTrustedProxy: true })])).toEqual({
         trustedCa: { source: "file", path: "/etc/turnpike/clients-ca.pem" },
         allowedSubjects: ["CN=billing,O=Acme", "CN=orders,O=Acme"],
         forwardCertificate: true,
+        acceptFromTrustedProxy: true,
         securitySchemes: ["ClientCert"],
       });
     });
@@ -110,7 +112,7 @@ describe("mtls", () => {
       const errors = await mtlsErrors([mtls({ trustedCa: ca, allowedSubject: ["CN=billing"] })]);
       expect(errors).toEqual([
         invalid("allowedSubject", /^mtls: unknown property "allowedSubject"$/, {
-          expected: 'one of "trustedCa", "allowedSubjects" and "forwardCertificate"',
+          expected: 'one of "trustedCa", "allowedSubjects", "forwardCertificate" and "acceptFromTrustedProxy"',
           fix: 'did you mean "allowedSubjects"?',
         }),
       ]);
