@@ -23,7 +23,16 @@ import { type Storability, type StorabilityRules, storability } from "./storabil
 type CacheConfig = z.output<typeof cachePolicy.config>;
 type Storable = Extract<Storability, { store: true }>;
 
-export const createCacheHandler: HandlerFactory<CacheConfig> = (config, { instance }) => cacheHandler(config, instance.id, sharedResponseStore());
+export const createCacheHandler: HandlerFactory<CacheConfig> = (config, { instance, metrics }) => {
+  const store = sharedResponseStore();
+  metrics.watchCacheSize(() => store.bytes);
+  return {
+    ...cacheHandler(config, instance.id, store),
+    log(exchange) {
+      if (exchange.cacheStatus !== null) metrics.countCacheOutcome(exchange.route.apiId ?? "", exchange.cacheStatus);
+    },
+  };
+};
 
 /**
  * The handler over a given store (tests pass their own).

@@ -270,3 +270,24 @@ describe("stampede protection", () => {
     expect(upstreamHits("/items/nostore-stampede")).toBe(4);
   });
 });
+
+describe("metrics", () => {
+  /** The value of a sample in the gateway's /metrics, 0 when absent. */
+  async function sample(name: string, labels: string): Promise<number> {
+    const text = await (await fetch(`${gateway.operatorUrl}/metrics`)).text();
+    const line = text.split("\n").find((candidate) => candidate.startsWith(`${name}{${labels}}`) || (labels === "" && candidate.startsWith(`${name} `)));
+    return line === undefined ? 0 : Number(line.split(" ").at(-1));
+  }
+
+  it("counts hits, misses and bypasses per API, and reports the bytes the cache holds", async () => {
+    const before = { hit: await sample("turnpike_cache_requests_total", 'api="short-v1",result="hit"'), miss: await sample("turnpike_cache_requests_total", 'api="short-v1",result="miss"'), bypass: await sample("turnpike_cache_requests_total", 'api="short-v1",result="bypass"') };
+    await get("/short/v1/items/plain-metrics");
+    await get("/short/v1/items/plain-metrics");
+    await get("/short/v1/items/plain-metrics");
+    await get("/short/v1/items/plain-metrics", {}, { method: "HEAD" });
+    expect(await sample("turnpike_cache_requests_total", 'api="short-v1",result="miss"')).toBe(before.miss + 1);
+    expect(await sample("turnpike_cache_requests_total", 'api="short-v1",result="hit"')).toBe(before.hit + 2);
+    expect(await sample("turnpike_cache_requests_total", 'api="short-v1",result="bypass"')).toBe(before.bypass + 1);
+    expect(await sample("turnpike_cache_bytes", "")).toBeGreaterThan(0);
+  });
+});

@@ -10,6 +10,9 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   /** `turnpike_requests_total` and `turnpike_request_duration_seconds`, per route. */
   private readonly routes: RouteMetrics;
+  private readonly cacheOutcomes = new Map<string, Map<string, number>>();
+  private cacheCounter = false;
+  private cacheBytes: (() => number) | null = null;
   readonly rejections: Counter<"api" | "reason">;
   readonly upstreamFailures: Counter<"api" | "kind">;
   readonly storeUnavailable: Counter<"policy" | "mode">;
@@ -42,6 +45,51 @@ export class GatewayMetrics {
       aggregator: "min",
       collect() {
         this.labels(kind).set(isUp() ? 1 : 0);
+      },
+    });
+  }
+
+  /**
+   * Counts a response cache outcome (`hit`, `miss`, `bypass`) for an API: plain numbers per
+   * request, turned into `turnpike_cache_requests_total` at scrape time.
+   */
+  countCacheOutcome(api: string, outcome: string): void {
+    let byOutcome = this.cacheOutcomes.get(api);
+    if (byOutcome === undefined) {
+      byOutcome = new Map();
+      this.cacheOutcomes.set(api, byOutcome);
+      this.watchCache();
+    }
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+  }
+
+  /** `turnpike_cache_bytes`: what the process's response cache holds, read at scrape time. */
+  watchCacheSize(bytes: () => number): void {
+    if (this.cacheBytes !== null) return;
+    this.cacheBytes = bytes;
+    new Gauge({
+      name: "turnpike_cache_bytes",
+      help: "Bytes of responses held by the response cache of the process (summed across cluster workers).",
+      registers: [this.registry],
+      aggregator: "sum",
+      collect() {
+        this.set(bytes());
+      },
+    });
+  }
+
+  private watchCache(): void {
+    if (this.cacheCounter) return;
+    this.cacheCounter = true;
+    const outcomes = this.cacheOutcomes;
+    new Counter({
+      name: "turnpike_cache_requests_total",
+      help: "Requests through a response cache, by API and result (hit, miss, bypass).",
+      labelNames: ["api", "result"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [api, byOutcome] of outcomes) for (const [result, count] of byOutcome) this.inc({ api, result }, count);
       },
     });
   }
