@@ -2,11 +2,12 @@
 import { cpus } from "node:os";
 import { relative } from "node:path";
 import { runCompileBench } from "../bench/compile-bench";
+import { runFirstCallBench } from "../bench/first-call-bench";
 import { Interrupted, formatGatewayBench, runGatewayBench, selectContenders } from "../bench/gateway-bench";
 import { commandLine } from "../bench/wrk";
 import type { Output } from "../output";
 
-export const BENCH_SUITES = ["compile", "gateway"] as const;
+export const BENCH_SUITES = ["compile", "first-call", "gateway"] as const;
 
 export interface BenchOptions {
   readonly json: boolean;
@@ -54,6 +55,18 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
           `| operations | contract (YAML) | manifest | compileManifest(), first | compileManifest(), median of ${compile.warmRuns} more | \`turnpike synth\` process, median of ${compile.synthRuns} |\n` +
           `|---|---|---|---|---|---|\n` +
           `| ${compile.operations} | ${(compile.contractBytes / 1024).toFixed(0)} KiB | ${(compile.manifestBytes / 1024 / 1024).toFixed(1)} MiB | ${compile.coldMs.toFixed(0)} ms | ${compile.warmMedianMs.toFixed(0)} ms | ${compile.synthProcessMs === null ? "n/a" : `${compile.synthProcessMs.toFixed(0)} ms`} |\n`,
+      );
+    }
+  }
+  if (selected.includes("first-call")) {
+    const firstCall = await runFirstCallBench({ progress: (line) => output.stderr(`${output.paint("dim", "[bench first-call]")} ${line}\n`) });
+    results.firstCall = firstCall;
+    if (!options.json) {
+      output.stdout(
+        `${selected.includes("compile") ? "\n" : ""}time to first successful call (${machine}): \`${firstCall.command}\` in the project root, ${firstCall.runs.length} runs\n` +
+          `| run | curl printed | first call answered 2xx | printed curl sent again |\n|---|---|---|---|\n` +
+          firstCall.runs.map((run, index) => `| ${index + 1} | ${(run.curlPrintedMs / 1000).toFixed(2)} s | ${(run.firstCallMs / 1000).toFixed(2)} s | ${run.replayStatus} |`).join("\n") +
+          `\n| median | | ${(firstCall.medianFirstCallMs / 1000).toFixed(2)} s (target < 5 s) | |\n`,
       );
     }
   }
