@@ -5,8 +5,9 @@
  */
 import fc from "fast-check";
 import pino, { type Logger } from "pino";
-import { gcraStep } from "../../gateway-image/src/store/memory-store";
+import { gcraStep, gcraTake } from "../../gateway-image/src/store/memory-store";
 import { DEFAULT_COMMAND_TIMEOUT_MS, parseRedisUrl } from "../../gateway-image/src/store/redis-config";
+import { LEASE_MS } from "../../gateway-image/src/store/leased-gcra";
 import { QUOTA_EXPIRY_GRACE_MS, RedisStore, reconnectDelayMs } from "../../gateway-image/src/store/redis-store";
 import { type GcraDecision, StoreUnavailableError } from "../../gateway-image/src/store/store";
 import { type TestRedis, startRedis } from "../helpers/redis";
@@ -62,12 +63,14 @@ describe("settings from the URL", () => {
       displayUrl: "redis://cache.internal:6380/2",
       keyPrefix: "acme:",
       commandTimeoutMs: 250,
+      leaseReplicas: 4,
     });
     expect(parseRedisUrl("rediss://cache.internal")).toMatchObject({ keyPrefix: "turnpike:", commandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MS });
   });
 
   it("refuses parameters it does not know (ioredis would take them as options) and bad timeouts", () => {
-    expect(() => parseRedisUrl("redis://localhost?enableOfflineQueue=true")).toThrow('unknown parameter "enableOfflineQueue" in the store URL: use prefix or timeoutMs');
+    expect(() => parseRedisUrl("redis://localhost?enableOfflineQueue=true")).toThrow('unknown parameter "enableOfflineQueue" in the store URL: use prefix, timeoutMs or leaseReplicas');
+    expect(() => parseRedisUrl("redis://localhost?leaseReplicas=-1")).toThrow(/leaseReplicas .* from 0 \(no leases\) to 10000, not "-1"/);
     expect(() => parseRedisUrl("redis://localhost?timeoutMs=0")).toThrow(/timeoutMs .* from 1 to 10000, not "0"/);
     expect(() => parseRedisUrl("redis://localhost?timeoutMs=fast")).toThrow(/not "fast"/);
   });
@@ -151,7 +154,7 @@ describe("decisions", () => {
   });
 
   it("many decisions in one tick go out together and all come back", async () => {
-    const { store } = openStore();
+    const { store } = openStore("?leaseReplicas=0");
     const decisions = await Promise.all(Array.from({ length: 500 }, () => store.gcra("busy", 1_000, 100, T0)));
     expect(decisions.filter((decision) => decision.allowed)).toHaveLength(100);
   });
@@ -190,6 +193,62 @@ describe("decisions", () => {
   });
 });
 
+describe("leases of large rate limits", () => {
+  /** How many times Redis ran the store's scripts so far. */
+  async function scriptCalls(): Promise<number> {
+    const stats = (await redis.client().info("commandstats")) as string;
+    return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+  }
+
+  it("two replicas never take more than the bucket, and Redis runs a fraction of the decisions", async () => {
+    // burst 640 with the default leaseReplicas (4): leases of 640 / 32 = 20 requests.
+    const [a, b] = [openStore().store, openStore().store];
+    const now = Date.now();
+    const before = await scriptCalls();
+    const decisions = await Promise.all(Array.from({ length: 1_000 }, (_, i) => (i % 2 === 0 ? a : b).gcra("leased-shared", 60_000, 640, now)));
+    const calls = (await scriptCalls()) - before;
+    const allowed = decisions.filter((decision) => decision.allowed).length;
+    expect(allowed).toBeLessThanOrEqual(640);
+    // At most one unused lease per replica (20 requests each) is the undershoot.
+    expect(allowed).toBeGreaterThanOrEqual(640 - 2 * 20);
+    expect(calls).toBeLessThan(100);
+  });
+
+  it("gives back what a lease left unused, so another replica can have it", async () => {
+    const leasing = openStore("?leaseReplicas=1").store; // burst 64: leases of 8
+    const exact = openStore("?leaseReplicas=0").store;
+    expect((await leasing.gcra("leased-refund", 60_000, 64, Date.now())).allowed).toBe(true);
+    // 1 used and 7 held by the lease: the exact store sees 64 − 8 − 1 left after its own.
+    expect((await exact.gcra("leased-refund", 60_000, 64, Date.now())).remaining).toBe(55);
+    // The lease ends after LEASE_MS and its 7 go back at the next sweep (every LEASE_MS).
+    await new Promise((resolve) => setTimeout(resolve, 3 * LEASE_MS + 100));
+    expect((await exact.gcra("leased-refund", 60_000, 64, Date.now())).remaining).toBe(64 - 3);
+  });
+
+  it("the take script grants as many requests as one-by-one GCRA steps would, and leaves the same bucket", async () => {
+    const { store } = openStore("?leaseReplicas=0");
+    await store.gcra("take:connected", 1_000, 1, Date.now());
+    const client = redis.client();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 64 }), fc.array(fc.integer({ min: 0, max: 2_000 }), { minLength: 1, maxLength: 6 }), async (burst, want, gaps) => {
+        const key = `take:${++run}`;
+        const tats = new Map<string, number>();
+        let now = Date.now();
+        for (const gap of gaps) {
+          now += gap;
+          const expected = gcraTake(tats, key, 1_000, burst, now, want);
+          const [granted, remaining] = await (store as unknown as { scripts: { turnpikeGcraTake: (...args: unknown[]) => Promise<[number, string]> } }).scripts.turnpikeGcraTake(`turnpike:${key}`, now, 1_000, burst, want);
+          expect([granted, Number(remaining)]).toEqual([expected.granted, expected.allowed ? expected.remaining : 0]);
+        }
+        const stored = await client.get(`turnpike:${key}`);
+        expect(stored === null ? undefined : Number(stored)).toBe(tats.get(key));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe("when Redis is down, hung, and back", () => {
   it("rejects at once with StoreUnavailableError when Redis dies, logs the outage once, and resumes after a restart", async () => {
     const { store, lines } = openStore();
@@ -224,7 +283,7 @@ describe("when Redis is down, hung, and back", () => {
         Array.from({ length: 20 }, async (_, i) => {
           await new Promise((resolve) => setTimeout(resolve, i * 10));
           const started = performance.now();
-          const outcome = await store.gcra("hang", 1_000, 5, T0).then(
+          const outcome = await Promise.resolve(store.gcra("hang", 1_000, 5, T0)).then(
             () => "answered",
             (error: unknown) => (error instanceof StoreUnavailableError ? "unavailable" : "other"),
           );

@@ -12,6 +12,7 @@
  * may be refused, and a worker told "no" refuses locally for up to LEASE_MS before asking
  * again. Small limits are decided one request at a time, exactly.
  */
+import { LEASE_MS, LeasedGcra, MAX_LEASE } from "../store/leased-gcra";
 import type { MemoryStore } from "../store/memory-store";
 import { StoreUnavailableError, type GcraDecision, type QuotaDecision, type Store } from "../store/store";
 
@@ -24,25 +25,7 @@ export type StoreCall = [number, "g" | "q" | "r", string, number, number, number
 /** Answers: [id, allowed (1/0), remaining, retryAfterMs, resetMs, granted]. */
 export type StoreAnswer = [number, number, number, number, number, number];
 
-/** How long a leased request may wait to be used before it is given back, ms. */
-export const LEASE_MS = 200;
-/** Most requests leased at once. */
-const MAX_LEASE = 64;
-
-interface Lease {
-  readonly intervalMs: number;
-  tokens: number;
-  expiresAt: number;
-  /** Remaining in the primary's bucket when the lease was granted, for RateLimit headers. */
-  remaining: number;
-  resetAt: number;
-  /** While a lease request is in flight, later calls wait for it. */
-  pending: Promise<void> | null;
-  /** The primary refused: until then, refuse locally without asking (at most LEASE_MS). */
-  refusedUntil: number;
-  /** When the primary said a refused request may be retried, for Retry-After. */
-  retryAt: number;
-}
+export { LEASE_MS };
 
 export interface StoreRequestMessage {
   readonly turnpike: "store";
@@ -70,7 +53,7 @@ export class IpcStore implements Store {
   private readonly pending = new Map<number, Pending>();
   private readonly watchdog: NodeJS.Timeout;
 
-  private readonly leases = new Map<string, Lease>();
+  private readonly leases: LeasedGcra;
 
   /**
    * `send` is `process.send` in a cluster worker; replies are passed to {@link receive}.
@@ -80,10 +63,22 @@ export class IpcStore implements Store {
     private readonly send: (message: StoreRequestMessage) => boolean,
     private readonly workers = 1,
   ) {
+    this.leases = new LeasedGcra(
+      {
+        take: (key, emissionIntervalMs, burst, nowMs, want) =>
+          this.call("t", key, emissionIntervalMs, burst, nowMs, want).then(([, , remaining, retryAfterMs, resetMs, granted]) => ({ granted, remaining, retryAfterMs, resetMs })),
+        refund: (key, emissionIntervalMs, count, nowMs) => {
+          this.batch.push([0, "r", key, emissionIntervalMs, count, nowMs]);
+          this.scheduleFlush();
+        },
+      },
+      LEASE_MS,
+    );
     this.watchdog = setInterval(() => {
       this.expire(performance.now());
-      this.returnExpiredLeases(Date.now());
-    }, ANSWER_TIMEOUT_MS / 2);
+      this.leases.returnExpired(Date.now());
+      // Every LEASE_MS: an expired lease's requests go back at most LEASE_MS after it ends.
+    }, Math.min(ANSWER_TIMEOUT_MS / 2, LEASE_MS));
     this.watchdog.unref();
   }
 
@@ -92,62 +87,7 @@ export class IpcStore implements Store {
     if (size < 2) {
       return this.call("g", key, emissionIntervalMs, burst, nowMs).then(([, allowed, remaining, retryAfterMs, resetMs]) => ({ allowed: allowed === 1, remaining, retryAfterMs, resetMs }));
     }
-    let lease = this.leases.get(key);
-    if (lease === undefined) {
-      lease = { intervalMs: emissionIntervalMs, tokens: 0, expiresAt: 0, remaining: 0, resetAt: 0, pending: null, refusedUntil: 0, retryAt: 0 };
-      this.leases.set(key, lease);
-    }
-    return this.fromLease(lease, key, emissionIntervalMs, burst, nowMs, size);
-  }
-
-  private fromLease(lease: Lease, key: string, emissionIntervalMs: number, burst: number, nowMs: number, size: number): GcraDecision | Promise<GcraDecision> {
-    if (lease.tokens > 0 && nowMs < lease.expiresAt) {
-      lease.tokens--;
-      return { allowed: true, remaining: lease.remaining + lease.tokens, retryAfterMs: 0, resetMs: Math.max(0, lease.resetAt - nowMs) };
-    }
-    if (nowMs < lease.refusedUntil) return { allowed: false, remaining: 0, retryAfterMs: Math.max(0, lease.retryAt - nowMs), resetMs: Math.max(0, lease.resetAt - nowMs) };
-    const retry = () => this.fromLease(lease, key, emissionIntervalMs, burst, Date.now(), size);
-    if (lease.pending !== null) return lease.pending.then(retry);
-    if (lease.tokens > 0) {
-      this.refund(key, emissionIntervalMs, lease.tokens, nowMs);
-      lease.tokens = 0;
-    }
-    lease.pending = this.call("t", key, emissionIntervalMs, burst, nowMs, size).then(
-      ([, , remaining, retryAfterMs, resetMs, granted]) => {
-        lease.pending = null;
-        const at = Date.now();
-        lease.resetAt = at + resetMs;
-        if (granted > 0) {
-          lease.tokens = granted;
-          lease.expiresAt = at + LEASE_MS;
-          lease.remaining = remaining;
-        } else {
-          // Asked again after LEASE_MS at the latest: other workers may give requests back.
-          lease.retryAt = at + retryAfterMs;
-          lease.refusedUntil = at + Math.min(retryAfterMs, LEASE_MS);
-        }
-      },
-      (error: unknown) => {
-        lease.pending = null;
-        throw error;
-      },
-    );
-    return lease.pending.then(retry);
-  }
-
-  private refund(key: string, emissionIntervalMs: number, count: number, nowMs: number): void {
-    this.batch.push([0, "r", key, emissionIntervalMs, count, nowMs]);
-    this.scheduleFlush();
-  }
-
-  /** Gives back what leases left unused past their time, so other workers can have it. */
-  private returnExpiredLeases(nowMs: number): void {
-    for (const [key, lease] of this.leases) {
-      if (lease.pending !== null || nowMs < lease.expiresAt) continue;
-      if (lease.tokens > 0) this.refund(key, lease.intervalMs, lease.tokens, nowMs);
-      if (nowMs >= lease.refusedUntil) this.leases.delete(key);
-      else lease.tokens = 0;
-    }
+    return this.leases.decide(key, emissionIntervalMs, burst, nowMs, size);
   }
 
   quota(key: string, limit: number, periodEndMs: number, nowMs: number): Promise<QuotaDecision> {

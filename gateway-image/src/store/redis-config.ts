@@ -5,7 +5,9 @@
  * - `prefix`: prepended to every key (default `turnpike:`), so several gateways or other
  *   applications can share one Redis;
  * - `timeoutMs`: how long one decision may wait for Redis before the policy applies its
- *   declared `onStoreUnavailable` mode (default 100).
+ *   declared `onStoreUnavailable` mode (default 100);
+ * - `leaseReplicas`: how many gateway processes (replicas × workers) share the Redis, which
+ *   sizes rate-limit leases (see redis-store.ts; default 4; 0 decides every request in Redis).
  *
  * Other query parameters are refused rather than passed to ioredis, which would take them as
  * client options (as strings), silently overriding the fail-fast settings the store relies on.
@@ -18,6 +20,8 @@ export interface RedisStoreSettings {
   readonly displayUrl: string;
   readonly keyPrefix: string;
   readonly commandTimeoutMs: number;
+  /** Processes assumed to share the Redis when sizing leases; 0: no leases. */
+  readonly leaseReplicas: number;
 }
 
 export const DEFAULT_KEY_PREFIX = "turnpike:";
@@ -28,7 +32,8 @@ export const DEFAULT_KEY_PREFIX = "turnpike:";
  */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 100;
 const MAX_COMMAND_TIMEOUT_MS = 10_000;
-const PARAMETERS = ["prefix", "timeoutMs"] as const;
+const PARAMETERS = ["prefix", "timeoutMs", "leaseReplicas"] as const;
+export const DEFAULT_LEASE_REPLICAS = 4;
 
 /** Parses a `redis://` or `rediss://` store URL; throws with a readable message when it is wrong. */
 export function parseRedisUrl(url: string): RedisStoreSettings {
@@ -40,7 +45,7 @@ export function parseRedisUrl(url: string): RedisStoreSettings {
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new Error(`the store URL must start with redis:// or rediss://, not ${parsed.protocol}//`);
   for (const name of parsed.searchParams.keys()) {
-    if (!(PARAMETERS as readonly string[]).includes(name)) throw new Error(`unknown parameter "${name}" in the store URL: use ${PARAMETERS.join(" or ")}`);
+    if (!(PARAMETERS as readonly string[]).includes(name)) throw new Error(`unknown parameter "${name}" in the store URL: use ${PARAMETERS.slice(0, -1).join(", ")} or ${PARAMETERS.at(-1)}`);
   }
   const keyPrefix = parsed.searchParams.get("prefix") ?? DEFAULT_KEY_PREFIX;
   const timeout = parsed.searchParams.get("timeoutMs");
@@ -48,9 +53,14 @@ export function parseRedisUrl(url: string): RedisStoreSettings {
   if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1 || commandTimeoutMs > MAX_COMMAND_TIMEOUT_MS) {
     throw new Error(`timeoutMs in the store URL must be a whole number of milliseconds from 1 to ${MAX_COMMAND_TIMEOUT_MS}, not "${timeout}"`);
   }
+  const replicas = parsed.searchParams.get("leaseReplicas");
+  const leaseReplicas = replicas === null ? DEFAULT_LEASE_REPLICAS : Number(replicas);
+  if (!Number.isInteger(leaseReplicas) || leaseReplicas < 0 || leaseReplicas > 10_000) {
+    throw new Error(`leaseReplicas in the store URL must be a whole number from 0 (no leases) to 10000, not "${replicas}"`);
+  }
   const connection = new URL(parsed.href);
   connection.search = "";
-  return { connectionUrl: connection.href, displayUrl: redact(connection.href), keyPrefix, commandTimeoutMs };
+  return { connectionUrl: connection.href, displayUrl: redact(connection.href), keyPrefix, commandTimeoutMs, leaseReplicas };
 }
 
 /** The URL without user and password, for logs and errors. */

@@ -42,6 +42,56 @@ return { 1, exact(math.floor((now - allowAt) / interval)), '0', exact(newTat - n
 `;
 
 /**
+ * Up to `want` GCRA steps at once, as `gcraTake` in memory-store.ts: what a replica leases
+ * (LeasedGcra). With want = 1 it decides exactly as GCRA_SCRIPT.
+ *
+ * KEYS[1]: the bucket. ARGV: nowMs, emissionIntervalMs, burst, want.
+ * Returns { granted, remaining, retryAfterMs, resetMs } (the last three as strings).
+ */
+export const GCRA_TAKE_SCRIPT = `
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local want = tonumber(ARGV[4])
+local function exact(value) return string.format('%.17g', value) end
+
+local tat = now
+local stored = redis.call('GET', KEYS[1])
+if stored then tat = math.max(tonumber(stored), now) end
+
+local granted = 0
+local remaining = 0
+while granted < want do
+  local newTat = tat + interval
+  local allowAt = newTat - burst * interval
+  if now < allowAt then
+    if granted == 0 then return { 0, '0', exact(allowAt - now), exact(tat - now) } end
+    break
+  end
+  tat = newTat
+  granted = granted + 1
+  remaining = math.floor((now - allowAt) / interval)
+end
+redis.call('SET', KEYS[1], exact(tat), 'PX', string.format('%.0f', math.ceil(tat - now)))
+return { granted, exact(remaining), '0', exact(tat - now) }
+`;
+
+/**
+ * Gives back `count` requests' worth a replica leased and did not use, as `gcraRefund`.
+ *
+ * KEYS[1]: the bucket. ARGV: nowMs, emissionIntervalMs, count. Returns nothing useful.
+ */
+export const GCRA_REFUND_SCRIPT = `
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+local now = tonumber(ARGV[1])
+local tat = math.max(now, tonumber(stored) - tonumber(ARGV[3]) * tonumber(ARGV[2]))
+if tat <= now then redis.call('DEL', KEYS[1]) return 1 end
+redis.call('SET', KEYS[1], string.format('%.17g', tat), 'PX', string.format('%.0f', math.ceil(tat - now)))
+return 1
+`;
+
+/**
  * A count against a limit, as `MemoryStore.quota`: a request over the limit is rejected and
  * not counted (no over-count while a client keeps retrying).
  *
@@ -62,11 +112,15 @@ return { 1, limit - count }
 /** The scripts as commands on the client (ioredis `defineCommand`: EVALSHA, EVAL when unknown). */
 export interface TurnpikeScriptCommands {
   turnpikeGcra(key: string, nowMs: number, emissionIntervalMs: number, burst: number): Promise<[number, string, string, string]>;
+  turnpikeGcraTake(key: string, nowMs: number, emissionIntervalMs: number, burst: number, want: number): Promise<[number, string, string, string]>;
+  turnpikeGcraRefund(key: string, nowMs: number, emissionIntervalMs: number, count: number): Promise<number>;
   turnpikeQuota(key: string, limit: number, ttlMs: number): Promise<[number, number]>;
 }
 
 /** The `scripts` option of the ioredis client: names and key counts of the commands above. */
 export const SCRIPT_DEFINITIONS = {
   turnpikeGcra: { lua: GCRA_SCRIPT, numberOfKeys: 1 },
+  turnpikeGcraTake: { lua: GCRA_TAKE_SCRIPT, numberOfKeys: 1 },
+  turnpikeGcraRefund: { lua: GCRA_REFUND_SCRIPT, numberOfKeys: 1 },
   turnpikeQuota: { lua: QUOTA_SCRIPT, numberOfKeys: 1 },
 } as const;

@@ -3,6 +3,13 @@
  * Envoy's global rate limit). One Lua script per decision (redis-scripts.ts); ioredis batches
  * the decisions of one event-loop tick into one round trip (auto-pipelining).
  *
+ * Large rate limits are leased (LeasedGcra): a replica takes up to 64 requests' worth of a
+ * bucket in one script and spends them locally, so Redis sees a fraction of the traffic.
+ * Lease sizes are burst / (8 × leaseReplicas), so the processes sharing the Redis (when
+ * there are at most `leaseReplicas` of them) hold at most an eighth of a burst unused, for
+ * at most LEASE_MS each, before it goes back: a bounded undershoot, never an overshoot.
+ * Buckets whose burst is too small for leases of 2 are decided one request at a time.
+ *
  * Built to degrade, not to stall: while Redis is unreachable or slow, a decision rejects with
  * StoreUnavailableError within `timeoutMs` (or at once when the client knows it is
  * disconnected) and the policy applies its declared mode (fail-open counts in this process,
@@ -11,10 +18,12 @@
  */
 import { Redis, ReplyError } from "ioredis";
 import type { Logger } from "pino";
+import { LEASE_MS, LeasedGcra, MAX_LEASE } from "./leased-gcra";
 import { StoreAvailability } from "./redis-availability";
 import { parseRedisUrl } from "./redis-config";
 import { SCRIPT_DEFINITIONS, type TurnpikeScriptCommands } from "./redis-scripts";
 import { type GcraDecision, type QuotaDecision, type Store, StoreUnavailableError } from "./store";
+import type { LeaseGrant } from "./leased-gcra";
 
 /** First reconnect after 50 ms, doubling up to 1 s: a restarted Redis is used again within about a second. */
 const RECONNECT_BASE_MS = 50;
@@ -50,6 +59,9 @@ export class RedisStore implements Store {
   /** Why the connection last failed, for the outage log line (ioredis reports it before "close"). */
   private lastConnectionError = NO_CONNECTION;
   private closing = false;
+  private readonly leases: LeasedGcra | null;
+  private readonly leaseDivisor: number;
+  private readonly leaseTimer: NodeJS.Timeout | null;
 
   /** @param url `redis://…` or `rediss://…`, with the parameters of redis-config.ts. */
   constructor(url: string, options: RedisStoreOptions) {
@@ -89,6 +101,10 @@ export class RedisStore implements Store {
     this.firstConnection = firstConnection(this.client, settings.commandTimeoutMs).then(() => {
       this.firstConnection = null;
     });
+    this.leaseDivisor = 8 * settings.leaseReplicas;
+    this.leases = settings.leaseReplicas === 0 ? null : new LeasedGcra({ take: (...args) => this.take(...args), refund: (...args) => this.refund(...args) }, LEASE_MS);
+    this.leaseTimer = this.leases === null ? null : setInterval(() => this.leases!.returnExpired(Date.now()), LEASE_MS);
+    this.leaseTimer?.unref();
   }
 
   /** True while Redis answers (for a health gauge); false before it connects and during an outage. */
@@ -96,7 +112,11 @@ export class RedisStore implements Store {
     return this.availability.up;
   }
 
-  gcra(key: string, emissionIntervalMs: number, burst: number, nowMs: number): Promise<GcraDecision> {
+  gcra(key: string, emissionIntervalMs: number, burst: number, nowMs: number): GcraDecision | Promise<GcraDecision> {
+    if (this.leases !== null) {
+      const size = Math.min(MAX_LEASE, Math.floor(burst / this.leaseDivisor));
+      if (size >= 2) return this.leases.decide(key, emissionIntervalMs, burst, nowMs, size);
+    }
     return this.decide(() => this.scripts.turnpikeGcra(this.keyPrefix + key, nowMs, emissionIntervalMs, burst)).then(([allowed, remaining, retryAfterMs, resetMs]) => ({
       allowed: allowed === 1,
       remaining: Number(remaining),
@@ -113,9 +133,27 @@ export class RedisStore implements Store {
     return this.decide(() => this.scripts.turnpikeQuota(counter, limit, ttlMs)).then(([allowed, remaining]) => ({ allowed: allowed === 1, remaining, resetMs }));
   }
 
+  /** A lease: up to `want` requests' worth of a bucket in one script. */
+  private take(key: string, emissionIntervalMs: number, burst: number, nowMs: number, want: number): Promise<LeaseGrant> {
+    return this.decide(() => this.scripts.turnpikeGcraTake(this.keyPrefix + key, nowMs, emissionIntervalMs, burst, want)).then(([granted, remaining, retryAfterMs, resetMs]) => ({
+      granted: Number(granted),
+      remaining: Number(remaining),
+      retryAfterMs: Number(retryAfterMs),
+      resetMs: Number(resetMs),
+    }));
+  }
+
+  /** Gives back unused leased requests; lost when Redis is away (an undershoot, never an overshoot). */
+  private refund(key: string, emissionIntervalMs: number, count: number, nowMs: number): void {
+    if (this.client.status !== "ready") return;
+    this.scripts.turnpikeGcraRefund(this.keyPrefix + key, nowMs, emissionIntervalMs, count).catch(() => undefined);
+  }
+
   /** Quits after the replies in flight; drops the connection when Redis is not there to answer. */
   async close(): Promise<void> {
     this.closing = true;
+    if (this.leaseTimer !== null) clearInterval(this.leaseTimer);
+    this.leases?.returnAll(Date.now());
     if (this.client.status === "ready") {
       try {
         await this.client.quit();
