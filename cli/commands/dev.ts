@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { GatewayConfig } from "../../constructs/index";
-import { type DevKey, devKeys } from "../dev/dev-keys";
+import { type DevKey, devAdminToken, devKeys } from "../dev/dev-keys";
 import { type ContractMock, MOCK_HEADER, startContractMock } from "../dev/contract-mock";
 import { firstCall } from "../dev/first-call";
 import { type DevGateway, type GatewayLine, startDevGateway } from "../dev/gateway-child";
@@ -51,6 +51,10 @@ export async function devCommand(project: Project, options: DevOptions, output: 
     step(`contract mock for ${mocked.length} of ${manifest.spec.apis.length} APIs at ${mock.url}`);
     printMocked(mocked, mock.warnings, output);
     let keys = devKeys(manifest, project.output);
+    // The control plane (apps, keys, subscriptions, usage; admin and portal APIs) on a SQLite
+    // file beside the manifest: it survives restarts like dev-keys.json does.
+    const adminToken = devAdminToken(project.output);
+    const controlStore = `sqlite:${join(project.output, "control-plane.db")}`;
     const launch = () =>
       startDevGateway({
         manifestFile,
@@ -59,7 +63,8 @@ export async function devCommand(project: Project, options: DevOptions, output: 
         host: options.host,
         mockUpstreamUrl: mock!.url,
         mockApis: unreachableIds(mocked),
-        env: Object.fromEntries(keys.map((key) => [key.variable, key.key])),
+        env: { ...Object.fromEntries(keys.map((key) => [key.variable, key.key])), [adminToken.variable]: adminToken.key },
+        controlStore,
         onLine: (line) => printGatewayLine(line, output),
       });
     gateway = await launch();
@@ -107,7 +112,7 @@ export async function devCommand(project: Project, options: DevOptions, output: 
         }, 200);
       });
     }
-    await introduce(manifest, keys, gatewayUrl, `http://${options.host}:${gateway.operatorPort}`, output);
+    await introduce(manifest, keys, gatewayUrl, `http://${options.host}:${gateway.operatorPort}`, adminToken, output);
     if (options.watch) output.stdout(`${output.paint("dim", `watching ${relative(project.root, directory) || "."}/ for changes; Ctrl-C stops`)}\n`);
     await (options.stopSignal ?? interrupted());
     output.stdout(`\n${output.paint("dim", "stopping …")}\n`);
@@ -119,10 +124,16 @@ export async function devCommand(project: Project, options: DevOptions, output: 
   }
 }
 
+/** Where the gateway mounts the control API (gateway-image/src/control/http: ADMIN_API_BASE, PORTAL_API_BASE). */
+const ADMIN_API_PATH = "/_turnpike/admin/v1";
+const PORTAL_API_PATH = "/_turnpike/portal/v1";
+
 /** Prints what to do first and checks that it works. */
-async function introduce(manifest: GatewayConfig, keys: readonly DevKey[], gatewayUrl: string, operatorUrl: string, output: Output): Promise<void> {
+async function introduce(manifest: GatewayConfig, keys: readonly DevKey[], gatewayUrl: string, operatorUrl: string, adminToken: DevKey, output: Output): Promise<void> {
   const call = firstCall(manifest, keys, gatewayUrl);
   output.stdout(`  ${output.paint("bold", "gateway")}   ${gatewayUrl}\n  ${output.paint("bold", "operator")}  ${operatorUrl}/metrics  ${operatorUrl}/readyz\n`);
+  output.stdout(`  ${output.paint("bold", "admin API")}  ${gatewayUrl}${ADMIN_API_PATH}  ${output.paint("bold", "portal API")}  ${gatewayUrl}${PORTAL_API_PATH}\n`);
+  output.stdout(`  ${output.paint("bold", "admin token")}  ${adminToken.key}${adminToken.fromEnvironment ? "" : output.paint("dim", " (generated for dev, kept in dist/dev-keys.json)")}  ${output.paint("dim", "Authorization: Bearer <token>")}\n`);
   if (!call) {
     output.stdout(`  no declared consumer with an API key (Secret.fromEnv) can call a GET operation without parameters; declare one to get a ready-made curl\n\n`);
     return;
@@ -160,7 +171,7 @@ function printGatewayLine(line: GatewayLine, output: Output): void {
     output.stdout(`  ${output.paint("dim", "→")} ${String(line.method)} ${String(line.route ?? "?")} ${output.paint(paint, String(status))} ${String(line.durationMs)} ms${line.consumer ? ` ${String(line.consumer)}` : ""}${line.failure ? output.paint("dim", ` (${String(line.failure)})`) : ""}\n`);
     return;
   }
-  if (line.msg === "gateway listening" || line.msg === "manifest loaded" || line.msg === "stopped" || line.msg.startsWith("shutting down")) return;
+  if (line.msg === "gateway listening" || line.msg === "manifest loaded" || line.msg.startsWith("declared consumers provisioned") || line.msg === "stopped" || line.msg.startsWith("shutting down")) return;
   const label = line.level >= 50 ? output.paint("red", "gateway error") : line.level >= 40 ? output.paint("yellow", "gateway") : output.paint("dim", "gateway");
   const detail = typeof line.reason === "string" ? `: ${line.reason}` : line.revision ? ` ${String(line.revision).slice(0, 19)}` : "";
   output.stdout(`${label} ${line.msg}${detail}\n`);

@@ -30,6 +30,8 @@ export interface DevGatewayOptions {
   /** APIs sent to the mock although not declared `upstream.mock` (their upstream is unreachable). */
   readonly mockApis: readonly string[];
   readonly env: Record<string, string>;
+  /** `--control-store` URL (dev's is a SQLite file in the output directory). */
+  readonly controlStore?: string;
   /** Every log line of the gateway, parsed. */
   readonly onLine: (line: GatewayLine) => void;
 }
@@ -56,6 +58,7 @@ export function startDevGateway(options: DevGatewayOptions): Promise<DevGateway>
       "--mock-upstream",
       options.mockUpstreamUrl,
       ...(options.mockApis.length > 0 ? ["--mock-apis", options.mockApis.join(",")] : []),
+      ...(options.controlStore !== undefined ? ["--control-store", options.controlStore] : []),
     ],
     // Its own process group: Ctrl-C reaches `turnpike dev`, which stops the gateway in order.
     { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true },

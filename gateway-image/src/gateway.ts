@@ -10,6 +10,7 @@ import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { Snapshot, type SnapshotOptions } from "./config/compile-snapshot";
+import type { ControlPlane } from "./control/gateway/control-plane";
 import { ManifestError, loadManifest } from "./config/load-manifest";
 import { handleRequest } from "./http/handle-request";
 import { listen } from "./http/listen";
@@ -48,6 +49,11 @@ export interface GatewayOptions {
   readonly manifestSource?: string;
   /** Serve API traffic over TLS (HTTP/1.1). */
   readonly tls?: TlsListenerOptions;
+  /**
+   * The control plane (`--control-store`): issued API keys, usage, the control API under
+   * `/_turnpike/`. Closed with the gateway. None: the gateway enforces the manifest alone.
+   */
+  readonly controlPlane?: ControlPlane | null;
 }
 
 /** What a reload did: the revision now served, and why a rejected manifest was rejected. */
@@ -85,6 +91,7 @@ export class Gateway {
     this.metrics = options.metrics ?? new GatewayMetrics();
     this.store = options.store ?? new MemoryStore();
     const context = { logger: this.logger, metrics: this.metrics, accessLog: options.accessLog ?? null };
+    const controlPlane = options.controlPlane ?? null;
     const serverOptions = { maxHeaderSize: options.maxHeaderBytes ?? 16_384, requestTimeout: 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 };
     const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestClientCertificate === true, rejectUnauthorized: false } : null;
     const listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -95,6 +102,7 @@ export class Gateway {
       }
       // Draining: tell keep-alive clients to go elsewhere after this response.
       if (this.draining) res.setHeader("connection", "close");
+      if (controlPlane && controlPlane.owns(req.url ?? "/")) return controlPlane.handle(req, res);
       void handleRequest(snapshot, req, res, context);
     };
     this.server = tls ? createTlsServer({ ...serverOptions, ...tls }, listener) : createServer(serverOptions, listener);
@@ -143,6 +151,7 @@ export class Gateway {
     }
     const previous = this.current;
     this.current = next;
+    this.options.controlPlane?.manifestApplied(manifest);
     if (this.options.tls?.requestClientCertificate === "when-declared" && manifest.spec.policies.some((policy) => policy.policy === "mtls")) {
       // Node's TLS server reads requestCert for each new connection (it is how the option is
       // stored), so setting it applies to every handshake from now on. It is never unset: a
@@ -198,10 +207,12 @@ export class Gateway {
     await this.current?.close();
     await this.pools.closeAll();
     await this.store.close();
+    // Last: every request has finished, so its usage is counted in the final flush.
+    await this.options.controlPlane?.close();
   }
 
   private snapshotOptions(): SnapshotOptions {
-    return { store: this.store, pools: this.pools, metrics: this.metrics, logger: this.logger, mockUpstreamUrl: this.options.mockUpstreamUrl, mockApis: new Set(this.options.mockApis), secrets: this.options.secrets };
+    return { store: this.store, pools: this.pools, metrics: this.metrics, logger: this.logger, mockUpstreamUrl: this.options.mockUpstreamUrl, mockApis: new Set(this.options.mockApis), secrets: this.options.secrets, issuedKeys: this.options.controlPlane?.issuedKeys, usage: this.options.controlPlane?.usage };
   }
 
   /** Requests Node's parser refuses (bad bytes, ambiguous framing, huge headers) never reach an upstream. */

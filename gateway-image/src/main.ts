@@ -13,6 +13,8 @@ import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { IpcStore, type StoreReplyMessage } from "./cluster/ipc-store";
 import { type PrimaryMessage, type WorkerMessage, runPrimary } from "./cluster/primary";
 import { loadManifest } from "./config/load-manifest";
+import type { ControlPlane } from "./control/gateway/control-plane";
+import type { PrimaryControlPlane } from "./control/gateway/primary-provisioning";
 import { watchManifest } from "./config/watch-manifest";
 import { Gateway, type TlsListenerOptions } from "./gateway";
 import { createAccessLog, createLogger } from "./observability/access-log";
@@ -23,10 +25,11 @@ import type { Store } from "./store/store";
 
 const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [--operator-port 9901] [--host 0.0.0.0]
                         [--workers auto|N] [--store memory|redis://host:6379]
+                        [--control-store sqlite:<file>|postgres://…]
                         [--tls-cert <pem file> --tls-key <pem file>] [--tls-request-client-cert]
                         [--mock-upstream <url> [--mock-apis <id,id>]] [--no-access-log] [--drain-delay-ms 0]
 Environment: TURNPIKE_MANIFEST, PORT, TURNPIKE_OPERATOR_PORT, TURNPIKE_WORKERS, TURNPIKE_STORE,
-TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, LOG_LEVEL.`;
+TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, TURNPIKE_CONTROL_STORE, TURNPIKE_ADMIN_TOKEN, LOG_LEVEL.`;
 
 interface ProcessOptions {
   readonly source: string;
@@ -35,6 +38,8 @@ interface ProcessOptions {
   readonly host: string | undefined;
   readonly workers: number;
   readonly storeUrl: string | undefined;
+  /** The control plane's database (`openControlStore` URLs); none: no control plane. */
+  readonly controlStoreUrl: string | undefined;
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
   readonly requestClientCertificate: boolean | undefined;
@@ -59,6 +64,7 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
       "no-access-log": { type: "boolean" },
       "drain-delay-ms": { type: "string" },
       store: { type: "string" },
+      "control-store": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "tls-request-client-cert": { type: "boolean" },
@@ -76,6 +82,7 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
     host: values.host,
     workers: workers === "auto" ? availableParallelism() : Math.max(1, Number.parseInt(workers, 10) || 1),
     storeUrl: values.store ?? process.env.TURNPIKE_STORE,
+    controlStoreUrl: (values["control-store"] ?? process.env.TURNPIKE_CONTROL_STORE) || undefined,
     tlsCert: values["tls-cert"] ?? process.env.TURNPIKE_TLS_CERT,
     tlsKey: values["tls-key"] ?? process.env.TURNPIKE_TLS_KEY,
     requestClientCertificate: values["tls-request-client-cert"],
@@ -105,18 +112,23 @@ export async function main(argv: string[]): Promise<void> {
 async function startPrimary(options: ProcessOptions): Promise<void> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
   let store: MemoryStore | null;
+  let controlPlane: PrimaryControlPlane | null = null;
   try {
-    await loadManifest(options.source);
+    const manifest = await loadManifest(options.source);
     // A bad store URL fails here once, not in every worker.
     if (!isEmbeddedStore(options.storeUrl)) await createStore(options.storeUrl, { logger, metrics: new GatewayMetrics({ processMetrics: false }) }).close();
     // Redis is shared by the workers directly; the embedded store lives here and is asked over IPC.
     store = isEmbeddedStore(options.storeUrl) ? new MemoryStore() : null;
+    // Each worker would get a database of its own: keys issued through one unknown to the others.
+    if (options.controlStoreUrl === ":memory:") throw new Error("--control-store :memory: is one process's database; with several workers use sqlite:<file> or postgres://…");
+    // Migrations and provisioning once, here, before N workers open the store.
+    if (options.controlStoreUrl !== undefined) controlPlane = await loadControlPlaneModules().openPrimaryControlPlane(options.controlStoreUrl, manifest, () => loadManifest(options.source), logger);
   } catch (error) {
     logger.fatal({ reason: (error as Error).message }, "cannot start");
     process.exitCode = 1;
     return;
   }
-  await runPrimary({ workers: options.workers, manifestSource: options.source, operatorPort: options.operatorPort, host: options.host, logger, store });
+  await runPrimary({ workers: options.workers, manifestSource: options.source, operatorPort: options.operatorPort, host: options.host, logger, store, controlPlane });
 }
 
 /** The gateway itself: the whole process, or one cluster worker. */
@@ -142,6 +154,23 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     logger.fatal({ reason: (error as Error).message }, "cannot start");
     return failStart(worker);
   }
+  let controlPlane: ControlPlane | null = null;
+  if (options.controlStoreUrl !== undefined) {
+    try {
+      controlPlane = await loadControlPlaneModules().ControlPlane.open({
+        url: options.controlStoreUrl,
+        logger,
+        manifest,
+        provisions: !worker,
+        bootstrapAdminToken: process.env.TURNPIKE_ADMIN_TOKEN || null,
+        secureCookies: tls !== undefined,
+      });
+    } catch (error) {
+      logger.fatal({ reason: (error as Error).message }, "cannot start: the control store cannot be opened");
+      await store.close().catch(() => undefined);
+      return failStart(worker);
+    }
+  }
   const gateway = new Gateway({
     logger,
     metrics,
@@ -157,6 +186,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     // Access lines are info-level: a quieter LOG_LEVEL turns them off too.
     accessLog: options.accessLog && logger.isLevelEnabled("info") ? createAccessLog({ worker: cluster.worker?.id }) : null,
     drainDelayMs: options.drainDelayMs,
+    controlPlane,
   });
   let ports: { port: number; operatorPort: number | null };
   try {
@@ -200,6 +230,8 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     return;
   }
 
+  // Declared consumers are in the store before anyone is told the gateway is up.
+  await controlPlane?.settled();
   const reload = () => void gateway.reloadFrom(options.source);
   process.on("SIGHUP", reload);
   // Closed by the stop handler, so a change during the drain does not reload.
@@ -213,6 +245,14 @@ async function startGateway(options: ProcessOptions): Promise<void> {
 function failStart(worker: boolean): void {
   process.exitCode = 1;
   if (worker) process.exit(1);
+}
+
+/**
+ * The control plane's modules, loaded only when a control store is configured: they bring the
+ * control API and, when opening a store, its database driver (see open-control-store.ts).
+ */
+function loadControlPlaneModules(): typeof import("./control/gateway/control-plane") & typeof import("./control/gateway/primary-provisioning") {
+  return { ...(require("./control/gateway/control-plane") as typeof import("./control/gateway/control-plane")), ...(require("./control/gateway/primary-provisioning") as typeof import("./control/gateway/primary-provisioning")) };
 }
 
 function isEmbeddedStore(url: string | undefined): boolean {

@@ -3,16 +3,40 @@
  * consumer by the key's SHA-256 digest (verified keys are remembered), and removes the key before the request goes upstream.
  * A request without a key is left to the authentication gate (another policy may
  * authenticate it, or the operation may allow anonymous calls).
+ *
+ * With a control store, a key no declared consumer owns is asked of the keys the control plane
+ * issued (`issuedKeys`): synchronous for a key it has cached, a promise for one it must verify,
+ * and 503 when the store cannot answer (a key it cannot check is neither let in nor called bad).
+ * An issued key gets 403 on an API no ACTIVE subscription of its app covers: in the control
+ * plane a subscription is the grant (a suspended one must stop traffic), while declared
+ * consumers are granted by the declaration and are let in as before.
  */
+import type { ConsumerRecord } from "../../gateway-image/src/identity/consumer-directory";
+import type { Exchange } from "../../gateway-image/src/http/exchange";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import { problem } from "../../gateway-image/src/http/problem";
 import type { z } from "zod";
 import type { apiKeyPolicy } from "./schema";
 
-export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.config>> = (config, { consumers }) => {
+export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.config>> = (config, { consumers, issuedKeys }) => {
   const scheme = config.securityScheme ?? "apiKey";
   const fromHeader = config.in === "header";
   const name = config.name;
+  const invalid = problem("unauthorized", `the API key in ${fromHeader ? "header" : "query parameter"} ${name} is not valid`);
+  const unsubscribed = problem("forbidden", "the app of this API key has no active subscription to a product with this API");
+  const unverifiable = problem("service-unavailable", "API keys cannot be verified right now; try again shortly", { headers: { "retry-after": "1" } });
+  const identify = (exchange: Exchange, consumer: ConsumerRecord | null | undefined) => {
+    if (consumer === undefined || consumer === null) return invalid;
+    if (exchange.consumer !== null && exchange.consumer !== consumer) return problem("unauthorized", "the request carries credentials of two different consumers");
+    exchange.consumer = consumer;
+    exchange.authenticatedBy ??= "apiKey";
+    exchange.satisfiedSchemes.add(scheme);
+    return undefined;
+  };
+  const identifyIssued = (exchange: Exchange, consumer: ConsumerRecord | null) => {
+    if (consumer !== null && !consumer.subscriptions.has(exchange.route.apiId!)) return unsubscribed;
+    return identify(exchange, consumer);
+  };
   return {
     access(exchange) {
       let key: string | null | undefined;
@@ -24,12 +48,10 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
       }
       if (key === undefined || key === null || key === "") return undefined;
       const consumer = consumers.findByApiKey(key);
-      if (consumer === undefined) return problem("unauthorized", `the API key in ${fromHeader ? "header" : "query parameter"} ${name} is not valid`);
-      if (exchange.consumer !== null && exchange.consumer !== consumer) return problem("unauthorized", "the request carries credentials of two different consumers");
-      exchange.consumer = consumer;
-      exchange.authenticatedBy ??= "apiKey";
-      exchange.satisfiedSchemes.add(scheme);
-      return undefined;
+      if (consumer !== undefined || issuedKeys === undefined) return identify(exchange, consumer);
+      const issued = issuedKeys.find(key);
+      if (issued instanceof Promise) return issued.then((found) => identifyIssued(exchange, found), () => unverifiable);
+      return identifyIssued(exchange, issued);
     },
     request: config.hideCredentials
       ? (exchange) => {

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, tempProject } from "../helpers/cli";
@@ -81,6 +81,14 @@ describe("npm start on the example organisation", () => {
     // The dev key is kept, so the pasted curl still works after a restart.
     const keys = JSON.parse(readFileSync(join(out, "dev-keys.json"), "utf8")) as Record<string, string>;
     expect(curl).toContain(keys.TURNPIKE_DEMO_API_KEY!);
+    // The control plane: a SQLite file in the output directory, its admin API answering the printed token (kept with the keys).
+    const [, adminApi, portalApi] = await dev.waitFor(/admin API\s+(http:\/\/\S+)\s+portal API\s+(http:\/\/\S+)/);
+    const [, token] = await dev.waitFor(/admin token\s+(\S+)/);
+    expect(keys.TURNPIKE_ADMIN_TOKEN).toBe(token);
+    expect(portalApi).toMatch(/\/_turnpike\/portal\/v1$/);
+    const whoami = await fetch(`${adminApi}/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    expect(whoami.status).toBe(200);
+    expect(existsSync(join(out, "control-plane.db"))).toBe(true);
     expect(await dev.interrupt()).toBe(0);
   }, 60_000);
 });

@@ -37,6 +37,8 @@ export interface GatewayStartOptions {
   readonly cwd?: string;
   /** The gateway serves TLS (give `--tls-cert` and `--tls-key` in `args`): `url` is https. */
   readonly tls?: boolean;
+  /** `--control-store <url>`: `sqlite:<file>` or `postgres://…` (see `openControlStore`). */
+  readonly controlStore?: string;
 }
 
 /** Compiles a declaration; fails the test with the diagnostics when it does not compile. */
@@ -54,6 +56,7 @@ export async function startGateway(source: Platform | { manifest: GatewayConfig;
   // One process unless a test asks for workers (`args: ["--workers", "2"]`; the last flag wins).
   const args = [options.bundle ?? GATEWAY_BUNDLE, "--manifest", manifestFile, "--port", "0", "--operator-port", "0", "--host", "127.0.0.1", "--workers", "1"];
   if (options.mockUpstreamUrl) args.push("--mock-upstream", options.mockUpstreamUrl);
+  if (options.controlStore) args.push("--control-store", options.controlStore);
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, { env: { ...process.env, LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"], cwd: options.cwd });
   const logs: Record<string, unknown>[] = [];

@@ -5,6 +5,7 @@
  * per-request work is a call to a prebuilt function.
  */
 import type { Logger } from "pino";
+import type { IssuedKeyLookup } from "../control/gateway/issued-keys";
 import type { GatewayConfig, PolicyInstance } from "../../../constructs/manifest/schema";
 import type { Reply } from "../http/problem";
 import type { Exchange } from "../http/exchange";
@@ -46,6 +47,8 @@ export interface HandlerContext {
   readonly manifest: GatewayConfig;
   readonly store: Store;
   readonly consumers: ConsumerDirectory;
+  /** API keys the control plane issued; absent when the gateway runs without a control store. */
+  readonly issuedKeys?: IssuedKeyLookup;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
 }

@@ -12,6 +12,7 @@ import { AggregatorRegistry } from "prom-client";
 import { watchManifest } from "../config/watch-manifest";
 import { listen } from "../http/listen";
 import { operatorEndpoints } from "../observability/operator-endpoints";
+import type { PrimaryControlPlane } from "../control/gateway/primary-provisioning";
 import type { ReloadResult } from "../gateway";
 import type { MemoryStore } from "../store/memory-store";
 import { answerCalls, type StoreRequestMessage } from "./ipc-store";
@@ -24,6 +25,8 @@ export interface PrimaryOptions {
   readonly logger: Logger;
   /** The embedded store the workers share; null when they use an external one (Redis). */
   readonly store: MemoryStore | null;
+  /** The control store (`--control-store`): declared consumers are provisioned again on each reload; closed on shutdown. */
+  readonly controlPlane?: PrimaryControlPlane | null;
   /** Longest a drain may take before workers are killed, ms. */
   readonly shutdownTimeoutMs?: number;
 }
@@ -84,8 +87,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   };
 
   /** Asks every worker to reload; resolves to each worker's result. */
-  const reloadAll = (): Promise<ReloadResult[]> =>
-    Promise.all(
+  const reloadAll = (): Promise<ReloadResult[]> => {
+    void options.controlPlane?.reloaded();
+    return Promise.all(
       Object.values(cluster.workers ?? {}).flatMap((worker) => {
         if (worker === undefined || !worker.isConnected()) return [];
         return [
@@ -98,6 +102,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         ];
       }),
     );
+  };
 
   const operator =
     options.operatorPort === null
@@ -140,6 +145,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       clearTimeout(killer);
       await new Promise<void>((resolve) => (operator ? operator.close(() => resolve()) : resolve()));
       await options.store?.close();
+      await options.controlPlane?.close().catch(() => undefined);
       logger.info("stopped");
       process.exit(0);
     });

@@ -12,6 +12,7 @@ import { AUTHENTICATION_POLICY_NAMES } from "../../../policies/index";
 import { authenticationGate } from "../chain/authentication-gate";
 import { handlerFactory } from "../chain/handler-registry";
 import type { PolicyHandler } from "../chain/policy-handler";
+import type { IssuedKeyLookup } from "../control/gateway/issued-keys";
 import { IpRanges } from "../http/ip-ranges";
 import { ConsumerDirectory, type SecretSources, processSecretSources } from "../identity/consumer-directory";
 import type { GatewayMetrics } from "../observability/metrics";
@@ -33,6 +34,10 @@ export interface SnapshotOptions {
   /** Ids of further APIs to send to the mock upstream (`turnpike dev` lists those whose upstream is unreachable). */
   readonly mockApis?: ReadonlySet<string>;
   readonly secrets?: SecretSources;
+  /** API keys the control plane issued, for the apiKey policy (`--control-store`). */
+  readonly issuedKeys?: IssuedKeyLookup;
+  /** Counts requests per consumer for the control plane: a log step on every operation. */
+  readonly usage?: { readonly record: LogStep };
 }
 
 /** Largest body buffered for policies that read it when no requestSizeLimit says otherwise. */
@@ -60,7 +65,7 @@ export class Snapshot {
     try {
       const handlers = new Map<string, PolicyHandler>();
       for (const instance of manifest.spec.policies) {
-        const handler = handlerFactory(instance.policy)(instance.config as never, { instance, manifest, store: options.store, consumers: this.consumers, logger: options.logger, metrics: options.metrics });
+        const handler = handlerFactory(instance.policy)(instance.config as never, { instance, manifest, store: options.store, consumers: this.consumers, issuedKeys: options.issuedKeys, logger: options.logger, metrics: options.metrics });
         handlers.set(instance.id, handler);
         this.handlers.push(handler);
       }
@@ -167,6 +172,7 @@ function compileOperationRoute(
     if (handler.log) log.push(handler.log.bind(handler));
   }
   if (gateAt >= 0) access.splice(gateAt, 0, authenticationGate(operation, authentication));
+  if (options.usage) log.push(options.usage.record);
   return {
     kind: "operation",
     apiId: api.id,

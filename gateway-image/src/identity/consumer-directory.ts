@@ -38,6 +38,25 @@ export interface CredentialWarning {
   readonly message: string;
 }
 
+/** Each product's API ids, as {@link subscriptionsByApi} needs them. */
+export function apisOfProducts(manifest: GatewayConfig): ReadonlyMap<string, readonly string[]> {
+  return new Map(manifest.spec.products.map((product) => [product.name, product.apis]));
+}
+
+/**
+ * A consumer's subscriptions (product and plan) by the API ids they cover: what
+ * {@link ConsumerRecord.subscriptions} holds. Declared consumers and apps of the control
+ * plane get theirs from here, so both select plans the same way. Products the manifest does
+ * not have cover nothing.
+ */
+export function subscriptionsByApi(subscriptions: Iterable<{ readonly product: string; readonly plan: string }>, apisOfProduct: ReadonlyMap<string, readonly string[]>): Map<string, Subscription> {
+  const byApi = new Map<string, Subscription>();
+  for (const { product, plan } of subscriptions) {
+    for (const apiId of apisOfProduct.get(product) ?? []) byApi.set(apiId, { product, plan, key: `${product}/${plan}` });
+  }
+  return byApi;
+}
+
 export function apiKeyDigest(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
@@ -54,13 +73,10 @@ export class ConsumerDirectory {
   readonly consumers: ReadonlyMap<string, ConsumerRecord>;
 
   constructor(manifest: GatewayConfig, secrets: SecretSources = processSecretSources) {
-    const apisOfProduct = new Map(manifest.spec.products.map((product) => [product.name, product.apis]));
+    const apisOfProduct = apisOfProducts(manifest);
     const consumers = new Map<string, ConsumerRecord>();
     for (const consumer of manifest.spec.consumers) {
-      const subscriptions = new Map<string, Subscription>();
-      for (const { product, plan } of consumer.subscriptions) {
-        for (const apiId of apisOfProduct.get(product) ?? []) subscriptions.set(apiId, { product, plan, key: `${product}/${plan}` });
-      }
+      const subscriptions = subscriptionsByApi(consumer.subscriptions, apisOfProduct);
       const record: ConsumerRecord = { name: consumer.name, displayName: consumer.displayName, subscriptions };
       consumers.set(consumer.name, record);
       this.addCredentials(consumer, record, secrets);
