@@ -51,10 +51,27 @@ export function checkApiIdentity(diagnostics: Diagnostics, apis: readonly Api[])
   }
 }
 
-/** Two operations on one method and path pattern would shadow each other in the router. */
+/** Where the gateway serves its own control API (admin and portal); no API may route there. */
+export const RESERVED_PATH_PREFIX = "/_turnpike";
+
+/**
+ * Two operations on one method and path pattern would shadow each other in the router, and
+ * no operation may sit under the gateway's reserved prefix.
+ */
 export function checkRoutes(diagnostics: Diagnostics, apis: readonly ManifestApi[], constructs: readonly Api[]): void {
   const seen = new Map<string, { api: ManifestApi; operation: Operation }>();
   for (const api of apis) {
+    const reserved = api.operations.filter((operation) => operation.route === RESERVED_PATH_PREFIX || operation.route.startsWith(`${RESERVED_PATH_PREFIX}/`));
+    if (reserved.length > 0) {
+      diagnostics.error({
+        code: "route-conflict",
+        path: constructs.find((construct) => construct.apiId === api.id)?.path ?? api.declaredAt,
+        field: "basePath",
+        message: `${reserved.length === api.operations.length ? "every operation" : reserved.map((operation) => operation.operationId).join(", ")} of ${api.id} would be served under ${RESERVED_PATH_PREFIX}/, where the gateway serves its admin and portal APIs`,
+        fix: `give the API a basePath outside ${RESERVED_PATH_PREFIX}/`,
+      });
+      continue;
+    }
     for (const operation of api.operations) {
       const key = `${operation.method} ${operation.route.replace(/\{[^}]*\}/g, "{}")}`;
       const first = seen.get(key);

@@ -7,9 +7,9 @@
  * With a control store, a key no declared consumer owns is asked of the keys the control plane
  * issued (`issuedKeys`): synchronous for a key it has cached, a promise for one it must verify,
  * and 503 when the store cannot answer (a key it cannot check is neither let in nor called bad).
- * An issued key gets 403 on an API no ACTIVE subscription of its app covers: in the control
- * plane a subscription is the grant (a suspended one must stop traffic), while declared
- * consumers are granted by the declaration and are let in as before.
+ * Its consumer carries only the app's ACTIVE subscriptions, so the authentication gate
+ * answers 403 on an API none of them covers (a suspended subscription stops traffic), as it
+ * does for declared consumers.
  */
 import type { ConsumerRecord } from "../../gateway-image/src/identity/consumer-directory";
 import type { Exchange } from "../../gateway-image/src/http/exchange";
@@ -23,7 +23,6 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
   const fromHeader = config.in === "header";
   const name = config.name;
   const invalid = problem("unauthorized", `the API key in ${fromHeader ? "header" : "query parameter"} ${name} is not valid`);
-  const unsubscribed = problem("forbidden", "the app of this API key has no active subscription to a product with this API");
   const unverifiable = problem("service-unavailable", "API keys cannot be verified right now; try again shortly", { headers: { "retry-after": "1" } });
   const identify = (exchange: Exchange, consumer: ConsumerRecord | null | undefined) => {
     if (consumer === undefined || consumer === null) return invalid;
@@ -32,10 +31,6 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
     exchange.authenticatedBy ??= "apiKey";
     exchange.satisfiedSchemes.add(scheme);
     return undefined;
-  };
-  const identifyIssued = (exchange: Exchange, consumer: ConsumerRecord | null) => {
-    if (consumer !== null && !consumer.subscriptions.has(exchange.route.apiId!)) return unsubscribed;
-    return identify(exchange, consumer);
   };
   return {
     access(exchange) {
@@ -50,8 +45,8 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
       const consumer = consumers.findByApiKey(key);
       if (consumer !== undefined || issuedKeys === undefined) return identify(exchange, consumer);
       const issued = issuedKeys.find(key);
-      if (issued instanceof Promise) return issued.then((found) => identifyIssued(exchange, found), () => unverifiable);
-      return identifyIssued(exchange, issued);
+      if (issued instanceof Promise) return issued.then((found) => identify(exchange, found), () => unverifiable);
+      return identify(exchange, issued);
     },
     request: config.hideCredentials
       ? (exchange) => {

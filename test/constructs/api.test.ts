@@ -113,6 +113,19 @@ describe("Api", () => {
     expect(error!.message).toBe("GET /shop/items/{sku} (getStock) collides with GET /shop/items/{itemId} (getItem of items-v1)");
   });
 
+  it("rejects routes under /_turnpike/, where the gateway serves its admin and portal APIs", async () => {
+    const platform = testPlatform();
+    itemsApi(platform, "items", { basePath: "/_turnpike/items" });
+    expect(withCode(await compileErrors(platform), "route-conflict")).toEqual([
+      expect.objectContaining({
+        path: "acme/items",
+        field: "basePath",
+        message: "every operation of items-v1 would be served under /_turnpike/, where the gateway serves its admin and portal APIs",
+        fix: "give the API a basePath outside /_turnpike/",
+      }),
+    ]);
+  });
+
   describe("lifecycle", () => {
     it("requires a sunset date on a deprecated API", async () => {
       const platform = testPlatform();

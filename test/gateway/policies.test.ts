@@ -11,6 +11,7 @@ import { type TestUpstream, startUpstream } from "../helpers/upstream";
 
 const KEY_A = "key-a-0123456789abcdef";
 const KEY_B = "key-b-0123456789abcdef";
+const KEY_C = "key-of-carol-0123456789abcdef";
 let upstream: TestUpstream;
 let gateway: RunningGateway;
 
@@ -38,7 +39,11 @@ beforeAll(async () => {
   const product = new Product(platform, "shop", { apis: [items, guarded, successor, old, retired], plans: [new Plan(platform, "free")] });
   new Consumer(platform, "alice", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("KEY_A") })] });
   new Consumer(platform, "bob", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("KEY_B") })] });
-  gateway = await startGateway(platform, { env: { KEY_A, KEY_B } });
+  // A product of its own: only carol subscribes to it, and carol to nothing else.
+  const partner = itemsApi(platform, "partner", { upstream: target, policies: [apiKey()] });
+  const partners = new Product(platform, "partners", { apis: [partner], plans: [new Plan(platform, "partner-plan")] });
+  new Consumer(platform, "carol", { subscriptions: [{ product: partners, plan: "partner-plan" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("KEY_C") })] });
+  gateway = await startGateway(platform, { env: { KEY_A, KEY_B, KEY_C } });
 });
 
 afterAll(async () => {
@@ -65,6 +70,23 @@ describe("apiKey", () => {
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { detail: string }).detail).not.toContain("not-a-key");
     expect(upstream.requests.length).toBe(before);
+  });
+});
+
+describe("subscriptions", () => {
+  it("a valid key of a consumer not subscribed to the API gets 403, without reaching the upstream", async () => {
+    const before = upstream.requests.length;
+    const alice = await fetch(`${gateway.url}/partner/v1/items`, { headers: { "x-api-key": KEY_A } });
+    expect(alice.status).toBe(403);
+    expect(await alice.json()).toMatchObject({ type: "https://turnpike.dev/problems/forbidden", detail: "the consumer has no subscription to a product with this API (partner-v1)" });
+    const carolElsewhere = await fetch(`${gateway.url}/items/v1/items`, { headers: { "x-api-key": KEY_C } });
+    expect(carolElsewhere.status).toBe(403);
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it("the subscribed consumer goes through, and an operation open to anonymous callers needs no subscription", async () => {
+    expect((await fetch(`${gateway.url}/partner/v1/items`, { headers: { "x-api-key": KEY_C } })).status).toBe(200);
+    expect((await fetch(`${gateway.url}/partner/v1/health`, { headers: { "x-api-key": KEY_A } })).status).toBe(200);
   });
 });
 

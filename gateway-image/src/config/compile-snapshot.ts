@@ -171,7 +171,7 @@ function compileOperationRoute(
     if (handler.response) response.push(handler.response.bind(handler));
     if (handler.log) log.push(handler.log.bind(handler));
   }
-  if (gateAt >= 0) access.splice(gateAt, 0, authenticationGate(operation, authentication));
+  if (gateAt >= 0) access.splice(gateAt, 0, authenticationGate(api.id, operation, authentication));
   if (options.usage) log.push(options.usage.record);
   return {
     kind: "operation",
