@@ -22,14 +22,17 @@ import { GatewayMetrics } from "./observability/metrics";
 import { createStore } from "./store/create-store";
 import { MemoryStore } from "./store/memory-store";
 import type { Store } from "./store/store";
+import { DEFAULT_CACHE_MAX_BYTES, configureSharedResponseStore } from "../../policies/cache/response-store";
 
 const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [--operator-port 9901] [--host 0.0.0.0]
                         [--workers auto|N] [--store memory|redis://host:6379]
                         [--control-store sqlite:<file>|postgres://…]
                         [--tls-cert <pem file> --tls-key <pem file>] [--tls-request-client-cert]
                         [--mock-upstream <url> [--mock-apis <id,id>]] [--no-access-log] [--drain-delay-ms 0]
+                        [--cache-max-mb 64]
 Environment: TURNPIKE_MANIFEST, PORT, TURNPIKE_OPERATOR_PORT, TURNPIKE_WORKERS, TURNPIKE_STORE,
-TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, TURNPIKE_CONTROL_STORE, TURNPIKE_ADMIN_TOKEN, LOG_LEVEL.`;
+TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, TURNPIKE_CONTROL_STORE, TURNPIKE_ADMIN_TOKEN,
+TURNPIKE_CACHE_MAX_MB, LOG_LEVEL.`;
 
 interface ProcessOptions {
   readonly source: string;
@@ -48,6 +51,8 @@ interface ProcessOptions {
   readonly mockApis: string[];
   readonly accessLog: boolean;
   readonly drainDelayMs: number;
+  /** Bytes of responses the cache policies may keep in this process (per worker). */
+  readonly cacheMaxBytes: number;
 }
 
 function parseOptions(argv: string[]): ProcessOptions | "help" | null {
@@ -63,6 +68,7 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
       "mock-apis": { type: "string" },
       "no-access-log": { type: "boolean" },
       "drain-delay-ms": { type: "string" },
+      "cache-max-mb": { type: "string" },
       store: { type: "string" },
       "control-store": { type: "string" },
       "tls-cert": { type: "string" },
@@ -90,11 +96,20 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
     mockApis: (values["mock-apis"] ?? "").split(",").map((id) => id.trim()).filter((id) => id !== ""),
     accessLog: !values["no-access-log"],
     drainDelayMs: Number(values["drain-delay-ms"] ?? 0),
+    cacheMaxBytes: cacheMaxBytes(values["cache-max-mb"] ?? process.env.TURNPIKE_CACHE_MAX_MB),
   };
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const options = parseOptions(argv);
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    // parseArgs refuses unknown flags and missing values; our own checks refuse bad values.
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   if (options === "help") {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -134,6 +149,7 @@ async function startPrimary(options: ProcessOptions): Promise<void> {
 /** The gateway itself: the whole process, or one cluster worker. */
 async function startGateway(options: ProcessOptions): Promise<void> {
   const worker = cluster.isWorker;
+  configureSharedResponseStore(options.cacheMaxBytes);
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "info", worker: cluster.worker?.id });
   let manifest: GatewayConfig;
   try {
@@ -253,6 +269,14 @@ function failStart(worker: boolean): void {
  */
 function loadControlPlaneModules(): typeof import("./control/gateway/control-plane") & typeof import("./control/gateway/primary-provisioning") {
   return { ...(require("./control/gateway/control-plane") as typeof import("./control/gateway/control-plane")), ...(require("./control/gateway/primary-provisioning") as typeof import("./control/gateway/primary-provisioning")) };
+}
+
+/** `--cache-max-mb`: whole MiB from 1 to 65,536; the default when absent. */
+function cacheMaxBytes(value: string | undefined): number {
+  if (value === undefined || value === "") return DEFAULT_CACHE_MAX_BYTES;
+  const mib = Number(value);
+  if (!Number.isInteger(mib) || mib < 1 || mib > 65_536) throw new Error(`--cache-max-mb must be a whole number of MiB from 1 to 65536, not "${value}"`);
+  return mib * 1024 * 1024;
 }
 
 function isEmbeddedStore(url: string | undefined): boolean {

@@ -9,7 +9,7 @@ import { ByteLru } from "./byte-lru";
 import { type CachedResponse, ageOf } from "./cached-response";
 import { variantKey } from "./cache-key";
 
-/** Bytes of responses kept per gateway process: 64 MiB. */
+/** Bytes of responses kept per gateway process unless `--cache-max-mb` says otherwise: 64 MiB. */
 export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface Lookup {
@@ -64,8 +64,15 @@ export class ResponseStore {
 }
 
 let shared: ResponseStore | null = null;
+let sharedMaxBytes = DEFAULT_CACHE_MAX_BYTES;
 
 /** The process's store, created on first use. */
 export function sharedResponseStore(): ResponseStore {
-  return (shared ??= new ResponseStore());
+  return (shared ??= new ResponseStore(sharedMaxBytes));
+}
+
+/** Sets the process's cache budget (`--cache-max-mb`); call it before the first manifest is loaded. */
+export function configureSharedResponseStore(maxBytes: number): void {
+  sharedMaxBytes = maxBytes;
+  if (shared !== null && shared.maxBytes !== maxBytes) shared = new ResponseStore(maxBytes);
 }

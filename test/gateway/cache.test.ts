@@ -291,3 +291,41 @@ describe("metrics", () => {
     expect(await sample("turnpike_cache_bytes", "")).toBeGreaterThan(0);
   });
 });
+
+describe("the cache budget (--cache-max-mb)", () => {
+  it("keeps at most that much per process, evicting the least recently used", async () => {
+    const body = Buffer.alloc(200 * 1024, 1);
+    const bodies = await startUpstream((_request, res) => res.writeHead(200, { "content-type": "application/octet-stream" }).end(body));
+    const platform = testPlatform();
+    const items = itemsApi(platform, "items", { upstream: { targets: [{ url: bodies.url }] }, policies: [apiKey(), cache({ ttlSeconds: 600 })] });
+    const product = new Product(platform, "shop", { apis: [items], plans: [new Plan(platform, "free")] });
+    new Consumer(platform, "alice", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("ALICE_KEY") })] });
+    const small = await startGateway(platform, { env: { ALICE_KEY: ALICE }, args: ["--cache-max-mb", "1"] });
+    try {
+      const fetchItem = async (n: number) => {
+        const response = await fetch(`${small.url}/items/v1/items/budget-${n}`, { headers: { "x-api-key": ALICE } });
+        await response.arrayBuffer();
+        return response.headers.get("x-cache");
+      };
+      for (let n = 0; n < 10; n++) expect(await fetchItem(n)).toBe("MISS");
+      const metrics = await (await fetch(`${small.operatorUrl}/metrics`)).text();
+      const bytes = Number(/^turnpike_cache_bytes (\d+)/m.exec(metrics)?.[1]);
+      // Five 200 KiB entries fit in 1 MiB, ten do not.
+      expect(bytes).toBeGreaterThan(4 * 200 * 1024);
+      expect(bytes).toBeLessThanOrEqual(1024 * 1024);
+      expect(await fetchItem(9)).toBe("HIT");
+      expect(await fetchItem(0)).toBe("MISS");
+    } finally {
+      await small.stop();
+      await bodies.close();
+    }
+  });
+
+  it("refuses a budget that is not a whole number of MiB, with the usage", async () => {
+    const refused = await startGateway(testPlatform(), { args: ["--cache-max-mb", "lots"] }).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/--cache-max-mb must be a whole number of MiB from 1 to 65536, not "lots"/);
+  });
+});
