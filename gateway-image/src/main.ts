@@ -180,6 +180,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
         provisions: !worker,
         bootstrapAdminToken: process.env.TURNPIKE_ADMIN_TOKEN || null,
         secureCookies: tls !== undefined,
+        counters: store,
       });
     } catch (error) {
       logger.fatal({ reason: (error as Error).message }, "cannot start: the control store cannot be opened");

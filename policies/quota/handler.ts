@@ -13,8 +13,13 @@ import type { QuotaDecision } from "../../gateway-image/src/store/store";
 import { PERIOD_SECONDS, periodEnd } from "./calendar";
 import type { quotaPolicy } from "./schema";
 
+/** Where a quota instance's counters live in the store: this prefix and the counter key. */
+export function quotaKeyPrefix(instanceId: string): string {
+  return `q:${instanceId}:`;
+}
+
 export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.config>> = (config, { instance, store, logger, metrics }) => {
-  const prefix = `q:${instance.id}:`;
+  const prefix = quotaKeyPrefix(instance.id);
   const policyHeader = `"${instance.scope}";q=${config.requests};w=${PERIOD_SECONDS[config.period]}`;
   let currentEnd = 0;
   // Fail-open counting while the shared store is down: the in-memory store, for this process.

@@ -2,7 +2,7 @@
  * Issue 4's self-service flow end to end, through the real gateway bundle with its control
  * plane on a SQLite file: a developer signs up on the portal API, creates an app, subscribes
  * to a plan, gets a key, calls the API through the gateway to a real upstream, sees the call
- * in their usage, rotates the key (the old one works during the overlap, then 401), and
+ * in their usage with the quota left, rotates the key (the old one works during the overlap, then 401), and
  * revokes the new one (401 within a second).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -26,7 +26,7 @@ beforeAll(async () => {
   upstream = await startUpstream();
   const platform = testPlatform();
   const items = itemsApi(platform, "items", { upstream: { targets: [{ url: upstream.url }] }, policies: [apiKey()] });
-  new Product(platform, "shop", { apis: [items], plans: [new Plan(platform, "free")], approval: "auto" });
+  new Product(platform, "shop", { apis: [items], plans: [new Plan(platform, "free", { quota: { requests: 1_000, period: "day" } })], approval: "auto" });
   gateway = await startGateway(platform, { controlStore: `sqlite:${join(dir, "control-plane.db")}`, env: { TURNPIKE_ADMIN_TOKEN: ADMIN_TOKEN } });
 }, 30_000);
 
@@ -54,9 +54,13 @@ async function portal(method: string, path: string, session: Session | null, bod
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : {}, headers: response.headers };
 }
 
+/** Calls that went through (each one is charged to the plan's quota). */
+let answered = 0;
+
 async function callApi(key: string): Promise<number> {
   const response = await fetch(`${gateway.url}/items/v1/items`, { headers: { "x-api-key": key } });
   await response.arrayBuffer();
+  if (response.status === 200) answered++;
   return response.status;
 }
 
@@ -104,11 +108,13 @@ it("sign up → app → subscribe → key → call → usage → rotate (overlap
   await within(2_000, async () => (await callApi(firstKey)) === 200);
   expect(upstream.requests.at(-1)!.headers["x-api-key"]).toBeUndefined();
 
-  // Usage: the gateway flushes its counts every second.
+  // Usage: the gateway flushes its counts every second; the quota left is read from the gateway's counters.
   await within(4_000, async () => {
     const usage = await portal("GET", `/apps/${appId}/usage`, session);
     return usage.status === 200 && (usage.body.totals as { api: string; count: number }[]).some((total) => total.api === "items-v1" && total.count >= 1);
   });
+  const usage = await portal("GET", `/apps/${appId}/usage`, session);
+  expect(usage.body.quota).toEqual([{ api: "items-v1", limit: 1_000, remaining: 1_000 - answered, resetsAt: expect.stringMatching(/T00:00:00\.000Z$/) }]);
 
   // Rotate with a 2 s overlap: both keys work, then the old one stops.
   const rotated = await portal("POST", `/apps/${appId}/keys/${created.body.credential.id}/rotate`, session, { overlapSeconds: 2 });

@@ -85,3 +85,16 @@ describe("IpcStore", () => {
     await close();
   });
 });
+
+describe("IpcStore quota", () => {
+  it("counts in the primary for every worker, and reads the count without counting", async () => {
+    const { stores, close } = cluster(2);
+    const end = Date.now() + HOUR_MS;
+    const decisions = await Promise.all([0, 1, 0, 1, 0].map((index) => stores[index]!.quota("q:api:c:ann", 4, end, Date.now())));
+    // Each worker's batch reaches the primary whole: which request is the fifth depends on that order.
+    expect(decisions.filter((decision) => decision.allowed)).toHaveLength(4);
+    expect(await stores[1]!.quotaUsed("q:api:c:ann", end)).toBe(4);
+    expect(await stores[0]!.quotaUsed("q:api:c:ann", end + HOUR_MS)).toBe(0);
+    await close();
+  });
+});

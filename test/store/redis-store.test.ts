@@ -142,6 +142,15 @@ describe("decisions", () => {
     expect(await store.quota("q:api:c:bob", 2, periodEnd + 60_000, periodEnd)).toEqual({ allowed: true, remaining: 1, resetMs: 60_000 });
   });
 
+  it("quotaUsed reads a period's count without counting", async () => {
+    const { store } = openStore();
+    const periodEnd = T0 + 120_000;
+    for (let i = 0; i < 3; i++) await store.quota("q:api:c:read", 10, periodEnd, T0);
+    expect(await store.quotaUsed("q:api:c:read", periodEnd)).toBe(3);
+    expect(await store.quotaUsed("q:api:c:read", periodEnd)).toBe(3);
+    expect(await store.quotaUsed("q:api:c:read", periodEnd + 60_000)).toBe(0);
+  });
+
   it("two stores on one Redis share the counters; a prefix separates them", async () => {
     const a = openStore().store;
     const b = openStore().store;

@@ -19,9 +19,10 @@ import { StoreUnavailableError, type GcraDecision, type QuotaDecision, type Stor
 /**
  * Operations: [id, "g", key, emissionIntervalMs, burst, nowMs], [id, "q", key, limit,
  * periodEndMs, nowMs], [id, "t", key, emissionIntervalMs, burst, nowMs, want] (a lease) and
- * [0, "r", key, emissionIntervalMs, count, nowMs] (a refund, not answered).
+ * [0, "r", key, emissionIntervalMs, count, nowMs] (a refund, not answered) and
+ * [id, "u", key, periodEndMs, 0, nowMs] (a quota count read, answered in `remaining`).
  */
-export type StoreCall = [number, "g" | "q" | "r", string, number, number, number] | [number, "t", string, number, number, number, number];
+export type StoreCall = [number, "g" | "q" | "r" | "u", string, number, number, number] | [number, "t", string, number, number, number, number];
 /** Answers: [id, allowed (1/0), remaining, retryAfterMs, resetMs, granted]. */
 export type StoreAnswer = [number, number, number, number, number, number];
 
@@ -94,6 +95,10 @@ export class IpcStore implements Store {
     return this.call("q", key, limit, periodEndMs, nowMs).then(([, allowed, remaining, , resetMs]) => ({ allowed: allowed === 1, remaining, resetMs }));
   }
 
+  quotaUsed(key: string, periodEndMs: number): Promise<number> {
+    return this.call("u", key, periodEndMs, 0, Date.now()).then(([, , used]) => used);
+  }
+
   /** Handles a reply from the primary. */
   receive(message: StoreReplyMessage): void {
     for (const answer of message.answers) {
@@ -110,7 +115,7 @@ export class IpcStore implements Store {
     this.pending.clear();
   }
 
-  private call(op: "g" | "q" | "t", key: string, a: number, b: number, nowMs: number, want = 1): Promise<StoreAnswer> {
+  private call(op: "g" | "q" | "t" | "u", key: string, a: number, b: number, nowMs: number, want = 1): Promise<StoreAnswer> {
     const id = ++this.nextId;
     this.batch.push(op === "t" ? [id, op, key, a, b, nowMs, want] : [id, op, key, a, b, nowMs]);
     this.scheduleFlush();
@@ -168,6 +173,9 @@ export function answerCalls(store: MemoryStore, calls: readonly StoreCall[]): St
       }
       case "r":
         store.gcraRefund(key, a, nowMs, b);
+        break;
+      case "u":
+        answers.push([id, 1, store.quotaUsed(key, a), 0, 0, 0]);
         break;
       case "q": {
         const decision = store.quota(key, a, b, nowMs);

@@ -41,6 +41,11 @@ export class MemoryStore implements Store {
     return { allowed: true, remaining: limit - entry.count, resetMs };
   }
 
+  quotaUsed(key: string, periodEndMs: number): number {
+    const entry = this.counts.get(key);
+    return entry === undefined || entry.periodEndMs !== periodEndMs ? 0 : entry.count;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
   }

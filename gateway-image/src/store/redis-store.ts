@@ -133,6 +133,10 @@ export class RedisStore implements Store {
     return this.decide(() => this.scripts.turnpikeQuota(counter, limit, ttlMs)).then(([allowed, remaining]) => ({ allowed: allowed === 1, remaining, resetMs }));
   }
 
+  quotaUsed(key: string, periodEndMs: number): Promise<number> {
+    return this.decide(() => this.client.get(`${this.keyPrefix}${key}:${periodEndMs}`)).then((count) => (count === null ? 0 : Number(count)));
+  }
+
   /** A lease: up to `want` requests' worth of a bucket in one script. */
   private take(key: string, emissionIntervalMs: number, burst: number, nowMs: number, want: number): Promise<LeaseGrant> {
     return this.decide(() => this.scripts.turnpikeGcraTake(this.keyPrefix + key, nowMs, emissionIntervalMs, burst, want)).then(([granted, remaining, retryAfterMs, resetMs]) => ({

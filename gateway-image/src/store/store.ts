@@ -29,6 +29,8 @@ export interface Store {
   gcra(key: string, emissionIntervalMs: number, burst: number, nowMs: number): GcraDecision | Promise<GcraDecision>;
   /** Counts one request against `limit` in the period ending at `periodEndMs`. */
   quota(key: string, limit: number, periodEndMs: number, nowMs: number): QuotaDecision | Promise<QuotaDecision>;
+  /** Requests counted so far in the period ending at `periodEndMs`, without counting one (for the portal's remaining quota). */
+  quotaUsed(key: string, periodEndMs: number): number | Promise<number>;
   close(): Promise<void>;
 }
 

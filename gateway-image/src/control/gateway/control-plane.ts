@@ -11,7 +11,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../../../../constructs/manifest/schema";
-import type { SecretSources } from "../../identity/consumer-directory";
+import { type RemainingQuota, quotaInstanceFor, remainingQuota } from "../../../../policies/quota/remaining";
+import { type SecretSources, apisOfProducts, subscriptionsByApi } from "../../identity/consumer-directory";
+import type { Store } from "../../store/store";
 import { problem } from "../../http/problem";
 import type { ControlStore } from "../control-store";
 import { CONTROL_API_PREFIX, type ControlApi, createControlApi } from "../http/control-api";
@@ -36,6 +38,8 @@ export interface ControlPlaneOptions {
   /** The API listener serves TLS (the portal's cookies get `Secure`). */
   readonly secureCookies?: boolean;
   readonly secrets?: SecretSources;
+  /** The gateway's counter store, for the remaining quota the portal shows; none: not shown. */
+  readonly counters?: Store;
 }
 
 export class ControlPlane {
@@ -64,10 +68,23 @@ export class ControlPlane {
       manifest: () => this.manifest,
       logger: logger.child({ component: "control-api" }),
       bootstrapAdminToken: options.bootstrapAdminToken,
-      // The quota policy's Store can only count a request, not read a count without charging
-      // one (store/store.ts), so no quotaRemaining: the portal shows no remaining quota for now.
+      quotaRemaining: options.counters === undefined ? undefined : (consumerName, apiId) => this.quotaRemaining(options.counters!, consumerName, apiId),
       secureCookies: options.secureCookies ?? false,
     });
+  }
+
+  /**
+   * What is left of a consumer's quota on an API: the quota its active subscription is
+   * charged (read from the counter store without counting); null without one.
+   */
+  private async quotaRemaining(counters: Store, consumerName: string, apiId: string): Promise<RemainingQuota | null> {
+    const app = await this.store.findAppByConsumerName(consumerName);
+    if (app === null) return null;
+    const active = await this.store.listSubscriptions({ appId: app.id, state: "active", limit: 500 });
+    const subscription = subscriptionsByApi(active.items, apisOfProducts(this.manifest)).get(apiId);
+    if (subscription === undefined) return null;
+    const instance = quotaInstanceFor(this.manifest, apiId, subscription);
+    return instance === null ? null : remainingQuota(counters, instance, consumerName, Date.now());
   }
 
   /**
