@@ -7,6 +7,7 @@ import {
   Api,
   Consumer,
   Credential,
+  KubernetesGateway,
   OpenApi,
   Plan,
   Platform,
@@ -187,6 +188,29 @@ export function acmePlatform(): Platform {
     contact: "billing@acme.example",
     subscriptions: [{ product: finance, plan: enterprise }],
     credentials: [Credential.jwt({ subject: "billing-service", issuer: "https://auth.acme.example/" })],
+  });
+
+  // Where it runs: the bundled gateway in one Kubernetes cluster per region (`turnpike synth`
+  // writes the charts to dist/kubernetes/<region>/; `pulumi up` deploys them).
+  new KubernetesGateway(acme, "kubernetes", {
+    replicas: { min: 3, max: 20, targetCpuUtilizationPercent: 65 },
+    resources: { cpuRequestMillicores: 500, cpuLimitMillicores: 1_000, memoryRequestMiB: 256, memoryLimitMiB: 512 },
+    redis: { url: Secret.fromKubernetes("turnpike-redis", "url"), egress: { cidrs: ["10.40.0.0/16"] } },
+    controlStore: { url: Secret.fromKubernetes("turnpike-postgres", "url"), egress: { cidrs: ["10.50.0.0/16"] } },
+    monitoring: { labels: { release: "kube-prometheus-stack" } },
+    regions: [
+      {
+        name: "eu-west-1",
+        ingress: { style: "gateway-api", gatewayClassName: "eg", hostnames: ["api.eu.acme.example"], tlsSecretName: "api-eu-acme-example-tls" },
+      },
+      {
+        // The smaller region: an Ingress controller, and a Redis of its own in the namespace.
+        name: "us-east-1",
+        replicas: { min: 2, max: 8 },
+        redis: { inCluster: { storageGiB: 2 } },
+        ingress: { style: "ingress", ingressClassName: "nginx", hostnames: ["api.us.acme.example"], tlsSecretName: "api-us-acme-example-tls" },
+      },
+    ],
   });
 
   return acme;

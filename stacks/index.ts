@@ -2,23 +2,62 @@
  * The Pulumi program (`pulumi up` runs it; Pulumi.yaml has `main: stacks/`).
  *
  * It compiles the declaration in ./acme.ts and fails the deployment with every compile
- * error before anything is created. The deployment targets (Kubernetes gateways, AWS API
- * Gateway, the portal) are synthesized from the manifest by their own constructs; this
- * program has none of them yet, so today it deploys no resources and exports what it
- * compiled.
+ * error before anything is created. Then it deploys the targets synthesized from the
+ * manifest: the Kubernetes gateway in one cluster per region, each through its own provider
+ * (kubeconfig from the stack's secret config `turnpike:kubeconfig-<region>`).
  */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { compileManifest } from "../constructs/index";
+import { synthesizeKubernetes } from "../constructs/targets/kubernetes/index";
 import { acmePlatform } from "./acme";
 
 const compiled = compileManifest(acmePlatform()).then((result) => {
-  if (!result.manifest) {
+  if (!result.manifest || !result.json) {
     const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === "error");
     throw new Error(`the declaration has ${errors.length} error(s):\n${errors.map((error) => `- ${error.path}${error.field ? ` › ${error.field}` : ""}: ${error.message}`).join("\n")}`);
   }
-  return result.manifest;
+  return { manifest: result.manifest, json: result.json, targets: result.targets };
+});
+
+const config = new pulumi.Config("turnpike");
+
+/**
+ * Per region: a provider for that cluster and the chart's objects as one ConfigGroup (the
+ * provider applies them in dependency order: the Namespace first). Server-side apply, because
+ * client-side apply keeps a copy of each object in an annotation limited to 256 KiB, which
+ * the manifest ConfigMap exceeds. A missing kubeconfig fails the deployment, with the command
+ * that sets it, when the program runs, not when the module is imported.
+ */
+const kubernetes = compiled.then(({ manifest, json, targets }) => {
+  if (!targets.kubernetes) return [];
+  return synthesizeKubernetes(manifest, json, targets.kubernetes).clusters.map(({ cluster, objects }) => {
+    const key = `kubeconfig-${cluster.name}`;
+    const kubeconfig = config.getSecret(key);
+    if (kubeconfig === undefined) {
+      throw new Error(`region ${cluster.name} has no kubeconfig: set it with \`pulumi config set --secret turnpike:${key} < path/to/${cluster.name}.kubeconfig\``);
+    }
+    const provider = new k8s.Provider(`turnpike-${cluster.name}`, { kubeconfig, enableServerSideApply: true });
+    const group = new k8s.yaml.v2.ConfigGroup(`turnpike-${cluster.name}`, { objs: objects }, { provider });
+    return { cluster, objects, provider, group };
+  });
 });
 
 /** Revision of the manifest this deployment was built from. */
-export const revision = compiled.then((manifest) => manifest.metadata.revision);
+export const revision = compiled.then(({ manifest }) => manifest.metadata.revision);
 /** The APIs served, by id. */
-export const apis = compiled.then((manifest) => manifest.spec.apis.map((api) => `${api.id} ${api.basePath}`));
+export const apis = compiled.then(({ manifest }) => manifest.spec.apis.map((api) => `${api.id} ${api.basePath}`));
+/** Per region: where the gateway runs, its host names and the objects deployed there. */
+export const kubernetesRegions = kubernetes.then((regions) =>
+  Object.fromEntries(
+    regions.map(({ cluster, objects, group }) => [
+      cluster.name,
+      {
+        namespace: cluster.namespace,
+        hostnames: cluster.entry.hostnames,
+        objects: objects.map((object) => `${object.kind}/${object.metadata.name}`),
+        configGroup: group.urn,
+      },
+    ]),
+  ),
+);

@@ -36,7 +36,8 @@ export async function devCommand(project: Project, options: DevOptions, output: 
   const started = performance.now();
   const step = (text: string) => output.stdout(`${output.paint("green", "✔")} ${text} ${output.paint("dim", `(${Math.round(performance.now() - started)} ms)`)}\n`);
   output.stdout(`${output.paint("dim", `compiling ${relative(project.root, project.app)} …`)}\n`);
-  const outcome = await synthesize(project);
+  // The deployment targets (dist/kubernetes/…) are for `turnpike synth`; dev serves the manifest.
+  const outcome = await synthesize(project, { targets: false });
   const code = reportSynth(outcome, project, { json: false }, output);
   if (code !== 0) return code;
   let manifest = outcome.result.manifest!;

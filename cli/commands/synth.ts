@@ -1,7 +1,9 @@
 /** `turnpike synth`: compile the declaration and write dist/manifest.json and its JSON Schema. */
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type CompileResult, compileManifest, manifestJsonSchema } from "../../constructs/index";
 import { canonicalJson } from "../../constructs/manifest/canonical-json";
+import { kubernetesFiles, synthesizeKubernetes } from "../../constructs/targets/kubernetes/index";
 import { formatDiagnostics, summarize } from "../format-diagnostics";
 import { loadPlatform } from "../load-app";
 import type { Project } from "../project";
@@ -14,8 +16,11 @@ export interface SynthOutcome {
   readonly files: string[];
 }
 
-/** Compiles and, when there are no errors, writes the manifest and its schema. */
-export async function synthesize(project: Project): Promise<SynthOutcome> {
+/**
+ * Compiles and, when there are no errors, writes the manifest and its schema, and the
+ * deployment targets' artifacts unless `targets: false`.
+ */
+export async function synthesize(project: Project, options: { targets?: boolean } = {}): Promise<SynthOutcome> {
   const platform = await loadPlatform(project);
   const result = await compileManifest(platform);
   if (result.json === undefined) return { result, files: [] };
@@ -23,7 +28,18 @@ export async function synthesize(project: Project): Promise<SynthOutcome> {
   const schemaFile = join(project.output, "manifest.schema.json");
   writeFileAtomic(manifestFile, result.json);
   writeFileAtomic(schemaFile, canonicalJson(manifestJsonSchema()));
-  return { result, files: [manifestFile, schemaFile] };
+  const files = [manifestFile, schemaFile];
+  // dist/kubernetes/<cluster>/<nn>-<kind>-<name>.yaml
+  const kubernetesDir = join(project.output, "kubernetes");
+  if (options.targets !== false && result.targets.kubernetes && result.manifest) {
+    for (const file of kubernetesFiles(synthesizeKubernetes(result.manifest, result.json, result.targets.kubernetes))) {
+      const path = join(kubernetesDir, file.path);
+      writeFileAtomic(path, file.contents);
+      files.push(path);
+    }
+  }
+  removeStaleObjects(kubernetesDir, new Set(files));
+  return { result, files };
 }
 
 export async function synthCommand(project: Project, options: { json: boolean }, output: Output): Promise<number> {
@@ -58,7 +74,35 @@ export function reportSynth({ result, files }: SynthOutcome, project: Project, o
   output.stdout(
     `${output.paint("green", "✔")} ${manifest.metadata.name}: ${spec.apis.length} APIs, ${operations} operations, ${spec.plans.length} plans, ${spec.products.length} products, ${spec.consumers.length} consumers, ${spec.slos.length} SLOs\n` +
       `  revision ${manifest.metadata.revision}\n` +
-      files.map((file) => `  wrote ${relative(project.root, file)}\n`).join(""),
+      writtenLines(files.map((file) => relative(project.root, file))).join(""),
   );
   return 0;
+}
+
+/**
+ * Removes object files a previous synth wrote that this one did not (an old revision's
+ * ConfigMap, a region no longer declared); only files named as synth names them.
+ */
+function removeStaleObjects(kubernetesDir: string, written: ReadonlySet<string>): void {
+  if (!existsSync(kubernetesDir)) return;
+  for (const cluster of readdirSync(kubernetesDir, { withFileTypes: true })) {
+    if (!cluster.isDirectory()) continue;
+    for (const file of readdirSync(join(kubernetesDir, cluster.name))) {
+      const path = join(kubernetesDir, cluster.name, file);
+      if (/^\d{2}-[a-z]+-[a-z0-9.-]+\.yaml$/.test(file) && !written.has(path)) rmSync(path);
+    }
+  }
+}
+
+/** `wrote <file>` lines; a Kubernetes cluster's objects are one line, not one per object. */
+function writtenLines(files: readonly string[]): string[] {
+  const lines: string[] = [];
+  const clusters = new Map<string, number>();
+  for (const file of files) {
+    const cluster = /^(.*[\\/]kubernetes[\\/][^\\/]+)[\\/][^\\/]+\.yaml$/.exec(file)?.[1];
+    if (cluster === undefined) lines.push(`  wrote ${file}\n`);
+    else clusters.set(cluster, (clusters.get(cluster) ?? 0) + 1);
+  }
+  for (const [cluster, count] of clusters) lines.push(`  wrote ${cluster}/ (${count} Kubernetes objects)\n`);
+  return lines;
 }

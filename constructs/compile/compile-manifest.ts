@@ -18,6 +18,8 @@ import { Plan } from "../plan";
 import type { Platform } from "../platform";
 import { Product } from "../product";
 import { Slo } from "../slo";
+import type { KubernetesTargetConfig } from "../targets/kubernetes/cluster-config";
+import { KubernetesGateway } from "../targets/kubernetes/kubernetes-gateway";
 import { TurnpikeConstruct } from "../turnpike-construct";
 import { compareText } from "./compare-text";
 import { checkOperationIds, compileApi } from "./compile-api";
@@ -37,7 +39,19 @@ export interface CompileResult {
   readonly json: string | undefined;
   /** Every problem found, errors and warnings, in a stable order. */
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * Deployment targets' settings, validated and resolved, beside the manifest rather than in
+   * it: the gateway never needs them, and they must not change the manifest's revision.
+   */
+  readonly targets: CompiledTargets;
 }
+
+export interface CompiledTargets {
+  /** The `KubernetesGateway`'s clusters; `null` when none is declared or on errors. */
+  readonly kubernetes: KubernetesTargetConfig | null;
+}
+
+const NO_TARGETS: CompiledTargets = { kubernetes: null };
 
 export async function compileManifest(platform: Platform): Promise<CompileResult> {
   const diagnostics = new Diagnostics();
@@ -135,7 +149,7 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
   warnUnused(diagnostics, { apis: validApis, plans, products, offers });
 
   const sorted = sortDiagnostics(diagnostics.all);
-  if (diagnostics.hasErrors || platform.settings === undefined) return { manifest: undefined, json: undefined, diagnostics: sorted };
+  if (diagnostics.hasErrors || platform.settings === undefined) return { manifest: undefined, json: undefined, diagnostics: sorted, targets: NO_TARGETS };
 
   const byName = <T extends { name: string }>(a: T, b: T) => compareText(a.name, b.name);
   const unrevised: UnrevisedManifest = {
@@ -169,9 +183,10 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
       field: issue.path.join("."),
       message: `the compiled manifest fails its schema (${issue.message}); this is a Turnpike bug, please report it`,
     }));
-    return { manifest: undefined, json: undefined, diagnostics: [...sorted, ...internal] };
+    return { manifest: undefined, json: undefined, diagnostics: [...sorted, ...internal], targets: NO_TARGETS };
   }
-  return { manifest: checked.data, json, diagnostics: sorted };
+  const kubernetes = constructs.find((c): c is KubernetesGateway => c instanceof KubernetesGateway);
+  return { manifest: checked.data, json, diagnostics: sorted, targets: { kubernetes: kubernetes?.config ?? null } };
 }
 
 function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {

@@ -1,0 +1,78 @@
+/**
+ * The Kubernetes target's settings as plain, validated, fully defaulted data: what
+ * `KubernetesGateway` resolves its props into, what `compileManifest()` returns beside the
+ * manifest (`targets.kubernetes`), and what `synthesizeKubernetes()` reads. No construct
+ * objects, no cdk8s: the synthesizer is a pure function of the manifest and this data.
+ */
+
+/** A key of a Kubernetes Secret in the gateway's namespace: the only way the target takes a secret. */
+export interface KubernetesSecretKeyRef {
+  readonly name: string;
+  readonly key: string;
+}
+
+/** Where the pods may connect to for one dependency (NetworkPolicy egress). */
+export interface EgressConfig {
+  /** Destination ranges; `[]`: any destination on `port` (NetworkPolicy cannot name hosts). */
+  readonly cidrs: string[];
+  readonly port: number;
+}
+
+export type RedisConfig =
+  | { readonly kind: "none" }
+  | { readonly kind: "external"; readonly url: KubernetesSecretKeyRef; readonly egress: EgressConfig }
+  | {
+      readonly kind: "in-cluster";
+      readonly image: string;
+      readonly storageGiB: number;
+      readonly cpuRequestMillicores: number;
+      readonly memoryLimitMiB: number;
+    };
+
+export interface ControlStoreConfig {
+  readonly url: KubernetesSecretKeyRef;
+  readonly egress: EgressConfig;
+}
+
+interface EntryCommon {
+  /** Host names served, sorted. */
+  readonly hostnames: string[];
+  /** Secret of type kubernetes.io/tls in the namespace; `null`: plain HTTP at the entry. */
+  readonly tlsSecretName: string | null;
+  /** Labels selecting the namespace(s) the entry proxies run in: the only source of API traffic. */
+  readonly entryNamespaceLabels: Record<string, string>;
+}
+
+export type EntryConfig =
+  | (EntryCommon & { readonly style: "gateway-api"; readonly gatewayClassName: string })
+  | (EntryCommon & { readonly style: "ingress"; readonly ingressClassName: string | null });
+
+/** One cluster (region) the gateway runs in. */
+export interface KubernetesClusterConfig {
+  /** Region or cluster name: the directory under dist/kubernetes/ and the Pulumi provider's name. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly image: string;
+  readonly workersPerPod: number;
+  readonly drainDelayMs: number;
+  readonly replicas: { readonly min: number; readonly max: number; readonly targetCpuUtilizationPercent: number };
+  readonly resources: {
+    readonly cpuRequestMillicores: number;
+    readonly cpuLimitMillicores: number;
+    readonly memoryRequestMiB: number;
+    readonly memoryLimitMiB: number;
+  };
+  readonly topologySpread: { readonly maxSkew: number; readonly whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway" };
+  readonly redis: RedisConfig;
+  readonly controlStore: ControlStoreConfig | null;
+  readonly entry: EntryConfig;
+  readonly monitoring: { readonly namespace: string; readonly labels: Record<string, string> };
+}
+
+/** The Kubernetes target of a platform. */
+export interface KubernetesTargetConfig {
+  /** Construct path of the `KubernetesGateway`. */
+  readonly declaredAt: string;
+  /** Clusters, sorted by name. */
+  readonly clusters: KubernetesClusterConfig[];
+}

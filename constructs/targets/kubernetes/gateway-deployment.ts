@@ -1,0 +1,128 @@
+/**
+ * The gateway's ServiceAccount and Deployment: the image run as the distroless non-root user
+ * with a read-only root filesystem, no capabilities and the runtime's seccomp profile, probed on
+ * the operator port, drained on SIGTERM, spread across zones. No `replicas`: the
+ * HorizontalPodAutoscaler owns the count (a `replicas` field would fight it on every apply).
+ */
+import type { Chart } from "cdk8s";
+import { k8s } from "cdk8s-plus-33";
+import type { ClusterContext } from "./names";
+import { API_PORT, GATEWAY_DRAIN_SECONDS, GATEWAY_NAME, MANIFEST_DIR, MANIFEST_FILE, NONROOT_UID, OPERATOR_PORT, REDIS_NAME, gatewaySelector, manifestConfigMapName, metadataOf } from "./names";
+
+/** Seconds Kubernetes waits after SIGTERM: the drain delay, the gateway's in-flight drain, 5 s to exit. */
+export function terminationGracePeriodSeconds(drainDelayMs: number): number {
+  return Math.ceil(drainDelayMs / 1000) + GATEWAY_DRAIN_SECONDS + 5;
+}
+
+export function addGatewayDeployment(chart: Chart, context: ClusterContext): void {
+  const { cluster, manifest } = context;
+  new k8s.KubeServiceAccount(chart, "service-account", {
+    metadata: metadataOf(context, GATEWAY_NAME),
+    // The gateway never talks to the Kubernetes API.
+    automountServiceAccountToken: false,
+  });
+
+  const env: k8s.EnvVar[] = [
+    { name: "TURNPIKE_MANIFEST", value: `${MANIFEST_DIR}/${MANIFEST_FILE}` },
+    { name: "PORT", value: String(API_PORT) },
+    { name: "TURNPIKE_OPERATOR_PORT", value: String(OPERATOR_PORT) },
+    // `auto` would count the node's cores, not the pod's CPU limit.
+    { name: "TURNPIKE_WORKERS", value: String(cluster.workersPerPod) },
+  ];
+  const redis = cluster.redis;
+  if (redis.kind === "external") env.push({ name: "TURNPIKE_STORE", valueFrom: { secretKeyRef: { name: redis.url.name, key: redis.url.key } } });
+  if (redis.kind === "in-cluster") env.push({ name: "TURNPIKE_STORE", value: `redis://${REDIS_NAME}.${cluster.namespace}.svc.cluster.local:6379` });
+  if (cluster.controlStore) env.push({ name: "TURNPIKE_CONTROL_STORE", valueFrom: { secretKeyRef: { name: cluster.controlStore.url.name, key: cluster.controlStore.url.key } } });
+
+  const selector = gatewaySelector(context);
+  const configMap = manifestConfigMapName(manifest.metadata.revision);
+  const { resources } = cluster;
+  new k8s.KubeDeployment(chart, "deployment", {
+    metadata: metadataOf(context, GATEWAY_NAME),
+    spec: {
+      selector: { matchLabels: selector },
+      revisionHistoryLimit: 5,
+      // New pods are ready before old ones go: capacity never dips during a rollout.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: k8s.IntOrString.fromString("25%"), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+      template: {
+        metadata: {
+          labels: metadataOf(context, GATEWAY_NAME).labels,
+          annotations: { "turnpike.dev/revision": manifest.metadata.revision },
+        },
+        spec: {
+          serviceAccountName: GATEWAY_NAME,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: terminationGracePeriodSeconds(cluster.drainDelayMs),
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: NONROOT_UID,
+            runAsGroup: NONROOT_UID,
+            fsGroup: NONROOT_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          topologySpreadConstraints: [
+            {
+              topologyKey: "topology.kubernetes.io/zone",
+              maxSkew: cluster.topologySpread.maxSkew,
+              whenUnsatisfiable: cluster.topologySpread.whenUnsatisfiable,
+              labelSelector: { matchLabels: selector },
+              // Spread each rollout's pods on their own, not old and new together.
+              matchLabelKeys: ["pod-template-hash"],
+            },
+            {
+              topologyKey: "kubernetes.io/hostname",
+              maxSkew: 1,
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: { matchLabels: selector },
+              matchLabelKeys: ["pod-template-hash"],
+            },
+          ],
+          containers: [
+            {
+              name: "gateway",
+              image: cluster.image,
+              imagePullPolicy: "IfNotPresent",
+              // The gateway drains by itself on SIGTERM: /readyz says draining while it keeps
+              // serving for the delay, then the listener closes and requests in flight finish.
+              // The image has no shell, so a preStop `sleep` is not an option anyway.
+              args: ["--drain-delay-ms", String(cluster.drainDelayMs)],
+              env,
+              ports: [
+                { name: "api", containerPort: API_PORT, protocol: "TCP" },
+                { name: "operator", containerPort: OPERATOR_PORT, protocol: "TCP" },
+              ],
+              startupProbe: { httpGet: { path: "/healthz", port: k8s.IntOrString.fromString("operator") }, periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
+              livenessProbe: { httpGet: { path: "/healthz", port: k8s.IntOrString.fromString("operator") }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
+              readinessProbe: { httpGet: { path: "/readyz", port: k8s.IntOrString.fromString("operator") }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString(`${resources.cpuRequestMillicores}m`), memory: k8s.Quantity.fromString(`${resources.memoryRequestMiB}Mi`) },
+                limits: { cpu: k8s.Quantity.fromString(`${resources.cpuLimitMillicores}m`), memory: k8s.Quantity.fromString(`${resources.memoryLimitMiB}Mi`) },
+              },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: NONROOT_UID,
+                runAsGroup: NONROOT_UID,
+                readOnlyRootFilesystem: true,
+                allowPrivilegeEscalation: false,
+                privileged: false,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              volumeMounts: [
+                { name: "manifest", mountPath: MANIFEST_DIR, readOnly: true },
+                // Nothing in the gateway writes files; Node's diagnostic reports and any
+                // library temp file would go here instead of failing on the read-only root.
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "manifest", configMap: { name: configMap, items: [{ key: MANIFEST_FILE, path: MANIFEST_FILE }] } },
+            { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: k8s.Quantity.fromString("16Mi") } },
+          ],
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,230 @@
+/** Props of `KubernetesGateway`: how the bundled gateway runs in each cluster. */
+import type { SecretRef } from "../../secret";
+
+/** Where pods may connect to for a dependency, for the NetworkPolicy's egress rule. */
+export interface KubernetesEgressProps {
+  /**
+   * Destination IP ranges (CIDR), e.g. `["10.20.0.0/16"]`. NetworkPolicy cannot select DNS
+   * names, so a managed service known only by name is reached by port alone.
+   * @default [] (any destination on `port`)
+   */
+  readonly cidrs?: string[];
+  /**
+   * Destination TCP port.
+   * @default 6379 for Redis, 5432 for PostgreSQL
+   */
+  readonly port?: number;
+}
+
+/** A single Redis run next to the gateway (StatefulSet), for small installs. */
+export interface KubernetesInClusterRedisProps {
+  /**
+   * Redis image.
+   * @default "redis:7.2"
+   */
+  readonly image?: string;
+  /**
+   * Size of its volume (append-only file: quotas survive a restart), in GiB.
+   * @default 1
+   */
+  readonly storageGiB?: number;
+  /**
+   * CPU requested, in millicores.
+   * @default 100
+   */
+  readonly cpuRequestMillicores?: number;
+  /**
+   * Memory limit (also the request), in MiB; Redis gets `maxmemory` at 80 % of it.
+   * @default 256
+   */
+  readonly memoryLimitMiB?: number;
+}
+
+/** Redis shared by the replicas for rate-limit and quota counters: an external one, or one in the cluster. */
+export interface KubernetesRedisProps {
+  /**
+   * URL of an existing Redis (`redis://…` or `rediss://…`, with its password), from a key of a
+   * Kubernetes Secret in the namespace: `Secret.fromKubernetes("turnpike-redis", "url")`.
+   * Exactly one of `url` and `inCluster`.
+   * @default none
+   */
+  readonly url?: SecretRef;
+  /**
+   * Where the external Redis is.
+   * @default any destination on port 6379
+   */
+  readonly egress?: KubernetesEgressProps;
+  /**
+   * Run one Redis in the namespace instead (not highly available: for small installs).
+   * @default none
+   */
+  readonly inCluster?: KubernetesInClusterRedisProps;
+}
+
+/** PostgreSQL for control-plane data (consumers, keys, subscriptions): `--control-store`. */
+export interface KubernetesControlStoreProps {
+  /**
+   * `postgres://…` URL with its password, from a key of a Kubernetes Secret in the namespace:
+   * `Secret.fromKubernetes("turnpike-postgres", "url")`.
+   */
+  readonly url: SecretRef;
+  /**
+   * Where the database is.
+   * @default any destination on port 5432
+   */
+  readonly egress?: KubernetesEgressProps;
+}
+
+interface KubernetesEntryCommonProps {
+  /** Host names clients use, e.g. `["api.eu.acme.example"]`. */
+  readonly hostnames: string[];
+  /**
+   * Secret (type `kubernetes.io/tls`) in the namespace holding the certificate for the host
+   * names; TLS ends at the entry.
+   * @default none (plain HTTP at the entry)
+   */
+  readonly tlsSecretName?: string;
+  /**
+   * Labels of the namespace the entry's proxies run in: the NetworkPolicy lets API traffic in
+   * from pods of that namespace only.
+   * @default `{"kubernetes.io/metadata.name": "ingress-nginx"}` for `ingress`,
+   *   `{"kubernetes.io/metadata.name": "envoy-gateway-system"}` for `gateway-api`
+   */
+  readonly entryNamespaceLabels?: Record<string, string>;
+}
+
+/** Traffic enters through a Gateway API `Gateway` and an `HTTPRoute`. */
+export interface KubernetesGatewayApiEntryProps extends KubernetesEntryCommonProps {
+  readonly style: "gateway-api";
+  /** `GatewayClass` of the cluster's Gateway API implementation, e.g. `"eg"` (Envoy Gateway). */
+  readonly gatewayClassName: string;
+}
+
+/** Traffic enters through a `networking.k8s.io/v1` `Ingress`. */
+export interface KubernetesIngressEntryProps extends KubernetesEntryCommonProps {
+  readonly style: "ingress";
+  /**
+   * `IngressClass` to use, e.g. `"nginx"`.
+   * @default the cluster's default class
+   */
+  readonly ingressClassName?: string;
+}
+
+export type KubernetesEntryProps = KubernetesGatewayApiEntryProps | KubernetesIngressEntryProps;
+
+/** Settings of a cluster; those on a region replace the gateway-wide ones. */
+export interface KubernetesClusterSettings {
+  /**
+   * Namespace the gateway runs in (created by the chart).
+   * @default "turnpike"
+   */
+  readonly namespace?: string;
+  /** Replicas and autoscaling (HorizontalPodAutoscaler on CPU). */
+  readonly replicas?: {
+    /**
+     * Fewest replicas; also sizes the PodDisruptionBudget.
+     * @default 2
+     */
+    readonly min?: number;
+    /**
+     * Most replicas.
+     * @default 10
+     */
+    readonly max?: number;
+    /**
+     * Average CPU use the autoscaler keeps, as a percentage of the CPU request.
+     * @default 70
+     */
+    readonly targetCpuUtilizationPercent?: number;
+  };
+  /** Resources of each gateway pod. */
+  readonly resources?: {
+    /**
+     * CPU requested, in millicores.
+     * @default 500
+     */
+    readonly cpuRequestMillicores?: number;
+    /**
+     * CPU limit, in millicores.
+     * @default 1000
+     */
+    readonly cpuLimitMillicores?: number;
+    /**
+     * Memory requested, in MiB.
+     * @default 256
+     */
+    readonly memoryRequestMiB?: number;
+    /**
+     * Memory limit, in MiB.
+     * @default 512
+     */
+    readonly memoryLimitMiB?: number;
+  };
+  /**
+   * Gateway image.
+   * @default "ghcr.io/turnpike/gateway:<version of this package>"
+   */
+  readonly image?: string;
+  /**
+   * Gateway workers (`--workers`) per pod. Scale with replicas first; raise this with the CPU limit.
+   * @default 1
+   */
+  readonly workersPerPod?: number;
+  /**
+   * On SIGTERM, how long the gateway keeps serving while `/readyz` says draining, so the entry
+   * stops sending before the listener closes, in milliseconds (`--drain-delay-ms`). The pod's
+   * termination grace period is this + the gateway's 30 s in-flight drain + 5 s.
+   * @default 5_000
+   */
+  readonly drainDelayMs?: number;
+  /** Spreading of the replicas across zones (`topology.kubernetes.io/zone`); across nodes it is always best effort. */
+  readonly topologySpread?: {
+    /**
+     * Largest difference in replicas between two zones.
+     * @default 1
+     */
+    readonly maxSkew?: number;
+    /**
+     * What the scheduler does when the spread cannot hold.
+     * @default "ScheduleAnyway"
+     */
+    readonly whenUnsatisfiable?: "DoNotSchedule" | "ScheduleAnyway";
+  };
+  /**
+   * Redis for counters shared by the replicas.
+   * @default none: each pod counts alone, so a limit holds per pod, not for the gateway
+   */
+  readonly redis?: KubernetesRedisProps;
+  /**
+   * PostgreSQL for control-plane data.
+   * @default none (no control plane)
+   */
+  readonly controlStore?: KubernetesControlStoreProps;
+  /** How traffic enters the cluster. Required on the gateway or on every region. */
+  readonly ingress?: KubernetesEntryProps;
+  /** Prometheus operator and Grafana. */
+  readonly monitoring?: {
+    /**
+     * Namespace Prometheus runs in: the only source allowed on the operator port (9901).
+     * @default "monitoring"
+     */
+    readonly namespace?: string;
+    /**
+     * Labels added to the ServiceMonitor, PrometheusRule and dashboard so the Prometheus
+     * operator and Grafana pick them up, e.g. `{ release: "kube-prometheus-stack" }`.
+     * @default {}
+     */
+    readonly labels?: Record<string, string>;
+  };
+}
+
+/** One region (cluster) the gateway is deployed to. */
+export interface KubernetesRegionProps extends KubernetesClusterSettings {
+  /** Region or cluster name, one of the platform's `regions` when it declares them, e.g. `"eu-west-1"`. */
+  readonly name: string;
+}
+
+export interface KubernetesGatewayProps extends KubernetesClusterSettings {
+  /** The clusters, one per region; each may replace any setting above. */
+  readonly regions: KubernetesRegionProps[];
+}

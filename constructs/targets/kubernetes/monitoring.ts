@@ -1,0 +1,46 @@
+/**
+ * Observability objects: a `ServiceMonitor` scraping /metrics on the operator port, a
+ * `PrometheusRule` with the SLO burn-rate and gateway alerts, and the Grafana dashboard as a
+ * ConfigMap labelled `grafana_dashboard: "1"` (the Grafana sidecar's default label).
+ */
+import type { Chart } from "cdk8s";
+import { k8s } from "cdk8s-plus-33";
+import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import type { IServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
+import { canonicalJson } from "../../manifest/canonical-json";
+import { gatewayAlertRules } from "../observability/gateway-alert-rules";
+import { grafanaDashboard } from "../observability/grafana-dashboard";
+import { sloAlertRules } from "../observability/slo-alert-rules";
+import { addCustomObject } from "./custom-object";
+import { type ClusterContext, GATEWAY_NAME, gatewaySelector, metadataOf } from "./names";
+
+export function addMonitoring(chart: Chart, context: ClusterContext): void {
+  const labels = context.cluster.monitoring.labels;
+  const serviceMonitor: IServiceMonitor = {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "ServiceMonitor",
+    metadata: metadataOf(context, GATEWAY_NAME, "gateway", labels),
+    spec: {
+      selector: { matchLabels: gatewaySelector(context) },
+      endpoints: [{ port: "operator", path: "/metrics", scheme: "http", interval: "30s", scrapeTimeout: "10s" }],
+    },
+  };
+  addCustomObject(chart, "service-monitor", serviceMonitor);
+
+  const groups = [gatewayAlertRules(), ...sloAlertRules(context.manifest)].map((group) => ({
+    name: group.name,
+    rules: group.rules.map((rule) => ({ ...rule, labels: { ...rule.labels, region: context.cluster.name } })),
+  }));
+  const prometheusRule: IPrometheusRule = {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: metadataOf(context, "turnpike-slo", "gateway", labels),
+    spec: { groups },
+  };
+  addCustomObject(chart, "prometheus-rule", prometheusRule);
+
+  new k8s.KubeConfigMap(chart, "dashboard", {
+    metadata: metadataOf(context, "turnpike-dashboard", "gateway", { ...labels, grafana_dashboard: "1" }),
+    data: { "turnpike-gateway.json": canonicalJson(grafanaDashboard(context.manifest)) },
+  });
+}

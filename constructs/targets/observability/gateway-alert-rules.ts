@@ -1,0 +1,30 @@
+/** Alerts on the gateway's own health, beside the SLO alerts: the shared store and manifest reloads. */
+import type { RuleGroup } from "./slo-alert-rules";
+
+export function gatewayAlertRules(): RuleGroup {
+  return {
+    name: "turnpike-gateway",
+    rules: [
+      {
+        alert: "TurnpikeStoreUnavailable",
+        expr: "min(turnpike_store_up) == 0",
+        for: "5m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "A gateway pod cannot reach its counter store (Redis)",
+          description: "Rate limits and quotas run in their declared degraded mode (fail-open with local counting, or 503) until Redis answers again.",
+        },
+      },
+      {
+        alert: "TurnpikeManifestRejected",
+        expr: 'increase(turnpike_config_reloads_total{result="rejected"}[10m]) > 0',
+        for: "0m",
+        labels: { severity: "warning" },
+        annotations: {
+          summary: "A gateway rejected a new manifest and keeps serving the previous one",
+          description: "The manifest failed validation or compilation in the gateway; its log says why.",
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Prometheus alerting rules from the manifest's SLOs, on the gateway's own metrics
+ * (`turnpike_requests_total` by api, operation and status_class;
+ * `turnpike_request_duration_seconds` buckets). Plain rule groups in the Prometheus rule-file
+ * shape: the Kubernetes target wraps them in a `PrometheusRule`, and other targets can write
+ * them as a rules file.
+ *
+ * Availability uses multi-window, multi-burn-rate alerts (Google SRE workbook, "Alerting on
+ * SLOs"): a page when 2 % of the error budget burns in 1 h or 5 % in 6 h, a ticket when 10 %
+ * burns in 1 d or in 3 d. Each long window is paired with a short one (1/12 of it) so an alert
+ * stops soon after the burn does. The burn-rate factors follow from the SLO's window: 14.4, 6,
+ * 3 and 1 for 30 days.
+ */
+import type { GatewayConfig, Slo } from "../../manifest/schema";
+
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+  readonly labels: Record<string, string>;
+}
+
+export interface AlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: (RecordingRule | AlertingRule)[];
+}
+
+/** A burn-rate alert: `budgetShare` of the window's error budget spent within `longWindow`. */
+interface BurnRateWindow {
+  readonly longWindow: string;
+  readonly longWindowHours: number;
+  readonly shortWindow: string;
+  readonly budgetShare: number;
+  readonly severity: "critical" | "warning";
+  readonly for: string;
+}
+
+export const BURN_RATE_WINDOWS: readonly BurnRateWindow[] = [
+  { longWindow: "1h", longWindowHours: 1, shortWindow: "5m", budgetShare: 0.02, severity: "critical", for: "2m" },
+  { longWindow: "6h", longWindowHours: 6, shortWindow: "30m", budgetShare: 0.05, severity: "critical", for: "15m" },
+  { longWindow: "1d", longWindowHours: 24, shortWindow: "2h", budgetShare: 0.1, severity: "warning", for: "1h" },
+  { longWindow: "3d", longWindowHours: 72, shortWindow: "6h", budgetShare: 0.1, severity: "warning", for: "3h" },
+];
+
+const ERROR_RATIO = "turnpike_slo:error_ratio";
+
+/** How many times faster than allowed the budget burns when `budgetShare` of it goes in `hours`. */
+export function burnRateFactor(window: Pick<BurnRateWindow, "budgetShare" | "longWindowHours">, windowDays: number): number {
+  return Number(((window.budgetShare * windowDays * 24) / window.longWindowHours).toFixed(4));
+}
+
+/** The PromQL label matchers selecting an SLO's requests. */
+export function sloSelector(slo: Slo): string {
+  const operations = slo.operations.length > 0 ? `,operation=~"${slo.operations.map(escapeRegex).join("|")}"` : "";
+  return `api="${slo.api}"${operations}`;
+}
+
+/** One rule group per SLO, in manifest order (sorted by SLO id). */
+export function sloAlertRules(manifest: GatewayConfig): RuleGroup[] {
+  return manifest.spec.slos.flatMap((slo) => {
+    const rules = [...availabilityRules(slo), ...latencyRules(slo)];
+    return rules.length > 0 ? [{ name: `turnpike-slo-${slo.api}-${slo.name}`, rules }] : [];
+  });
+}
+
+function availabilityRules(slo: Slo): (RecordingRule | AlertingRule)[] {
+  if (slo.availability === null) return [];
+  const selector = sloSelector(slo);
+  const budget = Number((1 - slo.availability / 100).toPrecision(6));
+  const sloLabels = { slo: slo.id, api: slo.api };
+  const windows = [...new Set(BURN_RATE_WINDOWS.flatMap((window) => [window.shortWindow, window.longWindow]))];
+  const recording: RecordingRule[] = windows.map((window) => ({
+    record: `${ERROR_RATIO}:rate${window}`,
+    expr: `sum(rate(turnpike_requests_total{${selector},status_class="5xx"}[${window}])) / sum(rate(turnpike_requests_total{${selector}}[${window}]))`,
+    labels: sloLabels,
+  }));
+  const alerts: AlertingRule[] = BURN_RATE_WINDOWS.map((window) => {
+    const factor = burnRateFactor(window, slo.windowDays);
+    const threshold = Number((factor * budget).toPrecision(6));
+    const ratio = (range: string) => `${ERROR_RATIO}:rate${range}{slo="${slo.id}"}`;
+    return {
+      alert: "TurnpikeErrorBudgetBurn",
+      expr: `${ratio(window.longWindow)} > ${threshold} and ${ratio(window.shortWindow)} > ${threshold}`,
+      for: window.for,
+      labels: { ...sloLabels, severity: window.severity, long_window: window.longWindow, short_window: window.shortWindow },
+      annotations: {
+        summary: `${slo.api} burns its ${slo.availability}% availability budget ${factor}× too fast`,
+        description: `More than ${threshold * 100}% of ${slo.id}'s requests answered 5xx over the last ${window.longWindow} and ${window.shortWindow}: at this rate ${window.budgetShare * 100}% of the ${slo.windowDays}-day error budget is gone within ${window.longWindow}.`,
+      },
+    };
+  });
+  return [...recording, ...alerts];
+}
+
+const PERCENTILES = [
+  ["latencyP50Ms", 0.5, "p50"],
+  ["latencyP95Ms", 0.95, "p95"],
+  ["latencyP99Ms", 0.99, "p99"],
+] as const;
+
+function latencyRules(slo: Slo): AlertingRule[] {
+  const selector = sloSelector(slo);
+  return PERCENTILES.flatMap(([field, quantile, label]) => {
+    const objectiveMs = slo[field];
+    if (objectiveMs === null) return [];
+    return [
+      {
+        alert: "TurnpikeLatencyObjectiveMissed",
+        expr: `histogram_quantile(${quantile}, sum by (le) (rate(turnpike_request_duration_seconds_bucket{${selector}}[5m]))) > ${objectiveMs / 1000}`,
+        // Percentiles are noisy at low traffic: only a sustained miss alerts.
+        for: "15m",
+        labels: { slo: slo.id, api: slo.api, percentile: label, severity: "warning" },
+        annotations: {
+          summary: `${slo.api} ${label} latency is above its ${objectiveMs} ms objective`,
+          description: `The ${label} of ${slo.id}'s requests at the gateway has been above ${objectiveMs} ms for 15 minutes (5-minute rate; bucket interpolation).`,
+        },
+      },
+    ];
+  });
+}
+
+/** A regex-escaped value inside a PromQL string, where a backslash is itself escaped. */
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, "\\\\$&");
+}

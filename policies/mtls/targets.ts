@@ -1,0 +1,7 @@
+/** Where the `mtls` policy is enforced, per deployment target. */
+import type { PolicyTargets } from "../target-support";
+
+export const targets: PolicyTargets = {
+  // The Kubernetes target deploys the bundled gateway, which runs policies/mtls/handler.ts.
+  kubernetes: { support: "full" },
+};

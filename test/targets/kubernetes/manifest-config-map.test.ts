@@ -1,0 +1,121 @@
+/**
+ * The manifest ConfigMap: dist/manifest.json byte for byte (after `turnpike synth` wrote it as
+ * YAML and it is read back), named by revision, and enough for the real gateway to serve the
+ * example stack with the Deployment's own arguments.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Yaml } from "cdk8s";
+import { REPO_ROOT } from "../../helpers/cli";
+import { itemsApi } from "../../helpers/declaration";
+import { type RunningGateway, startGateway } from "../../helpers/gateway";
+import { type TestUpstream, startUpstream } from "../../helpers/upstream";
+import { smallPlatform, synthesizePlatform } from "./kubernetes-fixture";
+
+let out: string;
+let synthStdout: string;
+beforeAll(async () => {
+  out = mkdtempSync(join(tmpdir(), "turnpike-k8s-"));
+  ({ stdout: synthStdout } = await promisify(execFile)(process.execPath, [join(REPO_ROOT, "cli/bin/turnpike.js"), "synth", "--out", out], { cwd: REPO_ROOT }));
+}, 60_000);
+
+const written = new Map<string, { file: string; object: Record<string, any> }[]>();
+
+/** The objects `turnpike synth` wrote for a region, read back from the YAML files (once: the manifest's is large). */
+function writtenObjects(region: string): { file: string; object: Record<string, any> }[] {
+  const dir = join(out, "kubernetes", region);
+  if (written.has(region)) return written.get(region)!;
+  const objects = readdirSync(dir)
+    .sort()
+    .map((file) => {
+      const documents = Yaml.load(join(dir, file));
+      expect(documents).toHaveLength(1);
+      return { file, object: documents[0] as Record<string, any> };
+    });
+  written.set(region, objects);
+  return objects;
+}
+
+describe("turnpike synth on the example stack", () => {
+  it("writes one YAML file per object under dist/kubernetes/<region>/, numbered in apply order", () => {
+    expect(readdirSync(join(out, "kubernetes")).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    const files = writtenObjects("eu-west-1").map((entry) => entry.file);
+    expect(files[0]).toBe("00-namespace-turnpike.yaml");
+    expect(files[1]).toMatch(/^01-configmap-turnpike-manifest-[0-9a-f]{10}\.yaml$/);
+    expect(files).toContain("03-deployment-turnpike-gateway.yaml");
+    expect(files).toHaveLength(13);
+    expect(writtenObjects("us-east-1")).toHaveLength(15);
+    expect(synthStdout).toMatch(/wrote .*kubernetes\/eu-west-1\/ \(13 Kubernetes objects\)\n/);
+  });
+
+  it("puts dist/manifest.json in the ConfigMap byte for byte, named after the revision", () => {
+    const manifestJson = readFileSync(join(out, "manifest.json"), "utf8");
+    const revision = JSON.parse(manifestJson).metadata.revision as string;
+    for (const region of ["eu-west-1", "us-east-1"]) {
+      const configMap = writtenObjects(region).find((entry) => entry.object.kind === "ConfigMap" && entry.object.metadata.name.startsWith("turnpike-manifest-"))!.object;
+      expect(configMap.metadata.name).toBe(`turnpike-manifest-${revision.slice(7, 17)}`);
+      expect(configMap.immutable).toBe(true);
+      expect(Object.keys(configMap.data)).toEqual(["manifest.json"]);
+      expect(Buffer.from(configMap.data["manifest.json"]).equals(Buffer.from(manifestJson))).toBe(true);
+    }
+  });
+
+  it("writes no secret value anywhere: secrets appear only as secretKeyRef names and keys", () => {
+    const everything = ["eu-west-1", "us-east-1"].flatMap((region) => readdirSync(join(out, "kubernetes", region)).map((file) => readFileSync(join(out, "kubernetes", region, file), "utf8"))).join("\n");
+    expect(everything).not.toMatch(/redis:\/\/[^\s"]*@|postgres(ql)?:\/\/|password/i);
+    expect(everything).not.toMatch(/^kind: Secret$/m);
+    const deployment = writtenObjects("eu-west-1").find((entry) => entry.object.kind === "Deployment")!.object;
+    const secretEnv = deployment.spec.template.spec.containers[0].env.filter((entry: { valueFrom?: unknown }) => entry.valueFrom);
+    expect(secretEnv).toEqual([
+      { name: "TURNPIKE_STORE", valueFrom: { secretKeyRef: { key: "url", name: "turnpike-redis" } } },
+      { name: "TURNPIKE_CONTROL_STORE", valueFrom: { secretKeyRef: { key: "url", name: "turnpike-postgres" } } },
+    ]);
+  });
+});
+
+describe("the ConfigMap's name", () => {
+  it("changes with the revision, so a new manifest rolls the Deployment", async () => {
+    const before = await synthesizePlatform(smallPlatform());
+    const after = await synthesizePlatform(
+      smallPlatform({}, (platform) => void itemsApi(platform, "items", { upstream: { targets: [{ url: "http://items.internal:9090" }] } })),
+    );
+    const nameOf = (synthesized: typeof before) => synthesized.find("Deployment").spec.template.spec.volumes[0].configMap.name as string;
+    expect(after.manifest.metadata.revision).not.toBe(before.manifest.metadata.revision);
+    expect(nameOf(after)).not.toBe(nameOf(before));
+    expect(nameOf(before)).toBe(before.objects()[1]!.metadata.name);
+    expect(before.objects()[1]!.data).toEqual({ "manifest.json": before.json });
+  });
+});
+
+describe("a gateway started from the ConfigMap's content", () => {
+  const DEMO_KEY = "tp_test_kubernetes_demo_key_0123456789";
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+  beforeAll(async () => {
+    const region = writtenObjects("eu-west-1");
+    const json = region.find((entry) => entry.object.kind === "ConfigMap" && entry.object.metadata.name.startsWith("turnpike-manifest-"))!.object.data["manifest.json"] as string;
+    const container = region.find((entry) => entry.object.kind === "Deployment")!.object.spec.template.spec.containers[0];
+    upstream = await startUpstream();
+    // The Deployment's own arguments; the acme APIs are declared `mock: true`, so their
+    // traffic goes to the test upstream (a cluster would point them at real upstreams).
+    gateway = await startGateway({ manifest: JSON.parse(json), json }, { args: container.args, mockUpstreamUrl: upstream.url, env: { TURNPIKE_DEMO_API_KEY: DEMO_KEY } });
+  }, 30_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await upstream?.close();
+  });
+
+  it("serves the example stack: ready on its revision, keys checked, routes known", async () => {
+    const ready = await fetch(`${gateway.operatorUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready", revision: gateway.manifest.metadata.revision });
+    expect((await fetch(`${gateway.url}/orders/v2/orders`)).status).toBe(401);
+    expect((await fetch(`${gateway.url}/nowhere`)).status).toBe(404);
+    const ok = await fetch(`${gateway.url}/orders/v2/orders`, { headers: { "x-api-key": DEMO_KEY } });
+    expect(ok.status).toBe(200);
+    expect(upstream.requests.at(-1)).toMatchObject({ method: "GET", url: expect.stringMatching(/orders/) });
+  });
+});
