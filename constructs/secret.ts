@@ -30,6 +30,13 @@ export const secretRefSchema = z.discriminatedUnion(
 /** Where a secret lives. Create one with the {@link Secret} factories. */
 export type SecretRef = z.output<typeof secretRefSchema>;
 
+/**
+ * Where the Kubernetes target mounts every Secret the manifest references, and where the
+ * gateway reads `Secret.fromKubernetes(name, key)`: `<dir>/<name>/<key>`. Not under the
+ * manifest's /etc/turnpike: a mount point cannot be made inside a read-only ConfigMap volume.
+ */
+export const KUBERNETES_SECRETS_MOUNT_DIR = "/var/run/secrets/turnpike";
+
 /** Factories for {@link SecretRef}s. */
 export class Secret {
   /** The value of an environment variable of the gateway process (or of `npm start`). */
@@ -42,7 +49,11 @@ export class Secret {
     return { source: "file", path };
   }
 
-  /** A key of a Kubernetes Secret in the gateway's namespace. */
+  /**
+   * A key of a Kubernetes Secret in the gateway's namespace. The Kubernetes target mounts it
+   * read-only into the gateway's pods at `/var/run/secrets/turnpike/<name>/<key>`, where the
+   * gateway reads it (`TURNPIKE_KUBERNETES_SECRETS_DIR` moves that directory elsewhere).
+   */
   static fromKubernetes(name: string, key: string): SecretRef {
     return { source: "kubernetes", name, key };
   }

@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import type { SecretRef } from "../../constructs/secret";
-import type { SecretSources } from "../../gateway-image/src/identity/consumer-directory";
+import { type SecretSources, describeSecret, readSecret } from "../../gateway-image/src/identity/secret-reader";
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -14,45 +14,18 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
 export function loadTrustedCertificates(ref: SecretRef, secrets: SecretSources): X509Certificate[] {
   const text = readBundle(ref, secrets);
   const blocks = text.match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) throw new Error(`trustedCa (${describe(ref)}) holds no PEM certificate`);
+  if (blocks.length === 0) throw new Error(`trustedCa (${describeSecret(ref)}) holds no PEM certificate`);
   return blocks.map((block, index) => {
     try {
       return new X509Certificate(block);
     } catch {
-      throw new Error(`trustedCa (${describe(ref)}): certificate ${index + 1} of the bundle cannot be parsed`);
+      throw new Error(`trustedCa (${describeSecret(ref)}): certificate ${index + 1} of the bundle cannot be parsed`);
     }
   });
 }
 
 function readBundle(ref: SecretRef, secrets: SecretSources): string {
-  switch (ref.source) {
-    case "env": {
-      const value = secrets.env[ref.name];
-      if (value === undefined || value === "") throw new Error(`trustedCa: environment variable ${ref.name} is not set`);
-      return value;
-    }
-    case "file":
-      try {
-        return secrets.readFile(ref.path);
-      } catch (error) {
-        throw new Error(`trustedCa: file ${ref.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
-      }
-    case "kubernetes":
-      throw new Error(`trustedCa in Kubernetes Secret ${ref.name}/${ref.key}: mount it as a file or an environment variable of this gateway`);
-    case "aws-secrets-manager":
-      throw new Error(`trustedCa in AWS Secrets Manager (${ref.secretId}) is resolved by the AWS target, not by this gateway`);
-  }
-}
-
-function describe(ref: SecretRef): string {
-  switch (ref.source) {
-    case "env":
-      return `environment variable ${ref.name}`;
-    case "file":
-      return `file ${ref.path}`;
-    case "kubernetes":
-      return `Kubernetes Secret ${ref.name}/${ref.key}`;
-    case "aws-secrets-manager":
-      return `AWS Secrets Manager ${ref.secretId}`;
-  }
+  const read = readSecret(ref, secrets, { keepTrailingNewline: true });
+  if ("problem" in read) throw new Error(`trustedCa: ${read.problem}`);
+  return read.value;
 }

@@ -122,7 +122,7 @@ describe("the trusted CA bundle", () => {
     [Secret.fromEnv("CA"), sources({}), "trustedCa: environment variable CA is not set"],
     [Secret.fromFile("/ca.pem"), sources({}), "trustedCa: file /ca.pem cannot be read (ENOENT)"],
     [Secret.fromEnv("CA"), sources({ CA: "not a certificate" }), "trustedCa (environment variable CA) holds no PEM certificate"],
-    [Secret.fromKubernetes("tls", "ca.pem"), sources({}), "trustedCa in Kubernetes Secret tls/ca.pem: mount it as a file or an environment variable of this gateway"],
+    [Secret.fromKubernetes("tls", "ca.pem"), sources({}), "trustedCa: Kubernetes Secret tls/ca.pem (mounted at /var/run/secrets/turnpike/tls/ca.pem by the Kubernetes target) cannot be read (ENOENT)"],
   ])("cannot be used: %j", (ref, secretSources, message) => {
     expect(() => loadTrustedCertificates(ref, secretSources)).toThrow(message);
   });

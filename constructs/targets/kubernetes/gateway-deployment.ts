@@ -6,7 +6,9 @@
  */
 import type { Chart } from "cdk8s";
 import { k8s } from "cdk8s-plus-33";
+import { KUBERNETES_SECRETS_MOUNT_DIR } from "../../secret";
 import type { ClusterContext } from "./names";
+import { referencedKubernetesSecrets } from "./referenced-secrets";
 import { API_PORT, GATEWAY_DRAIN_SECONDS, GATEWAY_NAME, MANIFEST_DIR, MANIFEST_FILE, NONROOT_UID, OPERATOR_PORT, REDIS_NAME, gatewaySelector, manifestConfigMapName, metadataOf } from "./names";
 
 /** Seconds Kubernetes waits after SIGTERM: the drain delay, the gateway's in-flight drain, 5 s to exit. */
@@ -33,6 +35,9 @@ export function addGatewayDeployment(chart: Chart, context: ClusterContext): voi
   if (redis.kind === "external") env.push({ name: "TURNPIKE_STORE", valueFrom: { secretKeyRef: { name: redis.url.name, key: redis.url.key } } });
   if (redis.kind === "in-cluster") env.push({ name: "TURNPIKE_STORE", value: `redis://${REDIS_NAME}.${cluster.namespace}.svc.cluster.local:6379` });
   if (cluster.controlStore) env.push({ name: "TURNPIKE_CONTROL_STORE", valueFrom: { secretKeyRef: { name: cluster.controlStore.url.name, key: cluster.controlStore.url.key } } });
+
+  // Secrets the manifest references (consumers' keys, CA bundles) as read-only files.
+  const secrets = [...referencedKubernetesSecrets(manifest)].map(([name, keys], index) => ({ volume: `secret-${index}`, name, keys }));
 
   const selector = gatewaySelector(context);
   const configMap = manifestConfigMapName(manifest.metadata.revision);
@@ -114,12 +119,15 @@ export function addGatewayDeployment(chart: Chart, context: ClusterContext): voi
                 // Nothing in the gateway writes files; Node's diagnostic reports and any
                 // library temp file would go here instead of failing on the read-only root.
                 { name: "tmp", mountPath: "/tmp" },
+                ...secrets.map((secret) => ({ name: secret.volume, mountPath: `${KUBERNETES_SECRETS_MOUNT_DIR}/${secret.name}`, readOnly: true })),
               ],
             },
           ],
           volumes: [
             { name: "manifest", configMap: { name: configMap, items: [{ key: MANIFEST_FILE, path: MANIFEST_FILE }] } },
             { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: k8s.Quantity.fromString("16Mi") } },
+            // 0440 for the non-root group: only the gateway reads them.
+            ...secrets.map((secret) => ({ name: secret.volume, secret: { secretName: secret.name, defaultMode: 0o440, items: secret.keys.map((key) => ({ key, path: key })) } })),
           ],
         },
       },

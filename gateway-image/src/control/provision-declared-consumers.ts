@@ -20,8 +20,7 @@
  * file or variable), not here: they are reported as not readable.
  */
 import type { Consumer } from "../../../constructs/manifest/schema";
-import type { SecretRef } from "../../../constructs/secret";
-import { type SecretSources, processSecretSources } from "../identity/consumer-directory";
+import { type SecretSources, processSecretSources, readSecret } from "../identity/secret-reader";
 import type { ChangeContext, ControlStore, DeclaredConsumer, ProvisionOutcome } from "./control-store";
 
 /** The actor of provisioning's audit entries. */
@@ -37,28 +36,6 @@ export interface ProvisionReport {
   readonly changed: boolean;
 }
 
-type SecretResult = { readonly value: string } | { readonly problem: string };
-
-/** Reads a declared secret; never throws. */
-export function readDeclaredSecret(secret: SecretRef, sources: SecretSources): SecretResult {
-  switch (secret.source) {
-    case "env": {
-      const value = sources.env[secret.name];
-      return value === undefined || value === "" ? { problem: `environment variable ${secret.name} is not set` } : { value };
-    }
-    case "file":
-      try {
-        return { value: sources.readFile(secret.path).replace(/\r?\n$/, "") };
-      } catch (error) {
-        return { problem: `file ${secret.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` };
-      }
-    case "kubernetes":
-      return { problem: `Kubernetes Secret ${secret.name}/${secret.key} is not readable here: mount it as a file or an environment variable` };
-    case "aws-secrets-manager":
-      return { problem: `AWS Secrets Manager secret ${secret.secretId} is resolved by the AWS target, not by this gateway` };
-  }
-}
-
 /** The day after `date` (`YYYY-MM-DD`) at 00:00 UTC: a key declared to expire on a day works through it. */
 function endOfDay(date: string): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString();
@@ -70,7 +47,7 @@ export function toDeclaredConsumer(consumer: Consumer, sources: SecretSources): 
   const apiKeys: { key: string; expiresAt: string | null }[] = [];
   for (const credential of consumer.credentials) {
     if (credential.type !== "apiKey") continue;
-    const secret = readDeclaredSecret(credential.secret, sources);
+    const secret = readSecret(credential.secret, sources);
     if ("problem" in secret) warnings.push(`consumer ${consumer.name}: API key not provisioned: ${secret.problem}`);
     else apiKeys.push({ key: secret.value, expiresAt: credential.expires === null ? null : endOfDay(credential.expires) });
   }

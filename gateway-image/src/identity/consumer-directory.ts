@@ -4,10 +4,10 @@
  * where the declaration says (an environment variable or a file) and dropped at once.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { Consumer, GatewayConfig } from "../../../constructs/manifest/schema";
 import type { SecretRef } from "../../../constructs/secret";
 import { canonicalDistinguishedName } from "../../../policies/mtls/distinguished-name";
+import { type SecretSources, processSecretSources, readSecret } from "./secret-reader";
 
 /** A consumer's subscription that covers one API: it selects the plan's policies. */
 export interface Subscription {
@@ -25,12 +25,7 @@ export interface ConsumerRecord {
 }
 
 /** Where the directory reads secrets from; replaceable in tests. */
-export interface SecretSources {
-  readonly env: NodeJS.ProcessEnv;
-  readFile(path: string): string;
-}
-
-export const processSecretSources: SecretSources = { env: process.env, readFile: (path) => readFileSync(path, "utf8") };
+export { type SecretSources, processSecretSources } from "./secret-reader";
 
 /** A credential the gateway could not load, and why (reported at start, never fatal). */
 export interface CredentialWarning {
@@ -140,28 +135,9 @@ export class ConsumerDirectory {
   }
 
   private readSecret(consumer: string, secret: SecretRef, secrets: SecretSources): string | undefined {
-    switch (secret.source) {
-      case "env": {
-        const value = secrets.env[secret.name];
-        if (value === undefined || value === "") {
-          this.warnings.push({ consumer, message: `API key environment variable ${secret.name} is not set; the key is not loaded` });
-          return undefined;
-        }
-        return value;
-      }
-      case "file":
-        try {
-          return secrets.readFile(secret.path).replace(/\r?\n$/, "");
-        } catch (error) {
-          this.warnings.push({ consumer, message: `API key file ${secret.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); the key is not loaded` });
-          return undefined;
-        }
-      case "kubernetes":
-        this.warnings.push({ consumer, message: `API key in Kubernetes Secret ${secret.name}/${secret.key}: mount it as a file or an environment variable for this gateway; not loaded` });
-        return undefined;
-      case "aws-secrets-manager":
-        this.warnings.push({ consumer, message: `API key in AWS Secrets Manager (${secret.secretId}) is resolved by the AWS target, not by this gateway; not loaded` });
-        return undefined;
-    }
+    const read = readSecret(secret, secrets);
+    if ("value" in read) return read.value;
+    this.warnings.push({ consumer, message: `API key in ${read.problem}; not loaded` });
+    return undefined;
   }
 }

@@ -1,6 +1,6 @@
 /** The gateway's Deployment: hardening, probes, drain, spread, resources, and no replica count. */
 import { Secret } from "../../../constructs/index";
-import { type Synthesized, smallPlatform, synthesizePlatform } from "./kubernetes-fixture";
+import { type Synthesized, smallPlatform, synthesizeAcme, synthesizePlatform } from "./kubernetes-fixture";
 
 let small: Synthesized;
 let deployment: Record<string, any>;
@@ -111,5 +111,20 @@ describe("a gateway with defaults", () => {
     expect(defaults.find("Deployment").spec.template.spec.terminationGracePeriodSeconds).toBe(40);
     expect(container.env.map((entry: { name: string }) => entry.name)).toEqual(["TURNPIKE_MANIFEST", "PORT", "TURNPIKE_OPERATOR_PORT", "TURNPIKE_WORKERS"]);
     expect(container.resources).toEqual({ requests: { cpu: "500m", memory: "256Mi" }, limits: { cpu: "1000m", memory: "512Mi" } });
+  });
+});
+
+describe("Secrets the manifest references", () => {
+  it("are mounted read-only where the gateway reads Secret.fromKubernetes, one volume per Secret with its keys", async () => {
+    const acme = await synthesizeAcme();
+    const pod = acme.find("Deployment").spec.template.spec;
+    // stacks/acme.ts: the shop frontend's API key is a key of a Kubernetes Secret.
+    const volume = (pod.volumes as { name: string; secret?: { secretName: string } }[]).find((candidate) => candidate.secret?.secretName === "shop-frontend-api-key");
+    expect(volume).toEqual({ name: expect.stringMatching(/^secret-\d+$/), secret: { secretName: "shop-frontend-api-key", defaultMode: 0o440, items: [{ key: "key", path: "key" }] } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: volume!.name, mountPath: "/var/run/secrets/turnpike/shop-frontend-api-key", readOnly: true });
+  });
+
+  it("are none when nothing is referenced from a Kubernetes Secret", () => {
+    expect((pod.volumes as { secret?: unknown }[]).filter((volume) => volume.secret !== undefined)).toEqual([]);
   });
 });

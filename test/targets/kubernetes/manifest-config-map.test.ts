@@ -4,7 +4,7 @@
  * example stack with the Deployment's own arguments.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -92,20 +92,32 @@ describe("the ConfigMap's name", () => {
 
 describe("a gateway started from the ConfigMap's content", () => {
   const DEMO_KEY = "tp_test_kubernetes_demo_key_0123456789";
+  const SHOP_KEY = "tp_test_kubernetes_shop_key_0123456789";
   let upstream: TestUpstream;
   let gateway: RunningGateway;
+  let secretsDir: string;
   beforeAll(async () => {
+    // What the Deployment's Secret volume puts in the pod: <dir>/<secret name>/<key>.
+    secretsDir = mkdtempSync(join(tmpdir(), "turnpike-k8s-secrets-"));
+    mkdirSync(join(secretsDir, "shop-frontend-api-key"));
+    writeFileSync(join(secretsDir, "shop-frontend-api-key", "key"), SHOP_KEY);
     const region = writtenObjects("eu-west-1");
     const json = region.find((entry) => entry.object.kind === "ConfigMap" && entry.object.metadata.name.startsWith("turnpike-manifest-"))!.object.data["manifest.json"] as string;
     const container = region.find((entry) => entry.object.kind === "Deployment")!.object.spec.template.spec.containers[0];
     upstream = await startUpstream();
     // The Deployment's own arguments; the acme APIs are declared `mock: true`, so their
     // traffic goes to the test upstream (a cluster would point them at real upstreams).
-    gateway = await startGateway({ manifest: JSON.parse(json), json }, { args: container.args, mockUpstreamUrl: upstream.url, env: { TURNPIKE_DEMO_API_KEY: DEMO_KEY } });
+    gateway = await startGateway({ manifest: JSON.parse(json), json }, { args: container.args, mockUpstreamUrl: upstream.url, env: { TURNPIKE_DEMO_API_KEY: DEMO_KEY, TURNPIKE_KUBERNETES_SECRETS_DIR: secretsDir } });
   }, 30_000);
   afterAll(async () => {
     await gateway?.stop();
     await upstream?.close();
+    rmSync(secretsDir, { recursive: true, force: true });
+  });
+
+  it("reads a consumer's key from the mounted Kubernetes Secret", async () => {
+    const ok = await fetch(`${gateway.url}/orders/v2/orders`, { headers: { "x-api-key": SHOP_KEY } });
+    expect(ok.status).toBe(200);
   });
 
   it("serves the example stack: ready on its revision, keys checked, routes known", async () => {
