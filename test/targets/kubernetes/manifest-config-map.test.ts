@@ -13,6 +13,7 @@ import { REPO_ROOT } from "../../helpers/cli";
 import { itemsApi } from "../../helpers/declaration";
 import { type RunningGateway, startGateway } from "../../helpers/gateway";
 import { type TestUpstream, startUpstream } from "../../helpers/upstream";
+import { synthesizeKubernetes } from "../../../constructs/targets/kubernetes/index";
 import { smallPlatform, synthesizePlatform } from "./kubernetes-fixture";
 
 let out: string;
@@ -87,6 +88,15 @@ describe("the ConfigMap's name", () => {
     expect(nameOf(after)).not.toBe(nameOf(before));
     expect(nameOf(before)).toBe(before.objects()[1]!.metadata.name);
     expect(before.objects()[1]!.data).toEqual({ "manifest.json": before.json });
+  });
+});
+
+describe("a manifest too large for a ConfigMap", () => {
+  it("stops synthesis with the size, the limit, the cluster and a fix", async () => {
+    const { manifest, json, config } = await synthesizePlatform(smallPlatform());
+    // Padding inside the JSON text: what a platform with many large contracts would weigh.
+    const large = `${json.slice(0, -1)},"padding":"${"x".repeat(1_000_001)}"}`;
+    expect(() => synthesizeKubernetes(manifest, large, config)).toThrow(/^the manifest is 10\d{5} bytes: over the 1000000 bytes a ConfigMap holds \(cluster [\w-]+\)\. Fix: split the platform into several, or shrink the bundled contracts/);
   });
 });
 
