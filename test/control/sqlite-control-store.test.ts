@@ -26,10 +26,18 @@ async function sqliteHarness(): Promise<StoreHarness> {
       return store;
     },
     async query(sql) {
-      const statement = rawDb().prepare(sql);
-      if (statement.reader) return statement.all() as Record<string, unknown>[];
-      statement.run();
-      return [];
+      // A connection of its own per query, as another client would be. (Reusing one connection
+      // for an UPDATE right after an aborted one sometimes saw the second succeed, under the
+      // load of a full run; not understood yet, so no statement here depends on a previous one.)
+      const db = new Database(path);
+      try {
+        const statement = db.prepare(sql);
+        if (statement.reader) return statement.all() as Record<string, unknown>[];
+        statement.run();
+        return [];
+      } finally {
+        db.close();
+      }
     },
     async tables() {
       return (rawDb().prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((row) => row.name);
