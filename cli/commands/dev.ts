@@ -5,11 +5,15 @@
  * consumer's key and a curl that works as pasted (and checks that it does), then watches the
  * declaration's directory: each change is compiled again, errors are printed and the gateway
  * keeps serving the last good manifest, which it reloads by itself when the file changes.
+ * The developer portal is generated into dist/portal once the gateway is up (the first call
+ * does not wait for it) and served by the gateway under /_turnpike/portal/; each recompile
+ * (a `turnpike synth`) writes it again.
  */
 import { spawn } from "node:child_process";
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { GatewayConfig } from "../../constructs/index";
+import { generatePortal, writePortal } from "../../portal-site/index";
 import { type DevKey, devAdminToken, devKeys } from "../dev/dev-keys";
 import { type ContractMock, MOCK_HEADER, startContractMock } from "../dev/contract-mock";
 import { firstCall } from "../dev/first-call";
@@ -17,7 +21,7 @@ import { type DevGateway, type GatewayLine, startDevGateway } from "../dev/gatew
 import { type MockedApi, describeReason, mockedApis } from "../dev/mock/mocked-apis";
 import type { Output } from "../output";
 import type { Project } from "../project";
-import { reportSynth, synthesize } from "./synth";
+import { portalDirectory, reportSynth, synthesize } from "./synth";
 
 export interface DevOptions {
   /** Port for API traffic. @default 8080 */
@@ -37,7 +41,7 @@ export async function devCommand(project: Project, options: DevOptions, output: 
   const step = (text: string) => output.stdout(`${output.paint("green", "✔")} ${text} ${output.paint("dim", `(${Math.round(performance.now() - started)} ms)`)}\n`);
   output.stdout(`${output.paint("dim", `compiling ${relative(project.root, project.app)} …`)}\n`);
   // The deployment targets (dist/kubernetes/…) are for `turnpike synth`; dev serves the manifest.
-  const outcome = await synthesize(project, { targets: false });
+  const outcome = await synthesize(project, { targets: false, portal: false });
   const code = reportSynth(outcome, project, { json: false }, output);
   if (code !== 0) return code;
   let manifest = outcome.result.manifest!;
@@ -66,11 +70,19 @@ export async function devCommand(project: Project, options: DevOptions, output: 
         mockApis: unreachableIds(mocked),
         env: { ...Object.fromEntries(keys.map((key) => [key.variable, key.key])), [adminToken.variable]: adminToken.key },
         controlStore,
+        portalDir: portalDirectory(project),
         onLine: (line) => printGatewayLine(line, output),
       });
     gateway = await launch();
     const gatewayUrl = `http://${options.host}:${gateway.port}`;
     step(`gateway serving ${manifest.spec.apis.length} APIs at ${gatewayUrl}`);
+    // After the gateway is up: the portal is not on the way to the first call.
+    try {
+      const written = writePortal(portalDirectory(project), generatePortal(manifest, { basePath: PORTAL_PATH }));
+      step(`developer portal (${written.length} files in ${relative(project.root, portalDirectory(project))}/)`);
+    } catch (error) {
+      output.stderr(`${output.paint("yellow", "!")} the developer portal was not generated: ${(error as Error).message}\n`);
+    }
     output.stdout(`\n${routeTable(manifest, output, mocked)}\n\n`);
     // Watching starts before the first call is offered: an edit right after it must count.
     const directory = dirname(project.app);
@@ -128,11 +140,14 @@ export async function devCommand(project: Project, options: DevOptions, output: 
 /** Where the gateway mounts the control API (gateway-image/src/control/http: ADMIN_API_BASE, PORTAL_API_BASE). */
 const ADMIN_API_PATH = "/_turnpike/admin/v1";
 const PORTAL_API_PATH = "/_turnpike/portal/v1";
+/** Where the gateway serves the portal's pages (`--portal-dir`). */
+const PORTAL_PATH = "/_turnpike/portal/";
 
 /** Prints what to do first and checks that it works. */
 async function introduce(manifest: GatewayConfig, keys: readonly DevKey[], gatewayUrl: string, operatorUrl: string, adminToken: DevKey, output: Output): Promise<void> {
   const call = firstCall(manifest, keys, gatewayUrl);
   output.stdout(`  ${output.paint("bold", "gateway")}   ${gatewayUrl}\n  ${output.paint("bold", "operator")}  ${operatorUrl}/metrics  ${operatorUrl}/readyz\n`);
+  output.stdout(`  ${output.paint("bold", "portal")}    ${gatewayUrl}${PORTAL_PATH}\n`);
   output.stdout(`  ${output.paint("bold", "admin API")}  ${gatewayUrl}${ADMIN_API_PATH}  ${output.paint("bold", "portal API")}  ${gatewayUrl}${PORTAL_API_PATH}\n`);
   output.stdout(`  ${output.paint("bold", "admin token")}  ${adminToken.key}${adminToken.fromEnvironment ? "" : output.paint("dim", " (generated for dev, kept in dist/dev-keys.json)")}  ${output.paint("dim", "Authorization: Bearer <token>")}\n`);
   if (!call) {

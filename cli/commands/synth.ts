@@ -1,9 +1,13 @@
-/** `turnpike synth`: compile the declaration and write dist/manifest.json and its JSON Schema. */
+/**
+ * `turnpike synth`: compile the declaration and write dist/manifest.json and its JSON Schema,
+ * the developer portal (dist/portal/) and the deployment targets' artifacts.
+ */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type CompileResult, compileManifest, manifestJsonSchema } from "../../constructs/index";
 import { canonicalJson } from "../../constructs/manifest/canonical-json";
 import { kubernetesFiles, synthesizeKubernetes } from "../../constructs/targets/kubernetes/index";
+import { generatePortal, writePortal } from "../../portal-site/index";
 import { formatDiagnostics, summarize } from "../format-diagnostics";
 import { loadPlatform } from "../load-app";
 import type { Project } from "../project";
@@ -17,10 +21,10 @@ export interface SynthOutcome {
 }
 
 /**
- * Compiles and, when there are no errors, writes the manifest and its schema, and the
- * deployment targets' artifacts unless `targets: false`.
+ * Compiles and, when there are no errors, writes the manifest and its schema, the portal
+ * unless `portal: false`, and the deployment targets' artifacts unless `targets: false`.
  */
-export async function synthesize(project: Project, options: { targets?: boolean } = {}): Promise<SynthOutcome> {
+export async function synthesize(project: Project, options: { targets?: boolean; portal?: boolean } = {}): Promise<SynthOutcome> {
   const platform = await loadPlatform(project);
   const result = await compileManifest(platform);
   if (result.json === undefined) return { result, files: [] };
@@ -29,6 +33,8 @@ export async function synthesize(project: Project, options: { targets?: boolean 
   writeFileAtomic(manifestFile, result.json);
   writeFileAtomic(schemaFile, canonicalJson(manifestJsonSchema()));
   const files = [manifestFile, schemaFile];
+  // dist/portal/: the static developer portal (the gateway serves it with --portal-dir).
+  if (options.portal !== false && result.manifest) files.push(...writePortal(portalDirectory(project), generatePortal(result.manifest)));
   // dist/kubernetes/<cluster>/<nn>-<kind>-<name>.yaml
   const kubernetesDir = join(project.output, "kubernetes");
   if (options.targets !== false && result.targets.kubernetes && result.manifest) {
@@ -40,6 +46,11 @@ export async function synthesize(project: Project, options: { targets?: boolean 
   }
   removeStaleObjects(kubernetesDir, new Set(files));
   return { result, files };
+}
+
+/** Where synth writes the portal: `<output>/portal`. */
+export function portalDirectory(project: Project): string {
+  return join(project.output, "portal");
 }
 
 export async function synthCommand(project: Project, options: { json: boolean }, output: Output): Promise<number> {
@@ -94,15 +105,19 @@ function removeStaleObjects(kubernetesDir: string, written: ReadonlySet<string>)
   }
 }
 
-/** `wrote <file>` lines; a Kubernetes cluster's objects are one line, not one per object. */
+/** `wrote <file>` lines; a Kubernetes cluster's objects are one line, not one per object, and so is the portal. */
 function writtenLines(files: readonly string[]): string[] {
   const lines: string[] = [];
   const clusters = new Map<string, number>();
+  const portal = new Map<string, number>();
   for (const file of files) {
     const cluster = /^(.*[\\/]kubernetes[\\/][^\\/]+)[\\/][^\\/]+\.yaml$/.exec(file)?.[1];
-    if (cluster === undefined) lines.push(`  wrote ${file}\n`);
-    else clusters.set(cluster, (clusters.get(cluster) ?? 0) + 1);
+    const site = /^((?:[^\\/]*[\\/])*?portal)[\\/]/.exec(file)?.[1];
+    if (cluster !== undefined) clusters.set(cluster, (clusters.get(cluster) ?? 0) + 1);
+    else if (site !== undefined) portal.set(site, (portal.get(site) ?? 0) + 1);
+    else lines.push(`  wrote ${file}\n`);
   }
+  for (const [site, count] of portal) lines.push(`  wrote ${site}/ (developer portal, ${count} files)\n`);
   for (const [cluster, count] of clusters) lines.push(`  wrote ${cluster}/ (${count} Kubernetes objects)\n`);
   return lines;
 }

@@ -32,6 +32,8 @@ export interface DevGatewayOptions {
   readonly env: Record<string, string>;
   /** `--control-store` URL (dev's is a SQLite file in the output directory). */
   readonly controlStore?: string;
+  /** `--portal-dir`: the developer portal's static site, served under /_turnpike/portal/. */
+  readonly portalDir?: string;
   /** Every log line of the gateway, parsed. */
   readonly onLine: (line: GatewayLine) => void;
 }
@@ -59,6 +61,7 @@ export function startDevGateway(options: DevGatewayOptions): Promise<DevGateway>
       options.mockUpstreamUrl,
       ...(options.mockApis.length > 0 ? ["--mock-apis", options.mockApis.join(",")] : []),
       ...(options.controlStore !== undefined ? ["--control-store", options.controlStore] : []),
+      ...(options.portalDir !== undefined ? ["--portal-dir", options.portalDir] : []),
     ],
     // Its own process group: Ctrl-C reaches `turnpike dev`, which stops the gateway in order.
     { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true },

@@ -21,6 +21,7 @@ import { GatewayMetrics } from "./observability/metrics";
 import { operatorEndpoints } from "./observability/operator-endpoints";
 import { MemoryStore } from "./store/memory-store";
 import type { Store } from "./store/store";
+import { PortalSite } from "./portal/portal-site";
 import { PoolRegistry } from "./upstream/pool-registry";
 
 export interface GatewayOptions {
@@ -54,6 +55,12 @@ export interface GatewayOptions {
    * `/_turnpike/`. Closed with the gateway. None: the gateway enforces the manifest alone.
    */
   readonly controlPlane?: ControlPlane | null;
+  /**
+   * Directory of the developer portal's static site (`--portal-dir`), served under
+   * `/_turnpike/portal/` (the portal API under `/_turnpike/portal/v1` stays the control
+   * plane's). None: nothing is served there.
+   */
+  readonly portalDir?: string | null;
 }
 
 /** What a reload did: the revision now served, and why a rejected manifest was rejected. */
@@ -92,6 +99,7 @@ export class Gateway {
     this.store = options.store ?? new MemoryStore();
     const context = { logger: this.logger, metrics: this.metrics, accessLog: options.accessLog ?? null };
     const controlPlane = options.controlPlane ?? null;
+    const portal = options.portalDir ? new PortalSite(options.portalDir) : null;
     const serverOptions = { maxHeaderSize: options.maxHeaderBytes ?? 16_384, requestTimeout: 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 };
     const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestClientCertificate === true, rejectUnauthorized: false } : null;
     const listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -102,6 +110,7 @@ export class Gateway {
       }
       // Draining: tell keep-alive clients to go elsewhere after this response.
       if (this.draining) res.setHeader("connection", "close");
+      if (portal && portal.owns(req.url ?? "/")) return portal.handle(req, res);
       if (controlPlane && controlPlane.owns(req.url ?? "/")) return controlPlane.handle(req, res);
       void handleRequest(snapshot, req, res, context);
     };

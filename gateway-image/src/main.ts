@@ -29,10 +29,10 @@ const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [-
                         [--control-store sqlite:<file>|postgres://…]
                         [--tls-cert <pem file> --tls-key <pem file>] [--tls-request-client-cert]
                         [--mock-upstream <url> [--mock-apis <id,id>]] [--no-access-log] [--drain-delay-ms 0]
-                        [--cache-max-mb 64]
+                        [--cache-max-mb 64] [--portal-dir <dir>]
 Environment: TURNPIKE_MANIFEST, PORT, TURNPIKE_OPERATOR_PORT, TURNPIKE_WORKERS, TURNPIKE_STORE,
 TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, TURNPIKE_CONTROL_STORE, TURNPIKE_ADMIN_TOKEN,
-TURNPIKE_CACHE_MAX_MB, LOG_LEVEL.`;
+TURNPIKE_CACHE_MAX_MB, TURNPIKE_PORTAL_DIR, LOG_LEVEL.`;
 
 interface ProcessOptions {
   readonly source: string;
@@ -53,6 +53,8 @@ interface ProcessOptions {
   readonly drainDelayMs: number;
   /** Bytes of responses the cache policies may keep in this process (per worker). */
   readonly cacheMaxBytes: number;
+  /** The developer portal's static site, served under /_turnpike/portal/; none: not served. */
+  readonly portalDir: string | undefined;
 }
 
 function parseOptions(argv: string[]): ProcessOptions | "help" | null {
@@ -74,6 +76,7 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "tls-request-client-cert": { type: "boolean" },
+      "portal-dir": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -97,6 +100,7 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
     accessLog: !values["no-access-log"],
     drainDelayMs: Number(values["drain-delay-ms"] ?? 0),
     cacheMaxBytes: cacheMaxBytes(values["cache-max-mb"] ?? process.env.TURNPIKE_CACHE_MAX_MB),
+    portalDir: (values["portal-dir"] ?? process.env.TURNPIKE_PORTAL_DIR) || undefined,
   };
 }
 
@@ -204,6 +208,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     accessLog: options.accessLog && logger.isLevelEnabled("info") ? createAccessLog({ worker: cluster.worker?.id }) : null,
     drainDelayMs: options.drainDelayMs,
     controlPlane,
+    portalDir: options.portalDir,
   });
   let ports: { port: number; operatorPort: number | null };
   try {

@@ -47,7 +47,7 @@ describe("turnpike synth", () => {
     expect(readFileSync(join(root, "dist/manifest.json"), "utf8")).toBe(canonicalJson(manifest));
     expect(JSON.parse(readFileSync(join(root, "dist/manifest.schema.json"), "utf8"))).toEqual(JSON.parse(canonicalJson(manifestJsonSchema())));
     expect(run.stdout).toBe(
-      `✔ shop: 1 APIs, 1 operations, 1 plans, 1 products, 0 consumers, 0 SLOs\n  revision ${manifest.metadata.revision}\n  wrote dist/manifest.json\n  wrote dist/manifest.schema.json\n`,
+      `✔ shop: 1 APIs, 1 operations, 1 plans, 1 products, 0 consumers, 0 SLOs\n  revision ${manifest.metadata.revision}\n  wrote dist/manifest.json\n  wrote dist/manifest.schema.json\n  wrote dist/portal/ (developer portal, 21 files)\n`,
     );
   });
 
@@ -92,7 +92,12 @@ describe("turnpike synth", () => {
 
   it("prints the result and problems as JSON with --json", async () => {
     const ok = await runCli(["synth", "--json"], goodProject());
-    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, revision: expect.stringMatching(/^sha256:/), files: ["dist/manifest.json", "dist/manifest.schema.json"], diagnostics: [] });
+    const reported = JSON.parse(ok.stdout) as { files: string[] };
+    expect(reported).toEqual({ ok: true, revision: expect.stringMatching(/^sha256:/), files: expect.any(Array), diagnostics: [] });
+    // The manifest and its schema, then the portal (asset names carry content hashes).
+    expect(reported.files.slice(0, 2)).toEqual(["dist/manifest.json", "dist/manifest.schema.json"]);
+    expect(reported.files.slice(2).every((file) => file.startsWith("dist/portal/"))).toBe(true);
+    expect(reported.files).toEqual(expect.arrayContaining(["dist/portal/index.html", "dist/portal/catalog/index.html", "dist/portal/apis/items-v1/index.html", expect.stringMatching(/^dist\/portal\/assets\/portal\.[0-9a-f]{12}\.css$/)]));
 
     const failed = await runCli(["synth", "--json"], goodProject(GOOD_APP.replace("requests: 5", "requests: 0")));
     expect(failed.code).toBe(1);

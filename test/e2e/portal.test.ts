@@ -1,0 +1,217 @@
+/**
+ * The developer portal in a real headless Chromium (Debian's chromium driven by
+ * playwright-core), against the gateway bundle serving the acme example: the generated
+ * portal (`--portal-dir`), the control plane on a SQLite file, mocked APIs answered by a small
+ * upstream. Search, the deprecation banner, the Redoc reference and the self-service flow
+ * through to a call with the new key. Screenshots go to test-artifacts/portal/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { generatePortal, writePortal } from "../../portal-site/index";
+import { acmePlatform } from "../../stacks/acme";
+import { type RunningGateway, manifestOf, startGateway } from "../helpers/gateway";
+import { type TestUpstream, startUpstream } from "../helpers/upstream";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = join(__dirname, "..", "..", "test-artifacts", "portal");
+const PORTAL = "/_turnpike/portal/";
+
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI === "true") throw new Error(`${CHROMIUM} is missing: CI must install the Debian package chromium`);
+if (!available) process.stderr.write(`skipping the portal's browser tests: ${CHROMIUM} is missing (apt-get install chromium)\n`);
+const describeWithBrowser = available ? describe : describe.skip;
+
+describeWithBrowser("the developer portal in Chromium", () => {
+  let dir: string;
+  let upstream: TestUpstream;
+  let gateway: RunningGateway;
+  let browser: Browser;
+  let page: Page;
+  /** Requests the pages made to another origin (there must be none). */
+  const foreign: string[] = [];
+  /** Errors the pages reported (script errors, CSP violations). */
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "turnpike-portal-e2e-"));
+    mkdirSync(ARTIFACTS, { recursive: true });
+    // Every mocked API is sent here, at /<api id>/<path>: a list answer for anything.
+    upstream = await startUpstream((_request, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ data: [], hasMore: false, answeredBy: "test-upstream" }));
+    });
+    const compiled = await manifestOf(acmePlatform());
+    const portalDir = join(dir, "portal");
+    writePortal(portalDir, generatePortal(compiled.manifest, { basePath: PORTAL }));
+    const { chromium } = await import("playwright-core");
+    [gateway, browser] = await Promise.all([
+      startGateway(compiled, {
+        controlStore: `sqlite:${join(dir, "control-plane.db")}`,
+        mockUpstreamUrl: upstream.url,
+        args: ["--portal-dir", portalDir],
+        env: { TURNPIKE_DEMO_API_KEY: "tp_demo_portal_e2e_0123456789abcdef" },
+      }),
+      chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"] }),
+    ]);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    const origin = new URL(gateway.url).origin;
+    page.on("request", (request) => {
+      const url = request.url();
+      if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
+    });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error" && !/status of 401/.test(message.text())) pageErrors.push(message.text());
+    });
+  }, 40_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const url = (path: string) => `${gateway.url}${PORTAL}${path}`;
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  it("finds an API in the catalog by a word of its description", async () => {
+    await page.goto(url("catalog/"));
+    await page.waitForSelector("#catalog-search[data-ready]");
+    // "tokenised" is only in the Payments API's description.
+    await page.fill("#q", "tokenised");
+    await page.waitForFunction(() => (globalThis as any).document.getElementById("catalog-status").textContent.startsWith("1 API"));
+    const visible = await page.$$eval("[data-api-id]", (cards) => cards.filter((card) => !card.hasAttribute("hidden")).map((card) => card.getAttribute("data-api-id")));
+    expect(visible).toEqual(["payments-v1"]);
+    await shot("catalog-search");
+    // Filters: the deprecated ones.
+    await page.fill("#q", "");
+    await page.selectOption("#lifecycle", "deprecated");
+    await page.waitForFunction(() => (globalThis as any).document.getElementById("catalog-status").textContent === "1 API");
+    expect(await page.$$eval("[data-api-id]", (cards) => cards.filter((card) => !card.hasAttribute("hidden")).map((card) => card.getAttribute("data-api-id")))).toEqual(["orders-v1"]);
+  });
+
+  it("shows the deprecated version's banner with its sunset date and the successor", async () => {
+    await page.goto(url("apis/orders-v1/"));
+    const banner = page.locator('[data-banner="deprecated"]');
+    expect(await banner.isVisible()).toBe(true);
+    expect(await banner.textContent()).toContain("2027-06-30");
+    await shot("orders-v1-deprecated");
+    await banner.locator("a[data-successor]").click();
+    await page.waitForURL(/\/apis\/orders-v2\/$/);
+    expect(await page.locator("h1").textContent()).toContain("2.1.0");
+  });
+
+  it("renders the API reference with Redoc, from the portal's own files", async () => {
+    await page.goto(url("apis/orders-v2/reference.html"));
+    const reference = page.locator("#redoc-container");
+    // Redoc shows the API's introduction first; its operations are under their tag.
+    await reference.getByText("What's new in v2").first().waitFor({ timeout: 20_000 });
+    await shot("orders-v2-reference");
+    await reference.getByText("Orders", { exact: true }).first().click();
+    await reference.getByText("List orders").first().waitFor({ timeout: 10_000 });
+    expect(await reference.textContent()).toContain("Create an order");
+    await shot("orders-v2-reference-operations");
+  }, 30_000);
+
+  it("walks the self-service flow: sign up, app, subscription, key shown once, a call with it", async () => {
+    await page.goto(url("account/signup/"));
+    await page.fill("#email", "ada@example.com");
+    await page.fill("#name", "Ada");
+    await page.fill("#password", "a long enough passphrase");
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/account\/$/);
+    await page.waitForSelector("[data-signed-in]:not([hidden])");
+    await page.fill("#app-name", "Ada's storefront");
+    await page.click('#create-app-form button[type="submit"]');
+    await page.waitForURL(/\/account\/app\/\?id=/);
+    await page.waitForSelector("#subscription-list tr");
+
+    await page.selectOption("#subscribe-target", "commerce/free");
+    await page.click('#subscribe-form button[type="submit"]');
+    await page.waitForSelector('#subscription-list tr[data-subscription="commerce/free"][data-state="active"]');
+
+    await page.fill("#key-label", "laptop");
+    await page.click('#create-key-form button[type="submit"]');
+    await page.waitForSelector("[data-new-key]:not([hidden])");
+    const key = (await page.locator("#new-key").textContent())!;
+    expect(key).toMatch(/^tp_/);
+    await page.waitForSelector("#key-list tr[data-key-id]");
+    // Shown once: the list has the prefix, never the key.
+    expect(await page.locator("#key-list").textContent()).not.toContain(key);
+    await shot("app-key-created");
+
+    // Try it from the page: the key is filled in; the subscription reaches the gateway within a second.
+    await page.selectOption("#try-operation", "/orders/v2/orders");
+    expect(await page.inputValue("#try-key")).toBe(key);
+    const deadline = Date.now() + 5_000;
+    let status = "";
+    while (Date.now() < deadline) {
+      await page.click('[data-try-it] button[type="submit"]');
+      await page.waitForFunction(() => !(globalThis as any).document.querySelector('[data-try-it] button[type="submit"]').disabled);
+      status = (await page.getAttribute("[data-try-it]", "data-last-status")) ?? "";
+      if (status === "200") break;
+      await page.waitForTimeout(200);
+    }
+    expect(status).toBe("200");
+    expect(await page.locator("[data-try-body]").textContent()).toContain("test-upstream");
+    await shot("app-try-it");
+
+    // The same call as the developer's own code would make it, from the page.
+    const answer = await page.evaluate(async (apiKey) => {
+      const response = await fetch("/orders/v2/orders", { headers: { "X-API-Key": apiKey } });
+      return { status: response.status, body: await response.text() };
+    }, key);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ answeredBy: "test-upstream" });
+
+    // Usage shows the calls (the gateway flushes its counts every second).
+    const usageDeadline = Date.now() + 5_000;
+    let calls = 0;
+    while (Date.now() < usageDeadline && calls === 0) {
+      await page.click("[data-refresh-usage]");
+      await page.waitForTimeout(300);
+      calls = await page.$$eval('[data-usage-api="orders-v2"] [data-calls]', (cells) => Number(cells[0]?.getAttribute("data-calls") ?? 0));
+    }
+    expect(calls).toBeGreaterThan(0);
+    await shot("app-usage");
+
+    // Rotate: a new key, shown once; the old one stays for the overlap. Then revoke the new one.
+    await page.click("[data-rotate]");
+    await page.waitForFunction((old) => (globalThis as any).document.getElementById("new-key").textContent !== old, key);
+    const rotated = (await page.locator("#new-key").textContent())!;
+    expect(rotated).toMatch(/^tp_/);
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll("#key-list tr[data-key-id]").length === 2);
+    const newRow = page.locator("#key-list tr[data-key-id]", { has: page.locator("td", { hasText: /^active$/ }) });
+    page.once("dialog", (dialog) => void dialog.accept());
+    await newRow.locator("[data-revoke]").click();
+    await page.waitForFunction(() => /revoked/.test((globalThis as any).document.getElementById("key-list").textContent));
+    await shot("app-rotated-revoked");
+  }, 30_000);
+
+  it("shows the portal API's problems to the user, and signs out and in again", async () => {
+    await page.goto(url("account/"));
+    await page.waitForSelector("[data-signed-in]:not([hidden])");
+    await page.click("[data-signout]");
+    await page.waitForURL(/\/account\/signin\/\?next=/);
+    await page.fill("#email", "ada@example.com");
+    await page.fill("#password", "not the password");
+    await page.click('button[type="submit"]');
+    await page.waitForSelector("[data-error]:not(:empty)");
+    expect(await page.locator("[data-error]").textContent()).toContain("the e-mail address or the password is wrong");
+    await shot("signin-error");
+    await page.fill("#password", "a long enough passphrase");
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/account\/$/);
+    await page.waitForSelector('[data-app-id] a');
+    expect(await page.locator("[data-app-id] a").first().textContent()).toBe("Ada's storefront");
+  });
+
+  it("loaded nothing from another origin and had no script errors", () => {
+    expect(foreign).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
