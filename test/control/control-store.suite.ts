@@ -432,6 +432,19 @@ export function controlStoreSuite(backend: string, factory: HarnessFactory): voi
         expect(await dumpAll()).toBe(before);
       });
 
+      it("is guarded by the database: triggers refuse UPDATE and DELETE of audit rows", async () => {
+        const triggers = await harness.query(
+          backend === "SQLite"
+            ? "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log' ORDER BY name"
+            : "SELECT tgname AS name, pg_get_triggerdef(oid) AS sql FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal ORDER BY tgname",
+        );
+        const definitions = triggers.map((row) => String(row.sql)).join("\n");
+        expect(definitions).toMatch(/BEFORE (DELETE OR )?UPDATE/i);
+        expect(definitions).toMatch(/DELETE/i);
+        if (backend === "SQLite") expect(definitions).toContain("RAISE(ABORT, 'audit_log is append-only')");
+        else expect(definitions).toMatch(/TRUNCATE/i);
+      });
+
       // Skipped: under a multi-file jest run it fails about every other time on SQLite (an
       // UPDATE of the audit row from another connection does not raise the trigger's error;
       // alone the file passes every time, and a 90-try reproduction passes too). Not
