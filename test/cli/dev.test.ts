@@ -89,6 +89,13 @@ describe("npm start on the example organisation", () => {
     const whoami = await fetch(`${adminApi}/whoami`, { headers: { authorization: `Bearer ${token}` } });
     expect(whoami.status).toBe(200);
     expect(existsSync(join(out, "control-plane.db"))).toBe(true);
+    // The developer portal, served by the gateway (generated once the gateway is up).
+    const [, portal] = await dev.waitFor(/portal\s+(http:\/\/\S+\/_turnpike\/portal\/)\n/);
+    await dev.waitFor(/developer portal \(\d+ files/);
+    const home = await fetch(portal!);
+    expect(home.status).toBe(200);
+    expect(home.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await home.text()).toMatch(/<main/);
     expect(await dev.interrupt()).toBe(0);
   }, 60_000);
 });
