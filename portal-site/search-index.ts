@@ -53,8 +53,13 @@ export function buildSearchIndex(manifest: GatewayConfig): SearchIndexFile {
   return { options: OPTIONS, searchOptions: SEARCH_OPTIONS, index: search.toJSON() };
 }
 
+/** Loads a built index once, as the page does, and answers queries with its search options. */
+export function searchIndexLoader(file: SearchIndexFile): (query: string) => string[] {
+  const search = MiniSearch.loadJS(file.index as ReturnType<MiniSearch["toJSON"]>, file.options);
+  return (query) => search.search(query, file.searchOptions).map((result) => String(result.id));
+}
+
 /** Searches a built index the way the page does (for tests and tooling). */
 export function searchIndex(file: SearchIndexFile, query: string): string[] {
-  const search = MiniSearch.loadJS(file.index as ReturnType<MiniSearch["toJSON"]>, file.options);
-  return search.search(query, file.searchOptions).map((result) => String(result.id));
+  return searchIndexLoader(file)(query);
 }

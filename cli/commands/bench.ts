@@ -3,11 +3,12 @@ import { cpus } from "node:os";
 import { relative } from "node:path";
 import { runCompileBench } from "../bench/compile-bench";
 import { runFirstCallBench } from "../bench/first-call-bench";
+import { runPortalSearchBench } from "../bench/portal-search-bench";
 import { Interrupted, formatGatewayBench, runGatewayBench, selectContenders } from "../bench/gateway-bench";
 import { commandLine } from "../bench/wrk";
 import type { Output } from "../output";
 
-export const BENCH_SUITES = ["compile", "first-call", "gateway"] as const;
+export const BENCH_SUITES = ["compile", "first-call", "portal-search", "gateway"] as const;
 
 export interface BenchOptions {
   readonly json: boolean;
@@ -67,6 +68,16 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
           `| run | curl printed | first call answered 2xx | printed curl sent again |\n|---|---|---|---|\n` +
           firstCall.runs.map((run, index) => `| ${index + 1} | ${(run.curlPrintedMs / 1000).toFixed(2)} s | ${(run.firstCallMs / 1000).toFixed(2)} s | ${run.replayStatus} |`).join("\n") +
           `\n| median | | ${(firstCall.medianFirstCallMs / 1000).toFixed(2)} s (target < 5 s) | |\n`,
+      );
+    }
+  }
+  if (selected.includes("portal-search")) {
+    const search = await runPortalSearchBench();
+    results.portalSearch = search;
+    if (!options.json) {
+      output.stdout(
+        `\nportal catalog search (${machine}): ${search.apis} APIs, ${search.operations} operations, index ${(search.indexBytes / 1024).toFixed(0)} KiB (${(search.indexGzipBytes / 1024).toFixed(0)} KiB gzip), loaded in ${search.loadMs.toFixed(1)} ms\n` +
+          `| queries | median | p99 | max | target |\n|---|---|---|---|---|\n| ${search.queries} | ${search.medianMs.toFixed(2)} ms | ${search.p99Ms.toFixed(2)} ms | ${search.maxMs.toFixed(2)} ms | < 50 ms |\n`,
       );
     }
   }

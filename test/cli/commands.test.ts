@@ -65,6 +65,6 @@ describe("turnpike bench", () => {
   });
 
   it("refuses unknown suites", async () => {
-    expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile, first-call, gateway\n" });
+    expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile, first-call, portal-search, gateway\n" });
   });
 });

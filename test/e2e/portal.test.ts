@@ -210,6 +210,26 @@ describeWithBrowser("the developer portal in Chromium", () => {
     expect(await page.locator("[data-app-id] a").first().textContent()).toBe("Ada's storefront");
   });
 
+  it("passes axe-core's WCAG 2 A and AA checks on every kind of page", async () => {
+    // A context of its own that lets axe's script in (the portal's CSP admits only its own scripts).
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const checked = await context.newPage();
+    const violations: string[] = [];
+    try {
+      for (const path of ["", "catalog/", "apis/orders-v1/", "apis/orders-v2/", "products/", "plans/", "account/signup/", "account/signin/"]) {
+        await checked.goto(url(path));
+        await checked.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+        const result = (await checked.evaluate(() => (globalThis as any).axe.run((globalThis as any).document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }))) as { violations: { id: string; nodes: { target: string[] }[] }[]; passes: unknown[] };
+        // axe ran and checked something (landmarks, labels, contrast…) on the page.
+        expect(result.passes.length).toBeGreaterThan(10);
+        for (const violation of result.violations) violations.push(`${path || "home"}: ${violation.id} at ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
+      }
+    } finally {
+      await context.close();
+    }
+    expect(violations).toEqual([]);
+  }, 30_000);
+
   it("loaded nothing from another origin and had no script errors", () => {
     expect(foreign).toEqual([]);
     expect(pageErrors).toEqual([]);
