@@ -15,6 +15,8 @@ export type { UpstreamProps } from "./upstream";
 export { compileManifest, type CompileResult, type CompiledTargets } from "./compile/compile-manifest";
 export { KubernetesGateway } from "./targets/kubernetes/kubernetes-gateway";
 export type * from "./targets/kubernetes/kubernetes-gateway-props";
+export { AwsGateway } from "./targets/aws/aws-gateway";
+export type * from "./targets/aws/aws-gateway-props";
 export { type Diagnostic, type DiagnosticCode, DIAGNOSTIC_CODES } from "./diagnostics";
 export { type GatewayConfig, MANIFEST_API_VERSION, gatewayConfigSchema, manifestJsonSchema } from "./manifest/schema";
 export * from "../policies/index";

@@ -5,6 +5,7 @@
  */
 import {
   Api,
+  AwsGateway,
   Consumer,
   Credential,
   KubernetesGateway,
@@ -211,6 +212,22 @@ export function acmePlatform(): Platform {
         ingress: { style: "ingress", ingressClassName: "nginx", hostnames: ["api.us.acme.example"], tlsSecretName: "api-us-acme-example-tls" },
       },
     ],
+  });
+
+  // And on AWS API Gateway in the same regions (`turnpike synth` writes each REST API's OpenAPI
+  // to dist/aws/<region>/; `pulumi up` deploys them with usage plans and WAF).
+  new AwsGateway(acme, "aws", {
+    regions: [
+      { name: "eu-west-1", nodeGatewayUrl: "https://api.eu.acme.example" },
+      { name: "us-east-1", nodeGatewayUrl: "https://api.us.acme.example" },
+    ],
+    waf: { rateLimitPerFiveMinutes: 3_000 },
+    logRetentionDays: 90,
+    // Every Acme API uses something AWS cannot enforce (`turnpike synth` without these lines
+    // lists them): the platform's 256 KiB body limit, the enterprise plan's transform, upstream
+    // retries, payments' JWTs. Those APIs are proxied to the Node gateway, which enforces their
+    // whole chain; AWS adds WAF, access logs and tracing in front.
+    gatewayFallback: { "catalog-v1": "node", "orders-v1": "node", "orders-v2": "node", "payments-v1": "node" },
   });
 
   return acme;

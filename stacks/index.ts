@@ -4,11 +4,14 @@
  * It compiles the declaration in ./acme.ts and fails the deployment with every compile
  * error before anything is created. Then it deploys the targets synthesized from the
  * manifest: the Kubernetes gateway in one cluster per region, each through its own provider
- * (kubeconfig from the stack's secret config `turnpike:kubeconfig-<region>`).
+ * (kubeconfig from the stack's secret config `turnpike:kubeconfig-<region>`), and AWS API
+ * Gateway when the platform declares an `AwsGateway`: REST APIs, stages, usage plans, API keys
+ * and WAF, through one AWS provider per region (credentials from the usual AWS environment).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { compileManifest } from "../constructs/index";
+import { deployAws } from "../constructs/targets/aws/deploy";
 import { synthesizeKubernetes } from "../constructs/targets/kubernetes/index";
 import { acmePlatform } from "./acme";
 
@@ -61,3 +64,15 @@ export const kubernetesRegions = kubernetes.then((regions) =>
     ]),
   ),
 );
+
+/** The AWS target, when declared: per region, every REST API's stage. */
+const aws = compiled.then(({ manifest, targets }) => (targets.aws ? deployAws(manifest, targets.aws) : null));
+
+/** Per region: each served API's stage URL (`https://<id>.execute-api.<region>.amazonaws.com/<stage>`). */
+export const awsRegions = aws.then((deployment) =>
+  Object.fromEntries(
+    (deployment?.regions ?? []).map(({ region, apis }) => [region.name, Object.fromEntries(apis.map(({ api, url }) => [api, url]))]),
+  ),
+);
+/** Declared API key credentials the AWS target did not deploy, with the reason. */
+export const awsSkippedCredentials = aws.then((deployment) => deployment?.skippedCredentials ?? []);

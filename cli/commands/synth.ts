@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import { type CompileResult, compileManifest, manifestJsonSchema } from "../../constructs/index";
 import { canonicalJson } from "../../constructs/manifest/canonical-json";
 import { kubernetesFiles, synthesizeKubernetes } from "../../constructs/targets/kubernetes/index";
+import { synthesizeAws } from "../../constructs/targets/aws/synthesize";
 import { generatePortal, writePortal } from "../../portal-site/index";
 import { formatDiagnostics, summarize } from "../format-diagnostics";
 import { loadPlatform } from "../load-app";
@@ -45,6 +46,14 @@ export async function synthesize(project: Project, options: { targets?: boolean;
     }
   }
   removeStaleObjects(kubernetesDir, new Set(files));
+  // dist/aws/<region>/<api id>.json: each REST API's OpenAPI with x-amazon-apigateway extensions.
+  if (options.targets !== false && result.targets.aws && result.manifest) {
+    for (const file of synthesizeAws(result.manifest, result.targets.aws)) {
+      const path = join(project.output, "aws", file.path);
+      writeFileAtomic(path, file.contents);
+      files.push(path);
+    }
+  }
   return { result, files };
 }
 

@@ -20,6 +20,9 @@ import { Product } from "../product";
 import { Slo } from "../slo";
 import type { KubernetesTargetConfig } from "../targets/kubernetes/cluster-config";
 import { KubernetesGateway } from "../targets/kubernetes/kubernetes-gateway";
+import { AwsGateway } from "../targets/aws/aws-gateway";
+import { awsCapabilityDiagnostics } from "../targets/aws/capability-diagnostics";
+import type { AwsTargetConfig } from "../targets/aws/config";
 import { TurnpikeConstruct } from "../turnpike-construct";
 import { compareText } from "./compare-text";
 import { checkOperationIds, compileApi } from "./compile-api";
@@ -49,9 +52,11 @@ export interface CompileResult {
 export interface CompiledTargets {
   /** The `KubernetesGateway`'s clusters; `null` when none is declared or on errors. */
   readonly kubernetes: KubernetesTargetConfig | null;
+  /** The `AwsGateway`'s settings; `null` when none is declared or on errors. */
+  readonly aws: AwsTargetConfig | null;
 }
 
-const NO_TARGETS: CompiledTargets = { kubernetes: null };
+const NO_TARGETS: CompiledTargets = { kubernetes: null, aws: null };
 
 export async function compileManifest(platform: Platform): Promise<CompileResult> {
   const diagnostics = new Diagnostics();
@@ -186,7 +191,15 @@ export async function compileManifest(platform: Platform): Promise<CompileResult
     return { manifest: undefined, json: undefined, diagnostics: [...sorted, ...internal], targets: NO_TARGETS };
   }
   const kubernetes = constructs.find((c): c is KubernetesGateway => c instanceof KubernetesGateway);
-  return { manifest: checked.data, json, diagnostics: sorted, targets: { kubernetes: kubernetes?.config ?? null } };
+  const aws = constructs.find((c): c is AwsGateway => c instanceof AwsGateway)?.config ?? null;
+  // Policies AWS cannot enforce fail the compile, before anything is deployed.
+  const awsDiagnostics = aws ? awsCapabilityDiagnostics(checked.data, aws) : [];
+  if (awsDiagnostics.length > 0) {
+    const all = sortDiagnostics([...sorted, ...awsDiagnostics]);
+    if (all.some((diagnostic) => diagnostic.severity === "error")) return { manifest: undefined, json: undefined, diagnostics: all, targets: NO_TARGETS };
+    return { manifest: checked.data, json, diagnostics: all, targets: { kubernetes: kubernetes?.config ?? null, aws } };
+  }
+  return { manifest: checked.data, json, diagnostics: sorted, targets: { kubernetes: kubernetes?.config ?? null, aws } };
 }
 
 function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
