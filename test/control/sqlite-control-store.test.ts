@@ -26,9 +26,7 @@ async function sqliteHarness(): Promise<StoreHarness> {
       return store;
     },
     async query(sql) {
-      // A connection of its own per query, as another client would be. (Reusing one connection
-      // for an UPDATE right after an aborted one sometimes saw the second succeed, under the
-      // load of a full run; not understood yet, so no statement here depends on a previous one.)
+      // A connection of its own per query, as another client would be.
       const db = new Database(path);
       try {
         const statement = db.prepare(sql);
