@@ -271,7 +271,7 @@ function failStart(worker: boolean): void {
 
 /**
  * The control plane's modules, loaded only when a control store is configured: they bring the
- * control API and, when opening a store, its database driver (see open-control-store.ts).
+ * control API and, when opening a store, its database driver (see control/create-control-store.ts).
  */
 function loadControlPlaneModules(): typeof import("./control/gateway/control-plane") & typeof import("./control/gateway/primary-provisioning") {
   return { ...(require("./control/gateway/control-plane") as typeof import("./control/gateway/control-plane")), ...(require("./control/gateway/primary-provisioning") as typeof import("./control/gateway/primary-provisioning")) };

@@ -11,7 +11,7 @@
  * answers 403 on an API none of them covers (a suspended subscription stops traffic), as it
  * does for declared consumers.
  */
-import type { ConsumerRecord } from "../../gateway-image/src/identity/consumer-directory";
+import { type ConsumerRecord, apiKeyDigest } from "../../gateway-image/src/identity/consumer-directory";
 import type { Exchange } from "../../gateway-image/src/http/exchange";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import { problem } from "../../gateway-image/src/http/problem";
@@ -42,9 +42,15 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
         key = exchange.query === "" ? null : exchange.searchParams.get(name);
       }
       if (key === undefined || key === null || key === "") return undefined;
-      const consumer = consumers.findByApiKey(key);
-      if (consumer !== undefined || issuedKeys === undefined) return identify(exchange, consumer);
-      const issued = issuedKeys.find(key);
+      if (issuedKeys === undefined) return identify(exchange, consumers.findByApiKey(key));
+      // With a control plane, a key no declared consumer owns is looked up there too: one
+      // digest serves both lookups (issued keys are cached by digest, never by the key).
+      const remembered = consumers.rememberedApiKey(key);
+      if (remembered !== undefined) return identify(exchange, remembered);
+      const digest = apiKeyDigest(key);
+      const declared = consumers.findByApiKeyDigest(key, digest);
+      if (declared !== undefined) return identify(exchange, declared);
+      const issued = issuedKeys.find(key, digest);
       if (issued instanceof Promise) return issued.then((found) => identify(exchange, found), () => unverifiable);
       return identify(exchange, issued);
     },

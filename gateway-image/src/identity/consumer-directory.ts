@@ -87,9 +87,17 @@ export class ConsumerDirectory {
    * with this directory, so a reload that revokes a key forgets it.
    */
   findByApiKey(key: string): ConsumerRecord | undefined {
-    let consumer = this.verifiedKeys.get(key);
-    if (consumer !== undefined) return consumer;
-    consumer = this.byKeyDigest.get(apiKeyDigest(key));
+    return this.verifiedKeys.get(key) ?? this.findByApiKeyDigest(key, apiKeyDigest(key));
+  }
+
+  /** A key remembered as verified (no hashing): what {@link findByApiKey} tries first. */
+  rememberedApiKey(key: string): ConsumerRecord | undefined {
+    return this.verifiedKeys.get(key);
+  }
+
+  /** {@link findByApiKey} for a caller that has the key's digest already (it is computed once per request). */
+  findByApiKeyDigest(key: string, digest: string): ConsumerRecord | undefined {
+    const consumer = this.byKeyDigest.get(digest);
     if (consumer !== undefined) {
       if (this.verifiedKeys.size >= VERIFIED_KEYS_CACHED) this.verifiedKeys.clear();
       this.verifiedKeys.set(key, consumer);

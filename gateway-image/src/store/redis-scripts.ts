@@ -11,42 +11,18 @@
  */
 
 /**
- * GCRA, step for step the arithmetic of `gcraStep` in memory-store.ts (Lua numbers are IEEE
- * doubles, like JavaScript's, so the same operations in the same order give the same results).
+ * GCRA, up to `want` steps at once: step for step the arithmetic of `gcraStep`/`gcraTake` in
+ * memory-store.ts (Lua numbers are IEEE doubles, like JavaScript's, so the same operations in
+ * the same order give the same results). One request is `want` = 1; a replica's lease
+ * (LeasedGcra) asks for more.
  *
- * KEYS[1]: the bucket. ARGV: nowMs, emissionIntervalMs, burst.
- * Returns { allowed (0|1), remaining, retryAfterMs, resetMs }: the last three as strings,
- * because Redis truncates Lua numbers to integers and the values may be fractional.
+ * KEYS[1]: the bucket. ARGV: nowMs, emissionIntervalMs, burst, want.
+ * Returns { granted, remaining, retryAfterMs, resetMs }: the last three as strings, because
+ * Redis truncates Lua numbers to integers and the values may be fractional.
  *
  * The theoretical arrival time (TAT) is stored with 17 significant digits (Lua's `tostring`
  * keeps only 14) and expires when it stops mattering: at the TAT, the bucket is full again,
  * which is the same as no key at all. A rejected request writes nothing.
- */
-export const GCRA_SCRIPT = `
-local now = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
-local burst = tonumber(ARGV[3])
-local function exact(value) return string.format('%.17g', value) end
-
-local tat = now
-local stored = redis.call('GET', KEYS[1])
-if stored then tat = math.max(tonumber(stored), now) end
-
-local newTat = tat + interval
-local allowAt = newTat - burst * interval
-if now < allowAt then
-  return { 0, '0', exact(allowAt - now), exact(tat - now) }
-end
-redis.call('SET', KEYS[1], exact(newTat), 'PX', string.format('%.0f', math.ceil(newTat - now)))
-return { 1, exact(math.floor((now - allowAt) / interval)), '0', exact(newTat - now) }
-`;
-
-/**
- * Up to `want` GCRA steps at once, as `gcraTake` in memory-store.ts: what a replica leases
- * (LeasedGcra). With want = 1 it decides exactly as GCRA_SCRIPT.
- *
- * KEYS[1]: the bucket. ARGV: nowMs, emissionIntervalMs, burst, want.
- * Returns { granted, remaining, retryAfterMs, resetMs } (the last three as strings).
  */
 export const GCRA_TAKE_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -111,7 +87,6 @@ return { 1, limit - count }
 
 /** The scripts as commands on the client (ioredis `defineCommand`: EVALSHA, EVAL when unknown). */
 export interface TurnpikeScriptCommands {
-  turnpikeGcra(key: string, nowMs: number, emissionIntervalMs: number, burst: number): Promise<[number, string, string, string]>;
   turnpikeGcraTake(key: string, nowMs: number, emissionIntervalMs: number, burst: number, want: number): Promise<[number, string, string, string]>;
   turnpikeGcraRefund(key: string, nowMs: number, emissionIntervalMs: number, count: number): Promise<number>;
   turnpikeQuota(key: string, limit: number, ttlMs: number): Promise<[number, number]>;
@@ -119,7 +94,6 @@ export interface TurnpikeScriptCommands {
 
 /** The `scripts` option of the ioredis client: names and key counts of the commands above. */
 export const SCRIPT_DEFINITIONS = {
-  turnpikeGcra: { lua: GCRA_SCRIPT, numberOfKeys: 1 },
   turnpikeGcraTake: { lua: GCRA_TAKE_SCRIPT, numberOfKeys: 1 },
   turnpikeGcraRefund: { lua: GCRA_REFUND_SCRIPT, numberOfKeys: 1 },
   turnpikeQuota: { lua: QUOTA_SCRIPT, numberOfKeys: 1 },

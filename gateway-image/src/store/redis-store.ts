@@ -117,12 +117,7 @@ export class RedisStore implements Store {
       const size = Math.min(MAX_LEASE, Math.floor(burst / this.leaseDivisor));
       if (size >= 2) return this.leases.decide(key, emissionIntervalMs, burst, nowMs, size);
     }
-    return this.decide(() => this.scripts.turnpikeGcra(this.keyPrefix + key, nowMs, emissionIntervalMs, burst)).then(([allowed, remaining, retryAfterMs, resetMs]) => ({
-      allowed: allowed === 1,
-      remaining: Number(remaining),
-      retryAfterMs: Number(retryAfterMs),
-      resetMs: Number(resetMs),
-    }));
+    return this.take(key, emissionIntervalMs, burst, nowMs, 1).then(({ granted, remaining, retryAfterMs, resetMs }) => ({ allowed: granted === 1, remaining, retryAfterMs, resetMs }));
   }
 
   quota(key: string, limit: number, periodEndMs: number, nowMs: number): Promise<QuotaDecision> {

@@ -19,7 +19,7 @@ import type { ControlStore } from "../control-store";
 import { CONTROL_API_PREFIX, type ControlApi, createControlApi } from "../http/control-api";
 import { AccessFeed } from "./access-feed";
 import { IssuedKeys } from "./issued-keys";
-import { openControlStoreLazily } from "./open-control-store";
+import { openControlStore } from "../create-control-store";
 import { DeclaredConsumerProvisioner } from "./provisioner";
 import { UsageRecorder } from "./usage-recorder";
 
@@ -92,7 +92,7 @@ export class ControlPlane {
    * cannot be opened: a gateway told to enforce a control plane does not start without one.
    */
   static async open(options: ControlPlaneOptions): Promise<ControlPlane> {
-    const store = await openControlStoreLazily(options.url);
+    const store = await openControlStore(options.url);
     try {
       // Where the feed starts: the cache is empty, so older changes concern nothing cached.
       const cursor = await store.latestAccessChange();

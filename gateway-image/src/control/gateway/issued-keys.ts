@@ -32,7 +32,8 @@ export const MAX_NEGATIVE_KEYS = 10_000;
 
 /** What the apiKey policy needs: a consumer, `null` for a key that is not valid, or a promise of either (rejected when the store is unavailable). */
 export interface IssuedKeyLookup {
-  find(key: string): ConsumerRecord | null | Promise<ConsumerRecord | null>;
+  /** `digest` is `apiKeyDigest(key)`, passed when the caller has it already. */
+  find(key: string, digest?: string): ConsumerRecord | null | Promise<ConsumerRecord | null>;
 }
 
 interface CachedKey {
@@ -88,8 +89,7 @@ export class IssuedKeys implements IssuedKeyLookup {
     return this.keys.size;
   }
 
-  find(key: string): ConsumerRecord | null | Promise<ConsumerRecord | null> {
-    const digest = apiKeyDigest(key);
+  find(key: string, digest: string = apiKeyDigest(key)): ConsumerRecord | null | Promise<ConsumerRecord | null> {
     const cached = this.keys.get(digest);
     if (cached !== undefined) {
       if (cached.expiresAtMs === Infinity || cached.expiresAtMs > this.now()) return cached.consumer;

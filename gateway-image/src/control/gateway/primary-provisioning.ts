@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../../../../constructs/manifest/schema";
 import type { ControlStore } from "../control-store";
-import { openControlStoreLazily } from "./open-control-store";
+import { openControlStore } from "../create-control-store";
 import { DeclaredConsumerProvisioner } from "./provisioner";
 
 /** What the primary calls (see `PrimaryOptions.controlPlane`). */
@@ -19,7 +19,7 @@ export interface PrimaryControlPlane {
 
 /** Opens and migrates the store and provisions `manifest`; throws when the store cannot be opened. */
 export async function openPrimaryControlPlane(url: string, manifest: GatewayConfig, load: () => Promise<GatewayConfig>, logger: Logger): Promise<PrimaryControlPlane> {
-  const store: ControlStore = await openControlStoreLazily(url);
+  const store: ControlStore = await openControlStore(url);
   const provisioner = new DeclaredConsumerProvisioner(store, logger);
   await provisioner.provision(manifest);
   return {
