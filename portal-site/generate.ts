@@ -91,6 +91,7 @@ function assets(): { paths: AssetPaths; files: PortalFile[] } {
     common: add("common", "js", own("common.js")),
     catalog: add("catalog", "js", own("catalog.js")),
     account: add("account", "js", own("account.js")),
+    api: add("api", "js", own("api.js")),
     minisearch: add("minisearch", "js", vendor.minisearch),
     reference,
   };

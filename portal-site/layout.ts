@@ -12,6 +12,8 @@ export interface AssetPaths {
   readonly common: string;
   readonly catalog: string;
   readonly account: string;
+  /** The API page's script: code sample tabs, copy buttons, try-it forms. */
+  readonly api: string;
   readonly minisearch: string;
   readonly reference: string;
 }

@@ -242,3 +242,29 @@ export function tryableOperations(manifest: GatewayConfig, api: Api): { operatio
     return key === undefined ? [] : [{ operationId: operation.operationId, summary: operation.summary, route: operation.route, key }];
   });
 }
+
+/** The credentials one operation needs: every authenticating policy in its chain must pass. */
+export interface OperationCredentials {
+  readonly apiKey: readonly ApiKeyAuth[];
+  readonly jwt: readonly JwtAuth[];
+  /** A client certificate is required (browsers' try-it cannot present one). */
+  readonly mtls: boolean;
+}
+
+export function credentialsOf(auth: ApiAuth, operationId: string): OperationCredentials {
+  return {
+    apiKey: auth.apiKey.filter((key) => key.operations.includes(operationId)),
+    jwt: auth.jwt.filter((token) => token.operations.includes(operationId)),
+    mtls: auth.mtls.some((entry) => entry.operations.includes(operationId)),
+  };
+}
+
+/** The header a JWT policy reads, spelled as people write it. */
+export function bearerHeaderName(token: JwtAuth): string {
+  return token.header === "authorization" ? "Authorization" : token.header;
+}
+
+/** APIs the portal generates an SDK for: listed and still callable (a retired API answers 410). */
+export function sdkApis(manifest: GatewayConfig): Api[] {
+  return listedApis(manifest).filter((api) => api.lifecycle !== "retired");
+}

@@ -7,7 +7,9 @@ import type { Api, GatewayConfig, Plan } from "../../constructs/manifest/schema"
 import { type SafeHtml, formatNumber, html, safeLinkUrl } from "../html";
 import { markdown } from "../markdown";
 import { type PageSpec, type Site, lifecycleBadge, link } from "../layout";
-import { AUTH_LABELS, authOf, limitsOf, listedApis, perWindow, priceText, productsOf, tryableOperations } from "../model";
+import { AUTH_LABELS, authOf, limitsOf, listedApis, perWindow, priceText, productsOf, sdkApis } from "../model";
+import { packageName, sdkCredentials } from "../sdk/client-source";
+import { operationAnchors, operationBlocks } from "./operations";
 
 /** Where an API's files are. */
 export function apiDir(api: Api): string {
@@ -128,19 +130,23 @@ ${
 </section>`;
 }
 
-function tryItSection(site: Site, api: Api, from: string): SafeHtml {
-  const operations = tryableOperations(site.manifest, api);
-  if (operations.length === 0) return html``;
-  return html`<section aria-labelledby="try-heading">
-<h2 id="try-heading">Try it</h2>
-<p>Sends a real request through the gateway with your key (create one on <a href="${link(from, "account/")}">My apps</a>).</p>
-<form class="try-it form-narrow" data-try-it>
-<div class="field"><label for="try-operation">Operation</label><select id="try-operation" name="operation">${operations.map((operation) => html`<option value="${operation.route}" data-key-in="${operation.key.in}" data-key-name="${operation.key.name}">GET ${operation.route}${operation.summary ? ` — ${operation.summary}` : ""}</option>`)}</select></div>
-<div class="field"><label for="try-key">API key</label><input id="try-key" name="key" autocomplete="off" required spellcheck="false"></div>
-<button type="submit">Send</button>
-<div class="error" role="alert" data-try-error></div>
-<div data-try-result hidden><p>Status: <strong data-try-status></strong></p><pre><code data-try-body></code></pre></div>
-</form>
+/** The generated TypeScript SDK: download, install, first call (the files are made by `generatePortalSdks`). */
+function sdkSection(site: Site, api: Api): SafeHtml {
+  if (!sdkApis(site.manifest).some((candidate) => candidate.id === api.id)) return html``;
+  const name = packageName(site.manifest, api);
+  const credentials = sdkCredentials(api, authOf(site.manifest, api));
+  // npm pack's file name for the package: scope and name joined by "-", then the version.
+  const fileName = `${name.slice(1).replace("/", "-")}-${api.version}.tgz`;
+  const options = [...(credentials.apiKey.length > 0 ? ["apiKey: process.env.API_KEY!"] : []), ...(credentials.bearerHeaders.length > 0 ? ["token: process.env.ACCESS_TOKEN!"] : [])];
+  return html`<section aria-labelledby="sdk-heading">
+<h2 id="sdk-heading">TypeScript SDK</h2>
+<p>A typed client generated from this version's contract (openapi-typescript types, openapi-fetch requests) that adds the base path and ${credentials.apiKey.length > 0 || credentials.bearerHeaders.length > 0 ? "your credentials" : "nothing else"} to every request.</p>
+<p class="actions"><a class="button" href="sdk/sdk.tgz" download="${fileName}" data-sdk-package="${name}" data-sdk-version="${api.version}">Download ${name} ${api.version} (npm package)</a></p>
+<pre><code>npm install ./${fileName}</code></pre>
+<pre><code>import { createClient } from "${name}";
+
+const client = createClient({ baseUrl: "<span data-gateway-origin>https://YOUR-GATEWAY</span>"${options.map((option) => `, ${option}`)} });</code></pre>
+<p class="muted">The package has <code>index.ts</code> (with its compiled <code>index.js</code> and <code>index.d.ts</code>), the generated types in <code>schema.d.ts</code> and a README.</p>
 </section>`;
 }
 
@@ -150,6 +156,7 @@ export function apiPage(site: Site, api: Api): PageSpec {
   const manifest = site.manifest;
   const products = productsOf(manifest, api);
   const others = listedApis(manifest).filter((candidate) => candidate.name === api.name && candidate.id !== api.id);
+  const anchors = operationAnchors(api);
   const body = html`<p><a href="${to("catalog/")}">API catalog</a> › ${api.title}</p>
 <h1>${api.title} <span class="muted">${api.version}</span> ${lifecycleBadge(api.lifecycle)}</h1>
 ${lifecycleBanner(manifest, api, path)}
@@ -175,11 +182,13 @@ ${limitsSection(manifest, api, path)}
 <caption class="visually-hidden">Operations of ${api.title} ${api.version}</caption>
 <thead><tr><th scope="col">Method</th><th scope="col">Path on the gateway</th><th scope="col">Summary</th><th scope="col">Operation</th></tr></thead>
 <tbody>
-${api.operations.map((operation) => html`<tr${operation.deprecated ? html` class="deprecated"` : ""}><td class="method">${operation.method}</td><td><code>${operation.route}</code></td><td>${operation.summary ?? ""}${operation.deprecated ? html` <span class="badge badge-deprecated">Deprecated</span>` : ""}</td><td><code>${operation.operationId}</code></td></tr>\n`)}</tbody>
+${api.operations.map((operation) => html`<tr${operation.deprecated ? html` class="deprecated"` : ""}><td class="method">${operation.method}</td><td><a href="#${anchors.get(operation.operationId)!}"><code>${operation.route}</code></a></td><td>${operation.summary ?? ""}${operation.deprecated ? html` <span class="badge badge-deprecated">Deprecated</span>` : ""}</td><td><code>${operation.operationId}</code></td></tr>\n`)}</tbody>
 </table></div>
+<p class="muted">Each operation below has code samples in curl, JavaScript, Python, Go and Java${api.lifecycle === "retired" ? "" : ", and a form to try it"}.</p>
+${operationBlocks(manifest, api, to)}
 </section>
-${tryItSection(site, api, path)}`;
-  return { path, title: `${api.title} ${api.version}`, section: "catalog", body, scripts: [site.assets.account], description: api.description.split("\n")[0] };
+${sdkSection(site, api)}`;
+  return { path, title: `${api.title} ${api.version}`, section: "catalog", body, scripts: [site.assets.api], description: api.description.split("\n")[0] };
 }
 
 /** The reference page: Redoc renders `openapi.json` (beside it) in the browser. */

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { generatePortal, writePortal } from "../../portal-site/index";
+import { generatePortal, generatePortalSdks, writePortal } from "../../portal-site/index";
 import { acmePlatform } from "../../stacks/acme";
 import { type RunningGateway, manifestOf, startGateway } from "../helpers/gateway";
 import { type TestUpstream, startUpstream } from "../helpers/upstream";
@@ -33,6 +33,8 @@ describeWithBrowser("the developer portal in Chromium", () => {
   const foreign: string[] = [];
   /** Errors the pages reported (script errors, CSP violations). */
   const pageErrors: string[] = [];
+  /** The key the self-service flow issues (still valid after its rotation: the overlap). */
+  let issuedKey = "";
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "turnpike-portal-e2e-"));
@@ -44,7 +46,7 @@ describeWithBrowser("the developer portal in Chromium", () => {
     });
     const compiled = await manifestOf(acmePlatform());
     const portalDir = join(dir, "portal");
-    writePortal(portalDir, generatePortal(compiled.manifest, { basePath: PORTAL }));
+    writePortal(portalDir, [...generatePortal(compiled.manifest, { basePath: PORTAL }), ...(await generatePortalSdks(compiled.manifest))]);
     const { chromium } = await import("playwright-core");
     [gateway, browser] = await Promise.all([
       startGateway(compiled, {
@@ -77,6 +79,8 @@ describeWithBrowser("the developer portal in Chromium", () => {
 
   const url = (path: string) => `${gateway.url}${PORTAL}${path}`;
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  /** A screenshot of one part of a long page (an operation's block). */
+  const shotOf = (selector: string, name: string) => page.locator(selector).screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 
   it("finds an API in the catalog by a word of its description", async () => {
     await page.goto(url("catalog/"));
@@ -139,6 +143,7 @@ describeWithBrowser("the developer portal in Chromium", () => {
     await page.waitForSelector("[data-new-key]:not([hidden])");
     const key = (await page.locator("#new-key").textContent())!;
     expect(key).toMatch(/^tp_/);
+    issuedKey = key;
     await page.waitForSelector("#key-list tr[data-key-id]");
     // Shown once: the list has the prefix, never the key.
     expect(await page.locator("#key-list").textContent()).not.toContain(key);
@@ -192,6 +197,83 @@ describeWithBrowser("the developer portal in Chromium", () => {
     await shot("app-rotated-revoked");
   }, 30_000);
 
+  it("tries a POST with a body and a GET with a path parameter from the API page, with the issued key", async () => {
+    expect(issuedKey).toMatch(/^tp_/);
+    await page.goto(url("apis/orders-v2/"));
+    await page.fill("#try-api-key", issuedKey);
+    const before = upstream.requests.length;
+
+    // POST /orders: the header parameter and the JSON body come prefilled from the contract's examples.
+    const create = page.locator('form[data-try-operation="createOrder"]');
+    await page.locator("#op-createOrder summary").filter({ hasText: "Try it" }).click();
+    expect(await create.locator('[data-param-name="Idempotency-Key"]').inputValue()).toBe("5f0c8a3e-2b1d-4c6f-9a7e-3d2b1c0f9e8a");
+    expect(JSON.parse(await create.locator("textarea").inputValue())).toMatchObject({ customerId: "cus_7Hk2Lm9Qp4Rt" });
+    await create.locator('button[type="submit"]').click();
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('form[data-try-operation="createOrder"]').hasAttribute("data-last-status"));
+    expect(await create.getAttribute("data-last-status")).toBe("200");
+    expect(await create.locator("[data-try-status]").textContent()).toBe("200 OK");
+    expect(await create.locator("[data-try-body]").textContent()).toContain('"answeredBy": "test-upstream"');
+    expect(await create.locator("[data-try-headers]").textContent()).toMatch(/^content-type: application\/json/m);
+    expect(await create.locator("[data-try-response]").getAttribute("aria-live")).toBe("polite");
+    await shotOf("#op-createOrder", "orders-v2-try-it-post");
+
+    // GET /orders/{orderId}, with the path parameter edited.
+    const get = page.locator('form[data-try-operation="getOrder"]');
+    await page.locator("#op-getOrder summary").filter({ hasText: "Try it" }).click();
+    await get.locator('[data-param-name="orderId"]').fill("ord_e2eTest00001");
+    await get.locator('button[type="submit"]').click();
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('form[data-try-operation="getOrder"]').hasAttribute("data-last-status"));
+    expect(await get.getAttribute("data-last-status")).toBe("200");
+    await shotOf("#op-getOrder", "orders-v2-try-it-path-parameter");
+
+    // What the upstream received: the body as sent, the path parameter, not the key (the gateway hides it).
+    const received = upstream.requests.slice(before);
+    expect(received.map((request) => `${request.method} ${request.url}`)).toEqual(["POST /orders-v2/orders", "GET /orders-v2/orders/ord_e2eTest00001"]);
+    expect(JSON.parse(received[0]!.body)).toMatchObject({ customerId: "cus_7Hk2Lm9Qp4Rt", items: [{ sku: "SKU-1001", quantity: 2 }, { sku: "SKU-2040", quantity: 1 }] });
+    expect(received[0]!.headers["idempotency-key"]).toBe("5f0c8a3e-2b1d-4c6f-9a7e-3d2b1c0f9e8a");
+
+    // Without a key the form says so and sends nothing.
+    await page.fill("#try-api-key", "");
+    await get.locator('button[type="submit"]').click();
+    expect(await get.locator("[data-try-error]").textContent()).toBe("Enter your API key above the operations first.");
+    expect(upstream.requests.length).toBe(before + 2);
+  }, 30_000);
+
+  it("shows code samples in tabs, switched with the arrow keys, with the gateway's origin and a copy button", async () => {
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(gateway.url).origin });
+    await page.goto(url("apis/orders-v2/"));
+    const samples = page.locator("#op-createOrder [data-samples]");
+    const visiblePanels = () => samples.locator('[role="tabpanel"]:not([hidden])').evaluateAll((panels) => panels.map((panel) => panel.getAttribute("data-language")));
+    expect(await samples.locator('[role="tablist"]').isVisible()).toBe(true);
+    expect(await visiblePanels()).toEqual(["curl"]);
+    const curl = (await samples.locator("#op-createOrder-code-curl").textContent())!;
+    expect(curl).toContain(`--url ${new URL(gateway.url).origin}/orders/v2/orders`);
+    // Keyboard: focus the selected tab, → moves to JavaScript; the choice applies to every operation.
+    await samples.locator('[role="tab"][aria-selected="true"]').focus();
+    await page.keyboard.press("ArrowRight");
+    expect(await visiblePanels()).toEqual(["javascript"]);
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe("op-createOrder-tab-javascript");
+    expect(await page.locator('#op-getOrder [role="tab"][aria-selected="true"]').getAttribute("data-language")).toBe("javascript");
+    await page.keyboard.press("End");
+    expect(await visiblePanels()).toEqual(["java"]);
+    await page.keyboard.press("Home");
+    expect(await visiblePanels()).toEqual(["curl"]);
+    // Copy: the sample's text, with the gateway's origin, on the clipboard.
+    await samples.locator('[data-copy="op-createOrder-code-curl"]').click();
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#op-createOrder-sample-curl [data-copied]').textContent !== "");
+    expect(await samples.locator("#op-createOrder-sample-curl [data-copied]").textContent()).toBe("Copied.");
+    expect(await page.evaluate(() => (globalThis as any).navigator.clipboard.readText())).toBe(curl);
+    await shotOf("#op-createOrder [data-samples]", "orders-v2-code-samples");
+    // The SDK is downloadable from the page: a gzip file.
+    const sdk = await page.evaluate(async () => {
+      const href = (globalThis as any).document.querySelector("a[data-sdk-package]").href;
+      const response = await fetch(href);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, magic: [bytes[0], bytes[1]] };
+    });
+    expect(sdk).toEqual({ status: 200, magic: [0x1f, 0x8b] });
+  });
+
   it("shows the portal API's problems to the user, and signs out and in again", async () => {
     await page.goto(url("account/"));
     await page.waitForSelector("[data-signed-in]:not([hidden])");
@@ -216,8 +298,10 @@ describeWithBrowser("the developer portal in Chromium", () => {
     const checked = await context.newPage();
     const violations: string[] = [];
     try {
-      for (const path of ["", "catalog/", "apis/orders-v1/", "apis/orders-v2/", "products/", "plans/", "account/signup/", "account/signin/"]) {
+      for (const path of ["", "catalog/", "apis/orders-v1/", "apis/orders-v2/", "apis/payments-v1/", "apis/catalog-v1/", "products/", "plans/", "account/signup/", "account/signin/"]) {
         await checked.goto(url(path));
+        // API pages: every try-it form open, so its fields are checked too.
+        await checked.evaluate(() => (globalThis as any).document.querySelectorAll("details").forEach((details: any) => (details.open = true)));
         await checked.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
         const result = (await checked.evaluate(() => (globalThis as any).axe.run((globalThis as any).document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }))) as { violations: { id: string; nodes: { target: string[] }[] }[]; passes: unknown[] };
         // axe ran and checked something (landmarks, labels, contrast…) on the page.
@@ -228,7 +312,7 @@ describeWithBrowser("the developer portal in Chromium", () => {
       await context.close();
     }
     expect(violations).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 
   it("loaded nothing from another origin and had no script errors", () => {
     expect(foreign).toEqual([]);

@@ -6,19 +6,22 @@
 import { Api, OpenApi, Plan, Product, Secret, jwt, mtls } from "../../constructs/index";
 import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { safeLinkUrl } from "../../portal-site/html";
-import { type PortalFile, generatePortal, searchIndex } from "../../portal-site/index";
+import { type PortalFile, generatePortal, generatePortalSdks, searchIndex } from "../../portal-site/index";
 import type { SearchIndexFile } from "../../portal-site/search-index";
 import { acmePlatform } from "../../stacks/acme";
 import { itemsApi, itemsContract, testPlatform } from "../helpers/declaration";
 import { manifestOf } from "../helpers/gateway";
 
 let manifest: GatewayConfig;
+/** What synth writes: the pages and assets, and the SDKs the API pages link to. */
 let files: PortalFile[];
+let pagesOnly: PortalFile[];
 let byPath: Map<string, string>;
 
 beforeAll(async () => {
   manifest = (await manifestOf(acmePlatform())).manifest;
-  files = generatePortal(manifest, { basePath: "/_turnpike/portal/" });
+  pagesOnly = generatePortal(manifest, { basePath: "/_turnpike/portal/" });
+  files = [...pagesOnly, ...(await generatePortalSdks(manifest))];
   byPath = new Map(files.map((file) => [file.path, file.bytes.toString("utf8")]));
 });
 
@@ -54,8 +57,8 @@ describe("generatePortal on the acme example", () => {
 
   it("is deterministic", () => {
     const again = generatePortal(manifest, { basePath: "/_turnpike/portal/" });
-    expect(again.map((file) => file.path)).toEqual(files.map((file) => file.path));
-    expect(again.every((file, index) => file.bytes.equals(files[index]!.bytes))).toBe(true);
+    expect(again.map((file) => file.path)).toEqual(pagesOnly.map((file) => file.path));
+    expect(again.every((file, index) => file.bytes.equals(pagesOnly[index]!.bytes))).toBe(true);
   });
 
   it("shows every plan's limits and price as the manifest declares them, on each API page", () => {
@@ -162,7 +165,7 @@ describe("generatePortal on the acme example", () => {
       expect(html).toContain('<nav class="site-nav" aria-label="Main">');
     }
     // The portal's own scripts and styles reach no other origin either.
-    for (const file of files.filter((candidate) => /^assets\/(common|catalog|account|reference|portal)\./.test(candidate.path))) {
+    for (const file of files.filter((candidate) => /^assets\/(common|catalog|account|api|reference|portal)\./.test(candidate.path))) {
       expect(file.bytes.toString("utf8")).not.toMatch(/https?:\/\//);
     }
   });
