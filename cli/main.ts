@@ -2,8 +2,10 @@
 import { Command, CommanderError } from "commander";
 import { benchCommand } from "./commands/bench";
 import { devCommand } from "./commands/dev";
-import { lintCommand } from "./commands/lint";
+import { diffCommand, diffOptions } from "./commands/diff";
+import { lintCommand, lintOptions } from "./commands/lint";
 import { policiesCommand } from "./commands/policies";
+import { sloRunCommand } from "./commands/slo";
 import { synthCommand } from "./commands/synth";
 import { DeclarationError } from "./load-app";
 import { type Output, processOutput } from "./output";
@@ -46,10 +48,24 @@ export async function main(argv: readonly string[], output: Output = processOutp
     });
   program
     .command("lint")
-    .description("compile the declaration and lint every contract with Redocly's recommended rules")
-    .option("--json", "print problems as JSON")
-    .action(async (options: { json?: boolean }) => {
-      code = await lintCommand(project(), { json: options.json === true }, output);
+    .description("compile the declaration and check it against the governance rules: contracts (Redocly recommended + house rules) and the model")
+    .option("--format <format>", "human, json, or github (GitHub Actions annotations)", "human")
+    .option("--json", "same as --format json")
+    .option("--today <date>", "date the sunset rule compares with, YYYY-MM-DD (default: today)")
+    .action(async (options: { format?: string; json?: boolean; today?: string }) => {
+      code = await lintCommand(project(), lintOptions(options), output);
+    });
+  program
+    .command("diff")
+    .description("compare the declaration at a git ref with the working tree: contract, plan, policy, consumer and artifact changes")
+    .option("--base <ref>", "git ref to compare with, e.g. origin/main (required)")
+    .option("--format <format>", "markdown or json", "markdown")
+    .option("--out <file>", "write the report to a file instead of stdout")
+    .action(async (options: { base?: string; format: string; out?: string }) => {
+      // Commander gives `--out` after `diff` to the program's option of that name (the output
+      // directory, which diff does not use): for diff it is the report file.
+      const global = program.opts<{ app?: string; out?: string }>();
+      code = await diffCommand(project(), diffOptions({ ...options, out: options.out ?? global.out, app: global.app }), output);
     });
   program
     .command("policies")
@@ -57,6 +73,20 @@ export async function main(argv: readonly string[], output: Output = processOutp
     .option("--json", "print as JSON")
     .action((options: { json?: boolean }) => {
       code = policiesCommand({ json: options.json === true }, output);
+    });
+  const slo = program.command("slo").description("service level objectives: check them under load against a running gateway");
+  slo
+    .command("run")
+    .description("load a running gateway with an API's scenarios (autocannon) and check each SLO objective; exit 1 on a breach")
+    .option("--api <id>", "API id (default: every API with an SLO)")
+    .option("--profile <name>", "smoke, load, stress or soak", "smoke")
+    .option("--duration <seconds>", "seconds per API (default: the profile's steady part)")
+    .option("--url <gateway>", "the gateway's base URL", "http://127.0.0.1:8080")
+    .option("--key <key>", "API key (default: TURNPIKE_API_KEY)")
+    .option("--token <jwt>", "JWT for bearer-authenticated APIs (default: TURNPIKE_TOKEN)")
+    .option("--json", "print the results as JSON")
+    .action(async (options: { api?: string; profile: string; duration?: string; url: string; key?: string; token?: string; json?: boolean }) => {
+      code = await sloRunCommand(project(), { ...options, json: options.json === true }, output);
     });
   program
     .command("bench")

@@ -33,6 +33,28 @@ export interface OperationProps {
   readonly excludePolicies?: string[];
 }
 
+/** A house rule this API is exempt from, and why. */
+export interface RuleWaiver {
+  /**
+   * Rule id as `turnpike lint` prints it: a contract rule (`operation-description`,
+   * `rule/success-response-example`, any Redocly rule) or a model rule (`api-owner`,
+   * `plan-rate-limit`, ...).
+   */
+  readonly rule: string;
+  /** Why the rule does not apply to this API. Required: it is printed with every finding it hides. */
+  readonly reason: string;
+}
+
+/** How `turnpike lint` treats this API. */
+export interface GovernanceProps {
+  /**
+   * Rules switched off for this API, each with its reason, e.g.
+   * `[{ rule: "operation-description", reason: "generated from a legacy WSDL; rewritten in v3" }]`.
+   * @default []
+   */
+  readonly waive?: RuleWaiver[];
+}
+
 export interface ApiProps {
   /**
    * Name of the API, shared by all its versions; lower-case letters, digits and -.
@@ -110,6 +132,11 @@ export interface ApiProps {
    * @default none
    */
   readonly slo?: SloObjectives;
+  /**
+   * Governance settings for `turnpike lint`, e.g. waivers of house rules with their reasons.
+   * @default { waive: [] }
+   */
+  readonly governance?: GovernanceProps;
 }
 
 const isoDate = z.iso.date({ message: "a date is written YYYY-MM-DD" });
@@ -137,6 +164,21 @@ const apiPropsSchema = z
     excludePolicies: policyNames.optional(),
     operations: z.record(z.string(), z.strictObject({ policies: z.array(z.unknown()).optional(), excludePolicies: policyNames.optional() })).optional(),
     slo: z.unknown().optional(),
+    governance: z
+      .strictObject({
+        waive: z
+          .array(
+            z.strictObject({
+              rule: z.string({ error: 'a waiver names the rule it switches off, e.g. "operation-description"' }).min(1, "a waiver names the rule it switches off"),
+              reason: z
+                .string({ error: "a waiver records why the rule does not apply: add a reason" })
+                .trim()
+                .min(1, "a waiver records why the rule does not apply: the reason is empty"),
+            }),
+          )
+          .optional(),
+      })
+      .optional(),
   })
   .superRefine((props, ctx) => {
     const lifecycle = props.lifecycle ?? "published";
@@ -145,6 +187,11 @@ const apiPropsSchema = z
     }
     if ((lifecycle === "draft" || lifecycle === "published") && props.sunset !== undefined) {
       ctx.addIssue({ code: "custom", path: ["sunset"], message: `a ${lifecycle} API has no sunset; deprecate it first`, input: props.sunset });
+    }
+    const waived = new Set<string>();
+    for (const [index, waiver] of (props.governance?.waive ?? []).entries()) {
+      if (waived.has(waiver.rule)) ctx.addIssue({ code: "custom", path: ["governance", "waive", index, "rule"], message: `rule "${waiver.rule}" is waived twice; keep one waiver with one reason`, input: waiver.rule });
+      waived.add(waiver.rule);
     }
     if (props.deprecatedSince !== undefined && props.sunset !== undefined && props.deprecatedSince > props.sunset) {
       ctx.addIssue({ code: "custom", path: ["deprecatedSince"], message: "deprecatedSince is after sunset", input: props.deprecatedSince });
@@ -179,6 +226,7 @@ export interface ApiDeclaration {
   readonly policies: readonly DeclaredPolicy[];
   readonly excludePolicies: readonly string[];
   readonly operations: readonly DeclaredOperation[];
+  readonly governance: { readonly waive: readonly RuleWaiver[] };
 }
 
 export class Api extends TurnpikeConstruct {
@@ -231,6 +279,7 @@ export class Api extends TurnpikeConstruct {
       policies,
       excludePolicies: parsed.excludePolicies ?? [],
       operations,
+      governance: { waive: (parsed.governance?.waive ?? []).map(({ rule, reason }) => ({ rule, reason })) },
     };
   }
 

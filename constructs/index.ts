@@ -4,7 +4,7 @@
  * is built from.
  */
 export { Platform, type PlatformProps, type PlatformGatewayProps } from "./platform";
-export { Api, type ApiProps, type OperationProps, type Lifecycle } from "./api";
+export { Api, type ApiProps, type OperationProps, type Lifecycle, type GovernanceProps, type RuleWaiver } from "./api";
 export { Plan, type PlanProps, type PricingProps } from "./plan";
 export { Product, type ProductProps } from "./product";
 export { Consumer, Credential, type ConsumerProps, type CredentialProps, type SubscriptionProps } from "./consumer";

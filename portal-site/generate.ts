@@ -12,6 +12,8 @@ import { type AssetPaths, type PageSpec, type Site, renderPage } from "./layout"
 import { appPage, appsPage, signInPage, signUpPage } from "./pages/account";
 import { apiDir, apiPage, publishedContract, referencePage } from "./pages/api";
 import { catalogPage } from "./pages/catalog";
+import { changelogOf, changelogPage } from "./pages/changelog";
+import type { Changelogs } from "./changelog";
 import { homePage } from "./pages/home";
 import { planPage, plansIndexPage, productPage, productsIndexPage } from "./pages/products";
 import { listedApis, listedPlans, listedProducts } from "./model";
@@ -36,6 +38,12 @@ export interface PortalOptions {
    * @default `${basePath}v1`
    */
   readonly portalApi?: string;
+  /**
+   * Each API's changelog between its versions, from `buildChangelogs(manifest)` (async, so
+   * computed beforehand); an API with entries gets a changelog page linked from its page.
+   * @default none: no changelog pages
+   */
+  readonly changelogs?: Changelogs;
 }
 
 /** Where the generator's own browser files are. */
@@ -106,12 +114,13 @@ export function generatePortal(manifest: GatewayConfig, options: PortalOptions =
   const basePath = options.basePath ?? "/_turnpike/portal/";
   if (!basePath.startsWith("/") || !basePath.endsWith("/")) throw new Error(`basePath must start and end with "/", not "${basePath}"`);
   const { paths, files } = assets();
-  const site: Site = { manifest, basePath, portalApi: options.portalApi ?? `${basePath}v1`, assets: paths };
+  const site: Site = { manifest, basePath, portalApi: options.portalApi ?? `${basePath}v1`, assets: paths, changelogs: options.changelogs ?? new Map() };
   const apis = listedApis(manifest);
   const pages: PageSpec[] = [
     homePage(site),
     catalogPage(site),
     ...apis.flatMap((api) => [apiPage(site, api), referencePage(site, api)]),
+    ...apis.filter((api) => changelogOf(site, api).length > 0).map((api) => changelogPage(site, api)),
     productsIndexPage(site),
     ...listedProducts(manifest).map((product) => productPage(site, product)),
     plansIndexPage(site),

@@ -4,6 +4,7 @@
  * any prefix (the gateway's `/_turnpike/portal/`, a bucket, a CDN path).
  */
 import type { GatewayConfig } from "../constructs/manifest/schema";
+import type { Changelogs } from "./changelog";
 import { type SafeHtml, html } from "./html";
 
 /** Hashed asset paths (relative to the site root), by role. */
@@ -26,6 +27,8 @@ export interface Site {
   /** The portal API the self-service pages call (same origin), e.g. `/_turnpike/portal/v1`. */
   readonly portalApi: string;
   readonly assets: AssetPaths;
+  /** Each API's changelog between its versions, by API name (see changelog.ts). */
+  readonly changelogs: Changelogs;
 }
 
 export type NavSection = "home" | "catalog" | "products" | "plans" | "account" | "signin" | "none";

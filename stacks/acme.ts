@@ -118,6 +118,14 @@ export function acmePlatform(): Platform {
     policies: [apiKey(), requestValidation(), cors({ origins: ["*"] }), rateLimit({ requests: 50, perSeconds: 1, key: "ip" }), cache({ ttlSeconds: 60 })],
     operations: { listProducts: { policies: [cache({ ttlSeconds: 30, varyHeaders: ["accept-language"] })] } },
     slo: { availability: 99.95, latencyP50Ms: 20, latencyP95Ms: 80, throughputRps: 500 },
+    governance: {
+      waive: [
+        {
+          rule: "operation-auth",
+          reason: "catalog reads (listCategories, listProducts, getProduct) are public by design, so storefronts can browse without a key; they are rate limited per IP and cached, and every write needs an API key",
+        },
+      ],
+    },
   });
 
   // Payments: machine-to-machine, OAuth2 client credentials, no browsers.
@@ -215,18 +223,26 @@ export function acmePlatform(): Platform {
   });
 
   // And on AWS API Gateway in the same regions (`turnpike synth` writes each REST API's OpenAPI
-  // to dist/aws/<region>/; `pulumi up` deploys them with usage plans and WAF).
+  // to dist/aws/<region>/; `pulumi up` deploys them with usage plans, WAF, SLO alarms, DNS and the portal).
   new AwsGateway(acme, "aws", {
     regions: [
-      { name: "eu-west-1", nodeGatewayUrl: "https://api.eu.acme.example" },
-      { name: "us-east-1", nodeGatewayUrl: "https://api.us.acme.example" },
+      { name: "eu-west-1", nodeGatewayUrl: "https://api.eu.acme.example", alarmTopicArn: "arn:aws:sns:eu-west-1:111122223333:acme-api-alerts" },
+      { name: "us-east-1", nodeGatewayUrl: "https://api.us.acme.example", alarmTopicArn: "arn:aws:sns:us-east-1:111122223333:acme-api-alerts" },
     ],
     waf: { rateLimitPerFiveMinutes: 3_000 },
     logRetentionDays: 90,
+    // api.acme.example in both regions, certificates issued through the zone, and Route 53
+    // sending each client to the nearest region whose public catalog listing answers.
+    customDomain: {
+      domainName: "api.acme.example",
+      hostedZone: { id: "Z0ACME0EXAMPLE0ZONE01", name: "acme.example" },
+      failover: { healthCheckPath: "/catalog/v1/products" },
+    },
+    portal: { priceClass: "PriceClass_100" },
     // Every Acme API uses something AWS cannot enforce (`turnpike synth` without these lines
     // lists them): the platform's 256 KiB body limit, the enterprise plan's transform, upstream
-    // retries, payments' JWTs. Those APIs are proxied to the Node gateway, which enforces their
-    // whole chain; AWS adds WAF, access logs and tracing in front.
+    // retries, payments' unknown-query-parameter rejection. Those APIs are proxied to the Node
+    // gateway, which enforces their whole chain; AWS adds WAF, access logs and tracing in front.
     gatewayFallback: { "catalog-v1": "node", "orders-v1": "node", "orders-v2": "node", "payments-v1": "node" },
   });
 

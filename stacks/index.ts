@@ -6,13 +6,16 @@
  * manifest: the Kubernetes gateway in one cluster per region, each through its own provider
  * (kubeconfig from the stack's secret config `turnpike:kubeconfig-<region>`), and AWS API
  * Gateway when the platform declares an `AwsGateway`: REST APIs, stages, usage plans, API keys
- * and WAF, through one AWS provider per region (credentials from the usual AWS environment).
+ * and WAF, SLO alarms and dashboards, certificates and Route 53 latency records, through one
+ * AWS provider per region (credentials from the usual AWS environment), and the portal on
+ * S3 + CloudFront.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { compileManifest } from "../constructs/index";
 import { deployAws } from "../constructs/targets/aws/deploy";
 import { synthesizeKubernetes } from "../constructs/targets/kubernetes/index";
+import { buildPortal } from "../portal-site/index";
 import { acmePlatform } from "./acme";
 
 const compiled = compileManifest(acmePlatform()).then((result) => {
@@ -66,7 +69,12 @@ export const kubernetesRegions = kubernetes.then((regions) =>
 );
 
 /** The AWS target, when declared: per region, every REST API's stage. */
-const aws = compiled.then(({ manifest, targets }) => (targets.aws ? deployAws(manifest, targets.aws) : null));
+const aws = compiled.then(async ({ manifest, targets }) => {
+  if (!targets.aws) return null;
+  // The portal's changelogs and SDKs are generated asynchronously, so before the resource graph.
+  const portalFiles = targets.aws.portal ? await buildPortal(manifest, { basePath: "/" }) : undefined;
+  return deployAws(manifest, targets.aws, { portalFiles });
+});
 
 /** Per region: each served API's stage URL (`https://<id>.execute-api.<region>.amazonaws.com/<stage>`). */
 export const awsRegions = aws.then((deployment) =>
@@ -76,3 +84,5 @@ export const awsRegions = aws.then((deployment) =>
 );
 /** Declared API key credentials the AWS target did not deploy, with the reason. */
 export const awsSkippedCredentials = aws.then((deployment) => deployment?.skippedCredentials ?? []);
+/** The portal's URL on CloudFront, when the AwsGateway hosts it. */
+export const awsPortalUrl = aws.then((deployment) => deployment?.portal?.url ?? null);

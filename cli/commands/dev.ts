@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import type { GatewayConfig } from "../../constructs/index";
-import { generatePortal, generatePortalSdks, writePortal } from "../../portal-site/index";
+import { buildPortal, writePortal } from "../../portal-site/index";
 import { type DevKey, devAdminToken, devKeys } from "../dev/dev-keys";
 import { type ContractMock, MOCK_HEADER, startContractMock } from "../dev/contract-mock";
 import { firstCall } from "../dev/first-call";
@@ -78,7 +78,7 @@ export async function devCommand(project: Project, options: DevOptions, output: 
     step(`gateway serving ${manifest.spec.apis.length} APIs at ${gatewayUrl}`);
     // After the gateway is up: the portal is not on the way to the first call.
     try {
-      const written = writePortal(portalDirectory(project), [...generatePortal(manifest, { basePath: PORTAL_PATH }), ...(await generatePortalSdks(manifest))]);
+      const written = writePortal(portalDirectory(project), await buildPortal(manifest, { basePath: PORTAL_PATH }));
       step(`developer portal (${written.length} files in ${relative(project.root, portalDirectory(project))}/)`);
     } catch (error) {
       output.stderr(`${output.paint("yellow", "!")} the developer portal was not generated: ${(error as Error).message}\n`);

@@ -1,6 +1,7 @@
 /**
  * `turnpike synth`: compile the declaration and write dist/manifest.json and its JSON Schema,
- * the developer portal (dist/portal/) and the deployment targets' artifacts.
+ * the developer portal (dist/portal/), the deployment targets' artifacts, the dashboards and
+ * Prometheus rules (dist/observability/) and the k6 load tests (dist/loadtests/).
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -8,7 +9,10 @@ import { type CompileResult, compileManifest, manifestJsonSchema } from "../../c
 import { canonicalJson } from "../../constructs/manifest/canonical-json";
 import { kubernetesFiles, synthesizeKubernetes } from "../../constructs/targets/kubernetes/index";
 import { synthesizeAws } from "../../constructs/targets/aws/synthesize";
-import { generatePortal, writePortal } from "../../portal-site/index";
+import { synthesizeObservability } from "../../constructs/targets/observability/synthesize-observability";
+import { synthesizeLoadTests } from "../../loadtests/k6/synthesize-loadtests";
+import type { Diagnostic } from "../../constructs/diagnostics";
+import { buildPortal, writePortal } from "../../portal-site/index";
 import { formatDiagnostics, summarize } from "../format-diagnostics";
 import { loadPlatform } from "../load-app";
 import type { Project } from "../project";
@@ -23,19 +27,33 @@ export interface SynthOutcome {
 
 /**
  * Compiles and, when there are no errors, writes the manifest and its schema, the portal
- * unless `portal: false`, and the deployment targets' artifacts unless `targets: false`.
+ * unless `portal: false`, and the deployment targets' artifacts, dashboards, rules and load
+ * tests unless `targets: false`.
  */
 export async function synthesize(project: Project, options: { targets?: boolean; portal?: boolean } = {}): Promise<SynthOutcome> {
   const platform = await loadPlatform(project);
   const result = await compileManifest(platform);
-  if (result.json === undefined) return { result, files: [] };
+  if (result.json === undefined || result.manifest === undefined) return { result, files: [] };
+  // Dashboards, rules and load tests are checked before anything is written: a rule that
+  // would not load is an error of the declaration's SLO, like any other compile error.
+  // `turnpike dev` (targets: false) serves the manifest only and skips them.
+  const artifacts = options.targets !== false;
+  const observability = artifacts ? synthesizeObservability(result.manifest) : { files: [], problems: [] };
+  const loadTests = artifacts ? synthesizeLoadTests(result.manifest) : { files: [], problems: [] };
+  const apiPaths = new Map(result.manifest.spec.apis.map((api) => [api.id, api.declaredAt]));
+  const problems: Diagnostic[] = [
+    ...observability.problems.map((problem) => ({ severity: "error" as const, code: "internal" as const, path: problem.path, field: "slo", message: problem.message })),
+    ...loadTests.problems.map((problem) => ({ severity: "error" as const, code: "invalid-props" as const, path: apiPaths.get(problem.api) ?? problem.api, field: "contract", message: `load test: ${problem.message}` })),
+  ];
+  if (problems.length > 0) return { result: { ...result, manifest: undefined, json: undefined, diagnostics: [...result.diagnostics, ...problems] }, files: [] };
   const manifestFile = join(project.output, "manifest.json");
   const schemaFile = join(project.output, "manifest.schema.json");
   writeFileAtomic(manifestFile, result.json);
   writeFileAtomic(schemaFile, canonicalJson(manifestJsonSchema()));
   const files = [manifestFile, schemaFile];
   // dist/portal/: the static developer portal (the gateway serves it with --portal-dir).
-  if (options.portal !== false && result.manifest) files.push(...writePortal(portalDirectory(project), generatePortal(result.manifest)));
+  // With each API's changelog and generated TypeScript SDK (apis/<id>/sdk/), which the API pages link to.
+  if (options.portal !== false && result.manifest) files.push(...writePortal(portalDirectory(project), await buildPortal(result.manifest)));
   // dist/kubernetes/<cluster>/<nn>-<kind>-<name>.yaml
   const kubernetesDir = join(project.output, "kubernetes");
   if (options.targets !== false && result.targets.kubernetes && result.manifest) {
@@ -46,6 +64,18 @@ export async function synthesize(project: Project, options: { targets?: boolean;
     }
   }
   removeStaleObjects(kubernetesDir, new Set(files));
+  // dist/observability/: Grafana dashboards and the Prometheus rule file, from the SLOs.
+  for (const file of observability.files) {
+    const path = join(project.output, "observability", file.path);
+    writeFileAtomic(path, file.contents);
+    files.push(path);
+  }
+  // dist/loadtests/<api id>.js: a k6 script per API with an SLO.
+  for (const file of loadTests.files) {
+    const path = join(project.output, "loadtests", file.path);
+    writeFileAtomic(path, file.contents);
+    files.push(path);
+  }
   // dist/aws/<region>/<api id>.json: each REST API's OpenAPI with x-amazon-apigateway extensions.
   if (options.targets !== false && result.targets.aws && result.manifest) {
     for (const file of synthesizeAws(result.manifest, result.targets.aws)) {
@@ -114,19 +144,27 @@ function removeStaleObjects(kubernetesDir: string, written: ReadonlySet<string>)
   }
 }
 
-/** `wrote <file>` lines; a Kubernetes cluster's objects are one line, not one per object, and so is the portal. */
+/** `wrote <file>` lines; a Kubernetes cluster's objects are one line, not one per object, and so are the portal, the dashboards and rules, and the load tests. */
 function writtenLines(files: readonly string[]): string[] {
   const lines: string[] = [];
   const clusters = new Map<string, number>();
   const portal = new Map<string, number>();
+  const observability = new Map<string, number>();
+  const loadTests = new Map<string, number>();
   for (const file of files) {
     const cluster = /^(.*[\\/]kubernetes[\\/][^\\/]+)[\\/][^\\/]+\.yaml$/.exec(file)?.[1];
     const site = /^((?:[^\\/]*[\\/])*?portal)[\\/]/.exec(file)?.[1];
+    const dashboards = /^((?:[^\\/]*[\\/])*?observability)[\\/]/.exec(file)?.[1];
+    const scripts = /^((?:[^\\/]*[\\/])*?loadtests)[\\/][^\\/]+\.js$/.exec(file)?.[1];
     if (cluster !== undefined) clusters.set(cluster, (clusters.get(cluster) ?? 0) + 1);
     else if (site !== undefined) portal.set(site, (portal.get(site) ?? 0) + 1);
+    else if (dashboards !== undefined) observability.set(dashboards, (observability.get(dashboards) ?? 0) + 1);
+    else if (scripts !== undefined) loadTests.set(scripts, (loadTests.get(scripts) ?? 0) + 1);
     else lines.push(`  wrote ${file}\n`);
   }
   for (const [site, count] of portal) lines.push(`  wrote ${site}/ (developer portal, ${count} files)\n`);
   for (const [cluster, count] of clusters) lines.push(`  wrote ${cluster}/ (${count} Kubernetes objects)\n`);
+  for (const [directory, count] of observability) lines.push(`  wrote ${directory}/ (Grafana dashboards and Prometheus rules, ${count} files)\n`);
+  for (const [directory, count] of loadTests) lines.push(`  wrote ${directory}/ (${count} k6 load test${count === 1 ? "" : "s"})\n`);
   return lines;
 }

@@ -184,5 +184,6 @@ export function compileApi(
     securitySchemes: facts.securitySchemes,
     upstream: declaration.upstream,
     operations,
+    governance: { waive: [...declaration.governance.waive].sort((a, b) => compareText(a.rule, b.rule)) },
   };
 }

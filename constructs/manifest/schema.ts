@@ -166,6 +166,11 @@ export const apiSchema = z.strictObject({
   securitySchemes: z.record(z.string(), securitySchemeSchema),
   upstream: upstreamConfigSchema,
   operations: z.array(operationSchema),
+  /**
+   * How `turnpike lint` treats the API: the house rules it is exempt from, each with the reason,
+   * sorted by rule. Defaults to none so a manifest written before the field existed still loads.
+   */
+  governance: z.strictObject({ waive: z.array(z.strictObject({ rule: z.string().min(1), reason: z.string().min(1) })) }).default({ waive: [] }),
 });
 export type Api = z.output<typeof apiSchema>;
 

@@ -160,7 +160,7 @@ export function apiPage(site: Site, api: Api): PageSpec {
   const body = html`<p><a href="${to("catalog/")}">API catalog</a> › ${api.title}</p>
 <h1>${api.title} <span class="muted">${api.version}</span> ${lifecycleBadge(api.lifecycle)}</h1>
 ${lifecycleBanner(manifest, api, path)}
-<p class="actions"><a class="button" href="reference.html">API reference</a> <a class="button secondary" href="openapi.json" download="${api.id}.openapi.json">Download the contract (OpenAPI ${api.contract.openapi}, JSON)</a></p>
+<p class="actions"><a class="button" href="reference.html">API reference</a> <a class="button secondary" href="openapi.json" download="${api.id}.openapi.json">Download the contract (OpenAPI ${api.contract.openapi}, JSON)</a>${site.changelogs.has(api.name) ? html` <a class="button secondary" href="changelog.html">Changelog</a>` : ""}</p>
 <section aria-labelledby="overview-heading">
 <h2 id="overview-heading">Overview</h2>
 ${markdown(api.description, 1)}

@@ -18,9 +18,16 @@ describe("turnpike dev (npm start)", () => {
 });
 
 describe("turnpike lint", () => {
-  it("passes the example stack: declaration and Redocly's recommended rules", async () => {
+  it("passes the example stack: declaration, Redocly's recommended rules, the house rules and the model rules", async () => {
     const run = await runCli(["lint"], REPO_ROOT);
-    expect(run).toMatchObject({ code: 0, stderr: "", stdout: "✔ lint: 0 errors, 0 warnings\n" });
+    expect(run).toMatchObject({
+      code: 0,
+      stderr: "",
+      stdout:
+        "documentation coverage: catalog-v1 100% · orders-v1 100% · orders-v2 100% · payments-v1 100%\n" +
+        "waived catalog-v1 › operation-auth (3 findings): catalog reads (listCategories, listProducts, getProduct) are public by design, so storefronts can browse without a key; they are rate limited per IP and cached, and every write needs an API key\n" +
+        "✔ lint: 0 errors, 0 warnings, 3 waived\n",
+    });
   });
 
   it("reports recommended-rule problems of a contract with file and line", async () => {
@@ -35,11 +42,11 @@ describe("turnpike lint", () => {
       "app.ts": 'import { Api, OpenApi, Platform } from "turnpike";\nexport default () => { const p = new Platform("x"); new Api(p, "things", { version: "1.0.0", lifecycle: "draft", contract: OpenApi.fromFile("api.json"), upstream: { mock: true } }); return p; };\n',
     });
     const run = await runCli(["lint", "--json"], root);
-    const { ok, diagnostics } = JSON.parse(run.stdout) as { ok: boolean; diagnostics: { severity: string; message: string; file: string; line: number }[] };
+    const { ok, diagnostics } = JSON.parse(run.stdout) as { ok: boolean; diagnostics: { severity: string; code: string; file: string; line: number }[] };
     expect(ok).toBe(false);
     expect(run.code).toBe(1);
-    expect(diagnostics).toContainEqual(expect.objectContaining({ severity: "error", file: "api.json", message: expect.stringContaining("(no-path-trailing-slash)") }));
-    expect(diagnostics).toContainEqual(expect.objectContaining({ severity: "warning", message: expect.stringContaining("(info-license)"), line: 3 }));
+    expect(diagnostics).toContainEqual(expect.objectContaining({ severity: "error", file: "api.json", code: "no-path-trailing-slash" }));
+    expect(diagnostics).toContainEqual(expect.objectContaining({ severity: "warning", code: "info-license", line: 3 }));
   });
 });
 

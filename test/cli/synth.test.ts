@@ -47,7 +47,7 @@ describe("turnpike synth", () => {
     expect(readFileSync(join(root, "dist/manifest.json"), "utf8")).toBe(canonicalJson(manifest));
     expect(JSON.parse(readFileSync(join(root, "dist/manifest.schema.json"), "utf8"))).toEqual(JSON.parse(canonicalJson(manifestJsonSchema())));
     expect(run.stdout).toBe(
-      `✔ shop: 1 APIs, 1 operations, 1 plans, 1 products, 0 consumers, 0 SLOs\n  revision ${manifest.metadata.revision}\n  wrote dist/manifest.json\n  wrote dist/manifest.schema.json\n  wrote dist/portal/ (developer portal, 21 files)\n`,
+      `✔ shop: 1 APIs, 1 operations, 1 plans, 1 products, 0 consumers, 0 SLOs\n  revision ${manifest.metadata.revision}\n  wrote dist/manifest.json\n  wrote dist/manifest.schema.json\n  wrote dist/portal/ (developer portal, 29 files)\n  wrote dist/observability/ (Grafana dashboards and Prometheus rules, 3 files)\n`,
     );
   });
 
@@ -94,9 +94,10 @@ describe("turnpike synth", () => {
     const ok = await runCli(["synth", "--json"], goodProject());
     const reported = JSON.parse(ok.stdout) as { files: string[] };
     expect(reported).toEqual({ ok: true, revision: expect.stringMatching(/^sha256:/), files: expect.any(Array), diagnostics: [] });
-    // The manifest and its schema, then the portal (asset names carry content hashes).
+    // The manifest and its schema, then the portal (asset names carry content hashes), then the dashboards and rules.
     expect(reported.files.slice(0, 2)).toEqual(["dist/manifest.json", "dist/manifest.schema.json"]);
-    expect(reported.files.slice(2).every((file) => file.startsWith("dist/portal/"))).toBe(true);
+    expect(reported.files.slice(2).every((file) => file.startsWith("dist/portal/") || file.startsWith("dist/observability/"))).toBe(true);
+    expect(reported.files.filter((file) => file.startsWith("dist/observability/"))).toEqual(["dist/observability/grafana/overview.json", "dist/observability/grafana/items-v1.json", "dist/observability/prometheus/rules.yaml"]);
     expect(reported.files).toEqual(expect.arrayContaining(["dist/portal/index.html", "dist/portal/catalog/index.html", "dist/portal/apis/items-v1/index.html", expect.stringMatching(/^dist\/portal\/assets\/portal\.[0-9a-f]{12}\.css$/)]));
 
     const failed = await runCli(["synth", "--json"], goodProject(GOOD_APP.replace("requests: 5", "requests: 0")));

@@ -76,6 +76,45 @@ describe("stacks/index.ts: the AWS target (Pulumi, mocked)", () => {
     }
   });
 
+  it("routes api.acme.example by latency to each region's custom domain, with a health check on the public catalog listing", () => {
+    const latency = ofType("aws:route53/record:Record").filter((record) => record.name.startsWith("acme-latency-"));
+    expect(latency.map((record) => [record.inputs.name, record.inputs.setIdentifier, record.inputs.latencyRoutingPolicies, record.inputs.healthCheckId])).toEqual([
+      ["api.acme.example", "eu-west-1", [{ region: "eu-west-1" }], "acme-eu-west-1-id"],
+      ["api.acme.example", "us-east-1", [{ region: "us-east-1" }], "acme-us-east-1-id"],
+    ]);
+    expect(ofType("aws:route53/healthCheck:HealthCheck").map((check) => [check.inputs.fqdn, check.inputs.resourcePath, check.inputs.failureThreshold])).toEqual([
+      ["eu-west-1.api.acme.example", "/catalog/v1/products", 3],
+      ["us-east-1.api.acme.example", "/catalog/v1/products", 3],
+    ]);
+    expect(ofType("aws:acm/certificateValidation:CertificateValidation")).toHaveLength(2);
+  });
+
+  it("alarms on each SLO with the declared numbers, notifying the region's topic", async () => {
+    const { acmePlatform } = require("../../stacks/acme") as typeof import("../../stacks/acme");
+    const { compileManifest } = require("../../constructs/index") as typeof import("../../constructs/index");
+    const previous = process.cwd();
+    process.chdir(REPO_ROOT);
+    const manifest = (await compileManifest(acmePlatform()).finally(() => process.chdir(previous))).manifest!;
+    const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+    for (const slo of manifest.spec.slos) {
+      for (const [field, percentile] of [["latencyP95Ms", "p95"], ["latencyP99Ms", "p99"]] as const) {
+        const declared = alarms.filter((alarm) => alarm.inputs.alarmDescription.startsWith(`${slo.id}: the ${percentile} latency`));
+        expect([slo.id, percentile, declared.map((alarm) => alarm.inputs.threshold)]).toEqual([slo.id, percentile, slo[field] === null ? [] : declared.map(() => slo[field])]);
+        if (slo[field] !== null) expect(declared.length).toBeGreaterThan(0);
+      }
+    }
+    expect(alarms.every((alarm) => alarm.inputs.alarmActions[0] === `arn:aws:sns:${alarm.name.slice(-9)}:111122223333:acme-api-alerts`)).toBe(true);
+  });
+
+  it("hosts the portal on CloudFront over HTTPS only", () => {
+    const [distribution] = ofType("aws:cloudfront/distribution:Distribution");
+    expect(distribution!.inputs.defaultCacheBehavior.viewerProtocolPolicy).toBe("redirect-to-https");
+    const keys = ofType("aws:s3/bucketObjectv2:BucketObjectv2").map((object) => object.inputs.key as string);
+    expect(keys).toContain("index.html");
+    // The API pages link each API's SDK: it is hosted with them.
+    expect(keys).toContain("apis/orders-v2/sdk/sdk.tgz");
+  });
+
   it("exports each region's stage URLs", () => {
     expect(Object.keys(awsRegions)).toEqual(["eu-west-1", "us-east-1"]);
     expect(awsRegions["eu-west-1"]!["orders-v2"]).toBe("https://orders-v2-eu-west-1-id.execute-api.eu-west-1.amazonaws.com/live");

@@ -5,13 +5,7 @@
  */
 import type * as PulumiModule from "@pulumi/pulumi";
 import { REPO_ROOT } from "../helpers/cli";
-
-interface Registered {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, any>;
-  readonly provider?: string;
-}
+import { type Registered, awsMocks, settled } from "../targets/aws/pulumi-mocks";
 
 const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 const KUBECONFIGS = { "turnpike:kubeconfig-eu-west-1": "apiVersion: v1\nkind: Config\n# eu-west-1\n", "turnpike:kubeconfig-us-east-1": "apiVersion: v1\nkind: Config\n# us-east-1\n" };
@@ -20,31 +14,26 @@ const KUBECONFIGS = { "turnpike:kubeconfig-eu-west-1": "apiVersion: v1\nkind: Co
 async function runProgram(config: Record<string, string>): Promise<{ registered: Registered[]; outputs: Promise<Record<string, unknown>> }> {
   const registered: Registered[] = [];
   let outputs!: Promise<Record<string, unknown>>;
+  let aws!: Promise<unknown>;
   const previous = process.cwd();
   process.chdir(REPO_ROOT);
   jest.isolateModules(() => {
     const pulumi = require("@pulumi/pulumi") as typeof PulumiModule;
     pulumi.runtime.setAllConfig(config, Object.keys(config));
-    void pulumi.runtime.setMocks(
-      {
-        newResource: (args) => {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-          return { id: `${args.name}-id`, state: args.inputs };
-        },
-        call: (args) => args.inputs,
-      },
-      "turnpike-acme",
-      "test",
-      false,
-    );
+    // The program deploys the AWS target too (acme declares both): its mocks answer for AWS.
+    void pulumi.runtime.setMocks(awsMocks(registered), "turnpike-acme", "test", false);
     const program = require("../../stacks/index") as Record<string, unknown>;
     const unwrap = (value: unknown) => new Promise<unknown>((resolve, reject) => {
       Promise.resolve(value).then((resolved) => (pulumi.output(resolved) as PulumiModule.Output<unknown>).apply((plain) => resolve(plain)), reject);
     });
     outputs = Promise.all([unwrap(program.revision), unwrap(program.kubernetesRegions)]).then(([revision, kubernetesRegions]) => ({ revision, kubernetesRegions }));
+    // The whole program settles within the test, not after it (the AWS part awaits the portal's build).
+    aws = unwrap(program.awsRegions);
   });
   try {
     await outputs.catch(() => undefined);
+    await aws.catch(() => undefined);
+    await settled(registered);
   } finally {
     process.chdir(previous);
   }

@@ -1,5 +1,5 @@
 /** Props of the `AwsGateway` construct: AWS API Gateway (REST APIs, v1) in one or more regions. */
-import type { EndpointType } from "./config";
+import type { EndpointType, PriceClass } from "./config";
 
 export interface AwsGatewayRegionProps {
   /** AWS region, e.g. `"eu-west-1"`; one of the platform's regions when it declares any. */
@@ -11,11 +11,89 @@ export interface AwsGatewayRegionProps {
    */
   readonly nodeGatewayUrl?: string;
   /**
-   * ARN of the ACM certificate for `customDomain.domainName` in this region (ACM certificates
-   * are regional). Required when `customDomain` is set.
+   * ARN of an ACM certificate in this region (ACM certificates are regional) covering
+   * `customDomain.domainName` and, with `customDomain.failover`, the region's own host name
+   * `<region>.<domainName>`. Without it, Turnpike issues a DNS-validated certificate through
+   * `customDomain.hostedZone`; one of the two is required when `customDomain` is set.
+   * @default issued through the hosted zone
+   */
+  readonly certificateArn?: string;
+  /**
+   * ARN of an SNS topic in this region that the SLO alarms notify (alarm and OK actions).
+   * @default none: the alarms change state without notifying anyone
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * ID of an API Gateway (v1) VPC link in this region, fronting a Network Load Balancer in
+   * front of the upstreams of the APIs listed in `vpcLinkApis`.
+   * @default none: integrations go over the internet
+   */
+  readonly vpcLinkId?: string;
+}
+
+/** Latency-based routing over the regions with Route 53 health checks (needs `customDomain.hostedZone`). */
+export interface AwsFailoverProps {
+  /**
+   * Path the Route 53 health checkers GET over HTTPS on each region's host name
+   * (`<region>.<domainName>`, served by the same REST APIs), base path included, e.g.
+   * `"/catalog/v1/products"`. It must be a GET operation of a served API that answers 2xx or
+   * 3xx without credentials: an operation behind an API key or a JWT answers 401/403 and
+   * every region would look unhealthy. There is no default: a region is only as healthy as
+   * the path you choose says.
+   */
+  readonly healthCheckPath: string;
+  /**
+   * Consecutive failed checks before Route 53 considers a region unhealthy and stops
+   * answering with its record (1 to 10).
+   * @default 3
+   */
+  readonly failureThreshold?: number;
+  /**
+   * Seconds between two checks of one Route 53 checker: 30 (standard) or 10 (fast, billed extra).
+   * @default 30
+   */
+  readonly requestIntervalSeconds?: 10 | 30;
+}
+
+export interface AwsCustomDomainProps {
+  /** Host name, e.g. `"api.acme.example"`. */
+  readonly domainName: string;
+  /** S3 location of the PEM truststore of client CAs; enables mutual TLS (REGIONAL endpoints only). @default none */
+  readonly mtlsTruststore?: { readonly bucket: string; readonly key: string };
+  /**
+   * The public Route 53 hosted zone `domainName` is in (`name` is the zone's domain, e.g.
+   * `"acme.example"`). With it, Turnpike issues and DNS-validates the ACM certificate of every
+   * region that declares no `certificateArn`, and `failover` creates the records.
+   * @default none: DNS is managed outside Turnpike
+   */
+  readonly hostedZone?: { readonly id: string; readonly name: string };
+  /**
+   * Route 53 latency records for `domainName`, one per region (alias to that region's custom
+   * domain, `setIdentifier` = region) with an HTTPS health check each, so clients reach the
+   * nearest healthy region. Needs `hostedZone` and REGIONAL endpoints.
+   * @default none: no DNS records are created
+   */
+  readonly failover?: AwsFailoverProps;
+}
+
+/** The developer portal as a static site on S3 behind CloudFront. */
+export interface AwsPortalProps {
+  /**
+   * Host name the portal is served on; needs `certificateArn`. You point it at the
+   * distribution (a Route 53 alias is created when `customDomain.hostedZone` contains it).
+   * @default none: the distribution's `*.cloudfront.net` name
+   */
+  readonly domainName?: string;
+  /**
+   * ARN of an ACM certificate in us-east-1 (CloudFront reads certificates only there) for `domainName`.
    * @default none
    */
   readonly certificateArn?: string;
+  /**
+   * Which CloudFront edge locations serve the portal (cost against latency).
+   * @default "PriceClass_100"
+   */
+  readonly priceClass?: PriceClass;
 }
 
 export interface AwsGatewayProps {
@@ -40,20 +118,15 @@ export interface AwsGatewayProps {
   /**
    * A custom domain name (TLS 1.2+) in every region, each API mapped at its base path, with
    * mutual TLS when a truststore is given; the default execute-api endpoint is then disabled.
-   * DNS records (Route 53) are not created yet.
    * @default none
    */
-  readonly customDomain?: {
-    /** Host name, e.g. `"api.acme.example"`. */
-    readonly domainName: string;
-    /** S3 location of the PEM truststore of client CAs; enables mutual TLS (REGIONAL endpoints only). @default none */
-    readonly mtlsTruststore?: { readonly bucket: string; readonly key: string };
-  };
+  readonly customDomain?: AwsCustomDomainProps;
   /** AWS WAF (v2) web ACL associated to every stage. */
   readonly waf?: {
     /**
      * Create and associate the web ACL (managed common, SQL injection and known-bad-inputs
-     * rule groups and a rate-based rule).
+     * rule groups, a rate-based rule, and the IP sets and body-size rules of the served APIs'
+     * `ipFilter` and `requestSizeLimit` policies).
      * @default true
      */
     readonly enabled?: boolean;
@@ -74,4 +147,17 @@ export interface AwsGatewayProps {
    * @default {}
    */
   readonly gatewayFallback?: Readonly<Record<string, "node">>;
+  /**
+   * Hosts the developer portal (the same files `turnpike synth` writes to dist/portal) in a
+   * private S3 bucket behind CloudFront. The static host has no portal API: sign-up, sign-in
+   * and key management pages do not work there.
+   * @default none: the portal is served by the Node gateway only
+   */
+  readonly portal?: AwsPortalProps;
+  /**
+   * API ids whose integrations use the VPC link of each region (`regions[].vpcLinkId`) instead
+   * of the internet; the upstream URL's host must then be what the NLB behind the link answers.
+   * @default []
+   */
+  readonly vpcLinkApis?: readonly string[];
 }

@@ -6,30 +6,30 @@
  * gateway enforces the whole chain, so its `none`s become notes.
  */
 import type { Api, GatewayConfig, PolicyInstance } from "../../manifest/schema";
-import { targets as apiKey } from "../../../policies/api-key/targets";
-import { targets as cache } from "../../../policies/cache/targets";
-import { targets as cors } from "../../../policies/cors/targets";
-import { targets as ipFilter } from "../../../policies/ip-filter/targets";
-import { targets as jwt } from "../../../policies/jwt/targets";
-import { targets as lifecycle } from "../../../policies/lifecycle/targets";
-import { targets as mtls } from "../../../policies/mtls/targets";
-import { targets as quota } from "../../../policies/quota/targets";
-import { targets as rateLimit } from "../../../policies/rate-limit/targets";
-import { targets as requestSizeLimit } from "../../../policies/request-size-limit/targets";
-import { targets as requestValidation } from "../../../policies/request-validation/targets";
-import { targets as threatProtection } from "../../../policies/threat-protection/targets";
-import { targets as transform } from "../../../policies/transform/targets";
-import type { PolicyTargets, TargetSupport } from "../../../policies/target-support";
+import { POLICY_TARGETS, type TargetSupport } from "../../../policies/target-support";
+import { AUTHENTICATION_POLICY_NAMES } from "../../../policies/index";
 import type { AwsTargetConfig } from "./config";
-
-const POLICY_TARGETS: Readonly<Record<PolicyInstance["policy"], PolicyTargets>> = {
-  apiKey, cache, cors, ipFilter, jwt, lifecycle, mtls, quota, rateLimit, requestSizeLimit, requestValidation, threatProtection, transform,
-};
 
 /** API Gateway's hard limit on a request payload, in bytes (10 MB). */
 export const AWS_MAX_BODY_BYTES = 10_485_760;
 /** Largest TTL of the stage cache, in seconds. */
 export const AWS_MAX_CACHE_TTL_SECONDS = 3_600;
+/**
+ * Most of a body AWS WAF inspects for API Gateway, in bytes: 16 KB by default, raised to 64 KB
+ * by the web ACL's association config (which Turnpike sets when a size rule exists).
+ */
+export const AWS_WAF_MAX_BODY_INSPECTION_BYTES = 65_536;
+/** Seconds API Gateway caches a Lambda authorizer's answer per token. */
+export const AWS_JWT_AUTHORIZER_TTL_SECONDS = 300;
+/** Issuer of a Cognito user pool: `https://cognito-idp.<region>.amazonaws.com/<pool id>`. */
+const COGNITO_ISSUER = /^https:\/\/cognito-idp\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com\/([a-z]{2}(?:-gov)?-[a-z]+-\d_[A-Za-z0-9]+)$/;
+
+/** The Cognito user pool a JWT issuer names; `null` for any other issuer. */
+export function cognitoUserPool(issuer: string): { region: string; poolId: string } | null {
+  const match = COGNITO_ISSUER.exec(issuer);
+  return match ? { region: match[1]!, poolId: match[2]! } : null;
+}
+
 /** The only header usage plans read API keys from (apiKeySource HEADER). */
 export const AWS_API_KEY_HEADER = "x-api-key";
 
@@ -104,10 +104,25 @@ export function awsSupportOf(instance: PolicyInstance, config: AwsTargetConfig):
     }
     case "requestSizeLimit": {
       const { maxBodyBytes } = instance.config as ConfigOf<"requestSizeLimit">;
-      if (maxBodyBytes < AWS_MAX_BODY_BYTES) {
-        return none(`API Gateway accepts bodies up to 10 MB; a limit of ${maxBodyBytes} bytes needs a WAF rule on Content-Length, which the AWS target does not deploy yet`);
+      if (maxBodyBytes >= AWS_MAX_BODY_BYTES) return partial(`API Gateway rejects bodies over 10 MB (a hard limit), below the declared ${maxBodyBytes} bytes`);
+      if (!config.waf.enabled) return none(`API Gateway accepts bodies up to 10 MB; a limit of ${maxBodyBytes} bytes needs a WAF size rule, and waf.enabled is false`);
+      if (maxBodyBytes > AWS_WAF_MAX_BODY_INSPECTION_BYTES) {
+        return none(`AWS WAF inspects at most the first 64 KB of a body sent to API Gateway, so a body cannot be measured against a limit of ${maxBodyBytes} bytes; API Gateway's own limit is 10 MB`);
       }
-      return partial(`API Gateway rejects bodies over 10 MB (a hard limit), below the declared ${maxBodyBytes} bytes`);
+      return base;
+    }
+    case "ipFilter":
+      if (!config.waf.enabled) return none("allow and deny lists become WAF IP set rules, and waf.enabled is false");
+      return base;
+    case "jwt": {
+      const { issuer, audiences } = instance.config as unknown as { issuer: string; audiences: readonly string[] };
+      const pool = cognitoUserPool(issuer);
+      if (pool) {
+        return partial(
+          `a Cognito user pool authorizer (${pool.poolId}) checks the signature, expiry and issuer, and that the token carries at least one of the operation's scopes (not all of them); it does not check the audiences (${audiences.join(", ")}), algorithms or clock skew, forwards no claims, and consumers are not matched by their subject`,
+        );
+      }
+      return base;
     }
     case "requestValidation":
       if ((instance.config as { rejectUnknownQueryParameters: boolean }).rejectUnknownQueryParameters) return none("request validators cannot reject query parameters the contract does not declare (rejectUnknownQueryParameters)");
@@ -149,6 +164,27 @@ function upstreamShortfalls(api: Api): string[] {
   return missing;
 }
 
+/** A path template (`/items/{id}`) as a regular expression matching concrete paths. */
+function routePattern(route: string): RegExp {
+  return new RegExp(`^${route.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]+")}$`);
+}
+
+/**
+ * Why the failover health check path cannot work, or `null`: it must be a GET operation of a
+ * served API, reachable without credentials (Route 53 checkers send none).
+ */
+function healthCheckProblem(manifest: GatewayConfig, config: AwsTargetConfig): string | null {
+  const path = config.customDomain?.failover?.healthCheckPath;
+  if (path === undefined) return null;
+  const byId = new Map(manifest.spec.policies.map((instance) => [instance.id, instance]));
+  const candidates = servedApis(manifest, config).flatMap((api) => api.operations.filter((operation) => operation.method === "GET" && routePattern(operation.route).test(path)).map((operation) => ({ api, operation })));
+  const match = candidates[0];
+  if (match === undefined) return `customDomain.failover.healthCheckPath "${path}" is not a GET operation of a served API (route = base path + path, e.g. /items/v1/items)`;
+  const auth = match.operation.policies.map((id) => byId.get(id)).filter((instance) => instance !== undefined && instance.when === null && AUTHENTICATION_POLICY_NAMES.has(instance.policy));
+  if (auth.length > 0) return `customDomain.failover.healthCheckPath "${path}" is ${match.api.id} ${match.operation.operationId}, which needs credentials (${auth.map((instance) => instance!.policy).join(", ")}); Route 53 health checkers send none, so every region would be unhealthy`;
+  return null;
+}
+
 /** Every served API's findings, sorted by API, then policy instance. */
 export function checkAwsCapabilities(manifest: GatewayConfig, config: AwsTargetConfig): AwsFinding[] {
   const findings: AwsFinding[] = [];
@@ -156,6 +192,9 @@ export function checkAwsCapabilities(manifest: GatewayConfig, config: AwsTargetC
   const unknown = (id: string, field: string) => ({ severity: "error" as const, api: id, policy: "-", instance: field, message: `${field} names API "${id}", which the platform does not declare (its APIs: ${[...ids].join(", ")})` });
   for (const id of config.apis ?? []) if (!ids.has(id)) findings.push(unknown(id, "apis"));
   for (const id of Object.keys(config.gatewayFallback)) if (!ids.has(id)) findings.push(unknown(id, "gatewayFallback"));
+  for (const id of config.vpcLinkApis) if (!ids.has(id)) findings.push(unknown(id, "vpcLinkApis"));
+  const healthCheck = healthCheckProblem(manifest, config);
+  if (healthCheck) findings.push({ severity: "error", api: "-", policy: "-", instance: "customDomain.failover.healthCheckPath", message: healthCheck });
   for (const api of servedApis(manifest, config)) {
     const fallback = config.gatewayFallback[api.id] === "node";
     const upstream = upstreamShortfalls(api);

@@ -3,17 +3,27 @@
  * provider. Per served API: a `RestApi` whose body is the OpenAPI with extensions, a
  * `Deployment` whose triggers hash that body (so every change of the API redeploys the stage,
  * the long-standing "stale deployment" trap), a `Stage` with JSON access logs and X-Ray, and
- * method settings for caching and global throttling. Per product × plan: a `UsagePlan` with
- * the plan's throttle and quota, the consumers' `ApiKey`s read from Secrets Manager, and a
- * WAFv2 web ACL associated to every stage.
+ * method settings for caching and global throttling; JWT authorizer Lambdas. Per product ×
+ * plan: a `UsagePlan` with the plan's throttle and quota, the consumers' `ApiKey`s read from
+ * Secrets Manager. Per region: a WAFv2 web ACL associated to every stage (with the APIs' IP
+ * sets and body-size rules), the custom domain with its certificate and Route 53 latency
+ * records and health checks, and the SLOs' CloudWatch dashboard and alarms. Once: the portal
+ * on S3 + CloudFront, through the first region's provider.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../../manifest/canonical-json";
 import type { Api, GatewayConfig, Plan } from "../../manifest/schema";
+import { type AlarmSpec, type CloudWatchStage, cloudWatchDashboardBody, needsDetailedMetrics, sloAlarmSpecs } from "../observability/cloudwatch";
 import { awsSupportOf, checkAwsCapabilities, servedApis } from "./capabilities";
 import type { AwsRegionConfig, AwsTargetConfig } from "./config";
+import { type RegionFailover, declareFailover, regionCertificate, regionalHostName } from "./dns-failover";
+import { declareJwtAuthorizerFunction, permitAuthorizerInvocation } from "./jwt-authorizer-deploy";
+import { jwtAuthorizers } from "./jwt-authorizers";
 import { fallsBack, openApiWithExtensions } from "./openapi-with-extensions";
+import type { PortalFile } from "../../../portal-site/index";
+import { type PortalHosting, declarePortalHosting } from "./portal-hosting";
+import { type ApiScope, apiWafRules } from "./waf-rules";
 
 /** What was declared in one region. */
 export interface AwsRegionDeployment {
@@ -23,8 +33,16 @@ export interface AwsRegionDeployment {
   readonly usagePlans: readonly aws.apigateway.UsagePlan[];
   readonly apiKeys: readonly aws.apigateway.ApiKey[];
   readonly webAcl: aws.wafv2.WebAcl | null;
+  /** The IP sets of the served APIs' `ipFilter` policies. */
+  readonly ipSets: readonly aws.wafv2.IpSet[];
   /** The custom domain in this region; `null` when none is declared. */
   readonly domainName: aws.apigateway.DomainName | null;
+  /** The region's own host name `<region>.<domain>` (with failover); `null` otherwise. */
+  readonly regionalDomainName: aws.apigateway.DomainName | null;
+  /** Health check and records; `null` without failover. */
+  readonly failover: RegionFailover | null;
+  readonly dashboard: aws.cloudwatch.Dashboard;
+  readonly alarms: readonly aws.cloudwatch.MetricAlarm[];
 }
 
 export interface AwsApiDeployment {
@@ -40,6 +58,8 @@ export interface AwsApiDeployment {
 
 export interface AwsDeployment {
   readonly regions: readonly AwsRegionDeployment[];
+  /** The portal on S3 + CloudFront; `null` when not declared. */
+  readonly portal: PortalHosting | null;
   /** `consumer: reason` for declared API key credentials not deployed (their secret is not in Secrets Manager). */
   readonly skippedCredentials: readonly string[];
 }
@@ -62,26 +82,51 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
 
 const QUOTA_PERIODS = { day: "DAY", week: "WEEK", month: "MONTH" } as const;
 
+/** What the program generated beforehand for the AWS target (async steps a resource graph cannot await). */
+export interface AwsDeployInputs {
+  /**
+   * The portal's files, from `buildPortal(manifest, { basePath: "/" })`: pages, changelogs and
+   * SDKs (the last two are async to generate).
+   * @default the pages of `generatePortal(manifest, { basePath: "/" })`, without changelogs or SDKs
+   */
+  readonly portalFiles?: readonly PortalFile[];
+}
+
 /** Declares everything; throws before declaring anything when AWS cannot enforce a served API's policy. */
-export function deployAws(manifest: GatewayConfig, config: AwsTargetConfig): AwsDeployment {
+export function deployAws(manifest: GatewayConfig, config: AwsTargetConfig, inputs: AwsDeployInputs = {}): AwsDeployment {
   const errors = checkAwsCapabilities(manifest, config).filter((finding) => finding.severity === "error");
   if (errors.length > 0) throw new Error(`the AWS target cannot be deployed:\n${errors.map((error) => `- ${error.message}`).join("\n")}`);
   const skippedCredentials: string[] = [];
-  const regions = config.regions.map((region) => deployRegion(manifest, config, region, skippedCredentials));
-  return { regions, skippedCredentials: [...new Set(skippedCredentials)].sort() };
+  const validationRecords = new Map<string, aws.route53.Record>();
+  const regions = config.regions.map((region) => deployRegion(manifest, config, region, skippedCredentials, validationRecords));
+  // CloudFront is global; its bucket lives in the first region.
+  const portal = config.portal ? declarePortalHosting(manifest, config.portal, regions[0]!.provider, config.customDomain?.hostedZone ?? null, inputs.portalFiles) : null;
+  return { regions, portal, skippedCredentials: [...new Set(skippedCredentials)].sort() };
 }
 
-function deployRegion(manifest: GatewayConfig, config: AwsTargetConfig, region: AwsRegionConfig, skipped: string[]): AwsRegionDeployment {
+function deployRegion(manifest: GatewayConfig, config: AwsTargetConfig, region: AwsRegionConfig, skipped: string[], validationRecords: Map<string, aws.route53.Record>): AwsRegionDeployment {
   const platform = manifest.metadata.name;
   const provider = new aws.Provider(`turnpike-aws-${region.name}`, { region: region.name as aws.Region });
   const opts = { provider };
-  const apis = servedApis(manifest, config).map((api) => deployApi(manifest, config, region, api, provider));
+  const accountId = aws.getCallerIdentityOutput({}, { provider }).accountId;
+  const apis = servedApis(manifest, config).map((api) => deployApi(manifest, config, region, api, provider, accountId));
 
-  const domainName = config.customDomain ? declareCustomDomain(manifest, config, region, apis, provider) : null;
-  const webAcl = config.waf.enabled ? declareWebAcl(platform, config, region, provider) : null;
-  if (webAcl) {
-    for (const { api, stage } of apis) new aws.wafv2.WebAclAssociation(`${api}-${region.name}`, { resourceArn: stage.arn, webAclArn: webAcl.arn }, opts);
+  let domainName: aws.apigateway.DomainName | null = null;
+  let regionalDomainName: aws.apigateway.DomainName | null = null;
+  let failover: RegionFailover | null = null;
+  if (config.customDomain) {
+    const certificateArn = regionCertificate(platform, config, region, provider, validationRecords);
+    domainName = declareCustomDomain(manifest, config, region, apis, provider, config.customDomain.domainName, certificateArn);
+    if (config.customDomain.failover) {
+      regionalDomainName = declareCustomDomain(manifest, config, region, apis, provider, regionalHostName(config.customDomain.domainName, region.name), certificateArn);
+      failover = declareFailover(platform, config, region, domainName, regionalDomainName, provider);
+    }
   }
+  const waf = config.waf.enabled ? declareWebAcl(manifest, config, region, apis, provider) : null;
+  if (waf) {
+    for (const { api, stage } of apis) new aws.wafv2.WebAclAssociation(`${api}-${region.name}`, { resourceArn: stage.arn, webAclArn: waf.webAcl.arn }, opts);
+  }
+  const { dashboard, alarms } = declareSloMonitoring(manifest, config, region, provider);
 
   // One usage plan per product × plan: a plan's quota counts per consumer across the product's APIs.
   const usagePlans = new Map<string, aws.apigateway.UsagePlan>();
@@ -122,17 +167,25 @@ function deployRegion(manifest: GatewayConfig, config: AwsTargetConfig, region: 
       plans.forEach((usagePlan, planIndex) => new aws.apigateway.UsagePlanKey(`${consumer.name}-${index}-${planIndex}-${region.name}`, { keyId: key.id, keyType: "API_KEY", usagePlanId: usagePlan.id }, opts));
     });
   }
-  return { region, provider, apis, usagePlans: [...usagePlans.values()], apiKeys, webAcl, domainName };
+  return { region, provider, apis, usagePlans: [...usagePlans.values()], apiKeys, webAcl: waf?.webAcl ?? null, ipSets: waf?.ipSets ?? [], domainName, regionalDomainName, failover, dashboard, alarms };
 }
 
-function deployApi(manifest: GatewayConfig, config: AwsTargetConfig, region: AwsRegionConfig, api: Api, provider: aws.Provider): AwsApiDeployment {
+/** The REST API's name: the `ApiName` dimension of its CloudWatch metrics. */
+export function restApiName(manifest: GatewayConfig, apiId: string): string {
+  return `${manifest.metadata.name}-${apiId}`;
+}
+
+function deployApi(manifest: GatewayConfig, config: AwsTargetConfig, region: AwsRegionConfig, api: Api, provider: aws.Provider, accountId: pulumi.Output<string>): AwsApiDeployment {
   const opts = { provider };
   const name = `${api.id}-${region.name}`;
-  const body = JSON.stringify(openApiWithExtensions(manifest, api, config, region));
+  // Authorizer functions exist before the REST API whose document names them. Their name and
+  // settings do not depend on the account (only the ARNs in the document do), hence no account here.
+  const lambdas = jwtAuthorizers(manifest, api, config, region, "").flatMap((spec) => (spec.kind === "lambda" ? [{ spec, ...declareJwtAuthorizerFunction(spec, region.name, provider) }] : []));
+  const body = accountId.apply((account) => JSON.stringify(openApiWithExtensions(manifest, api, config, region, account)));
   const restApi = new aws.apigateway.RestApi(
     name,
     {
-      name: `${manifest.metadata.name}-${api.id}`,
+      name: restApiName(manifest, api.id),
       description: api.title,
       body,
       apiKeySource: "HEADER",
@@ -140,10 +193,11 @@ function deployApi(manifest: GatewayConfig, config: AwsTargetConfig, region: Aws
       // With a custom domain (and above all with mTLS on it), the default endpoint would be a way around it.
       disableExecuteApiEndpoint: config.customDomain !== null,
     },
-    opts,
+    { ...opts, dependsOn: lambdas.map(({ function: fn }) => fn) },
   );
+  const permissions = lambdas.map(({ spec, function: fn }) => permitAuthorizerInvocation(spec, region.name, fn, restApi, provider));
   // The triggers hash the body: any change to the API makes a new deployment for the stage.
-  const deployment = new aws.apigateway.Deployment(name, { restApi: restApi.id, description: `revision ${manifest.metadata.revision}`, triggers: { body: sha256Hex(body) } }, { ...opts, dependsOn: [restApi] });
+  const deployment = new aws.apigateway.Deployment(name, { restApi: restApi.id, description: `revision ${manifest.metadata.revision}`, triggers: { body: body.apply(sha256Hex) } }, { ...opts, dependsOn: [restApi, ...permissions] });
   const logGroup = new aws.cloudwatch.LogGroup(name, { name: `/aws/apigateway/${manifest.metadata.name}/${api.id}`, retentionInDays: config.logRetentionDays }, opts);
   const cached = cachedOperations(manifest, config, api);
   const stage = new aws.apigateway.Stage(
@@ -161,6 +215,10 @@ function deployApi(manifest: GatewayConfig, config: AwsTargetConfig, region: Aws
   for (const { methodPath, ttlSeconds } of cached) {
     new aws.apigateway.MethodSettings(`${api.id}-${resourceSlug(methodPath)}-cache-${region.name}`, { restApi: restApi.id, stageName: stage.stageName, methodPath, settings: { cachingEnabled: true, cacheTtlInSeconds: ttlSeconds, requireAuthorizationForCacheControl: true } }, opts);
   }
+  if (needsDetailedMetrics(manifest, api.id)) {
+    // SLOs on some operations are measured on per-method metrics, which are off by default.
+    new aws.apigateway.MethodSettings(`${api.id}-metrics-${region.name}`, { restApi: restApi.id, stageName: stage.stageName, methodPath: "*/*", settings: { metricsEnabled: true } }, opts);
+  }
   for (const { methodPath, rateLimit, burstLimit } of globalThrottles(manifest, config, api)) {
     new aws.apigateway.MethodSettings(`${api.id}-${resourceSlug(methodPath)}-throttle-${region.name}`, { restApi: restApi.id, stageName: stage.stageName, methodPath, settings: { throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit } }, opts);
   }
@@ -172,14 +230,24 @@ function deployApi(manifest: GatewayConfig, config: AwsTargetConfig, region: Aws
  * declared, and one API mapping per API at its base path (`orders/v2`), so the gateway's routes
  * are the same on AWS as on the Node gateway.
  */
-function declareCustomDomain(manifest: GatewayConfig, config: AwsTargetConfig, region: AwsRegionConfig, apis: readonly AwsApiDeployment[], provider: aws.Provider): aws.apigateway.DomainName {
+function declareCustomDomain(
+  manifest: GatewayConfig,
+  config: AwsTargetConfig,
+  region: AwsRegionConfig,
+  apis: readonly AwsApiDeployment[],
+  provider: aws.Provider,
+  host: string,
+  certificateArn: pulumi.Input<string>,
+): aws.apigateway.DomainName {
   const domain = config.customDomain!;
   const edge = config.endpointType === "EDGE";
+  // The shared name keeps the short resource names; the region's own host name is told apart.
+  const stem = host === domain.domainName ? "" : "regional-";
   const domainName = new aws.apigateway.DomainName(
-    `${manifest.metadata.name}-${region.name}`,
+    `${manifest.metadata.name}-${stem}${region.name}`,
     {
-      domainName: domain.domainName,
-      ...(edge ? { certificateArn: region.certificateArn! } : { regionalCertificateArn: region.certificateArn! }),
+      domainName: host,
+      ...(edge ? { certificateArn } : { regionalCertificateArn: certificateArn }),
       endpointConfiguration: { types: config.endpointType },
       securityPolicy: "TLS_1_2",
       ...(domain.truststore ? { mutualTlsAuthentication: { truststoreUri: `s3://${domain.truststore.bucket}/${domain.truststore.key}` } } : {}),
@@ -188,43 +256,97 @@ function declareCustomDomain(manifest: GatewayConfig, config: AwsTargetConfig, r
   );
   for (const { api, restApi, stage } of apis) {
     const basePath = manifest.spec.apis.find((candidate) => candidate.id === api)!.basePath.replace(/^\/|\/$/g, "");
-    new aws.apigatewayv2.ApiMapping(`${api}-${region.name}`, { apiId: restApi.id, domainName: domainName.domainName, stage: stage.stageName, apiMappingKey: basePath }, { provider });
+    new aws.apigatewayv2.ApiMapping(`${api}-${stem}${region.name}`, { apiId: restApi.id, domainName: domainName.domainName, stage: stage.stageName, apiMappingKey: basePath }, { provider });
   }
   return domainName;
 }
 
-/** A WAF web ACL: AWS managed rule groups for common attacks, SQL injection and bad inputs, and a per-IP rate-based rule. */
-function declareWebAcl(platform: string, config: AwsTargetConfig, region: AwsRegionConfig, provider: aws.Provider): aws.wafv2.WebAcl {
+/**
+ * How WAF tells an API's requests apart on the region's shared web ACL: behind a custom domain
+ * by the base path (the execute-api endpoint is then disabled), else by the REST API's host.
+ */
+function wafScope(manifest: GatewayConfig, config: AwsTargetConfig, region: AwsRegionConfig, deployed: AwsApiDeployment): ApiScope {
+  if (config.customDomain) {
+    const basePath = manifest.spec.apis.find((candidate) => candidate.id === deployed.api)!.basePath.replace(/\/$/, "");
+    return { kind: "path", prefix: basePath };
+  }
+  return { kind: "host", host: pulumi.interpolate`${deployed.restApi.id}.execute-api.${region.name}.amazonaws.com`, prefix: `/${config.stageName}` };
+}
+
+/**
+ * A WAF web ACL: the served APIs' IP set and body-size rules first (the gateway's access phase
+ * comes before anything else), then AWS managed rule groups for common attacks, SQL injection
+ * and bad inputs, and a per-IP rate-based rule.
+ */
+function declareWebAcl(manifest: GatewayConfig, config: AwsTargetConfig, region: AwsRegionConfig, apis: readonly AwsApiDeployment[], provider: aws.Provider): { webAcl: aws.wafv2.WebAcl; ipSets: aws.wafv2.IpSet[] } {
+  const platform = manifest.metadata.name;
   const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
-  const managed = (name: string, priority: number) => ({
-    name,
-    priority,
-    overrideAction: { none: {} },
-    statement: { managedRuleGroupStatement: { vendorName: "AWS", name } },
-    visibilityConfig: visibility(name),
-  });
-  return new aws.wafv2.WebAcl(
+  const managed = (name: string) => ({ name, overrideAction: { none: {} }, statement: { managedRuleGroupStatement: { vendorName: "AWS", name } }, visibilityConfig: visibility(name) });
+  const ipSets: aws.wafv2.IpSet[] = [];
+  const apiRules: Record<string, unknown>[] = [];
+  let inspectsBodies = false;
+  for (const deployed of apis) {
+    const api = manifest.spec.apis.find((candidate) => candidate.id === deployed.api)!;
+    const rules = apiWafRules(manifest, config, api, wafScope(manifest, config, region, deployed));
+    const arns = new Map<string, pulumi.Output<string>>();
+    for (const set of rules.ipSets) {
+      const ipSet = new aws.wafv2.IpSet(
+        `${platform}-${set.key}-${region.name}`,
+        { name: `${platform}-${set.key}`.slice(0, 128), description: `${set.list} list of ${set.instance}`, scope: "REGIONAL", ipAddressVersion: set.ipAddressVersion, addresses: [...set.addresses] },
+        { provider },
+      );
+      ipSets.push(ipSet);
+      arns.set(set.key, ipSet.arn);
+    }
+    apiRules.push(...rules.rules((key) => arns.get(key)!));
+    inspectsBodies ||= rules.inspectsBodies;
+  }
+  const rules = [
+    ...apiRules,
+    managed("AWSManagedRulesCommonRuleSet"),
+    managed("AWSManagedRulesSQLiRuleSet"),
+    managed("AWSManagedRulesKnownBadInputsRuleSet"),
+    { name: "rate-per-ip", action: { block: {} }, statement: { rateBasedStatement: { limit: config.waf.rateLimitPerFiveMinutes, aggregateKeyType: "IP", evaluationWindowSec: 300 } }, visibilityConfig: visibility("rate-per-ip") },
+  ].map((rule, priority) => ({ ...rule, priority }));
+  const webAcl = new aws.wafv2.WebAcl(
     `${platform}-${region.name}`,
     {
       name: `${platform}-api-gateway`,
       scope: "REGIONAL", // API Gateway stages take regional web ACLs, also for edge-optimized APIs
       defaultAction: { allow: {} },
-      rules: [
-        managed("AWSManagedRulesCommonRuleSet", 0),
-        managed("AWSManagedRulesSQLiRuleSet", 1),
-        managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
-        {
-          name: "rate-per-ip",
-          priority: 3,
-          action: { block: {} },
-          statement: { rateBasedStatement: { limit: config.waf.rateLimitPerFiveMinutes, aggregateKeyType: "IP", evaluationWindowSec: 300 } },
-          visibilityConfig: visibility("rate-per-ip"),
-        },
-      ],
+      rules: rules as aws.types.input.wafv2.WebAclRule[],
+      // Body-size rules measure up to the inspection limit: raise it from 16 KB to the most WAF reads.
+      ...(inspectsBodies ? { associationConfig: { requestBodies: [{ apiGateway: { defaultSizeInspectionLimit: "KB_64" } }] } } : {}),
       visibilityConfig: visibility(`${platform}-api-gateway`),
     },
     { provider },
   );
+  return { webAcl, ipSets };
+}
+
+/** The region's SLO dashboard and alarms; alarms notify the region's SNS topic when one is declared. */
+function declareSloMonitoring(manifest: GatewayConfig, config: AwsTargetConfig, region: AwsRegionConfig, provider: aws.Provider): { dashboard: aws.cloudwatch.Dashboard; alarms: aws.cloudwatch.MetricAlarm[] } {
+  const platform = manifest.metadata.name;
+  const stages: CloudWatchStage[] = servedApis(manifest, config).map((api) => ({ api: api.id, apiName: restApiName(manifest, api.id), stage: config.stageName }));
+  const dashboard = new aws.cloudwatch.Dashboard(`${platform}-${region.name}`, { dashboardName: `${platform}-api-gateway-${region.name}`, dashboardBody: cloudWatchDashboardBody(manifest, stages, region.name) }, { provider });
+  const actions = region.alarmTopicArn ? [region.alarmTopicArn] : [];
+  const alarms = sloAlarmSpecs(manifest, stages, region.name).map((spec: AlarmSpec) => {
+    const { name, slo: _slo, api: _api, kind: _kind, description, metricQueries, ...rest } = spec;
+    return new aws.cloudwatch.MetricAlarm(
+      name,
+      {
+        name,
+        alarmDescription: description,
+        ...rest,
+        ...(metricQueries ? { metricQueries: metricQueries.map((query) => ({ ...query, metric: query.metric ? { ...query.metric, dimensions: { ...query.metric.dimensions } } : undefined })) } : {}),
+        ...(rest.dimensions ? { dimensions: { ...rest.dimensions } } : {}),
+        alarmActions: actions,
+        okActions: actions,
+      },
+      { provider },
+    );
+  });
+  return { dashboard, alarms };
 }
 
 /** Whether AWS checks API keys for this API (so usage plans apply to it). */

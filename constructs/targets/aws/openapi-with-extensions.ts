@@ -8,6 +8,7 @@ import type { Api, GatewayConfig, Operation, PolicyInstance } from "../../manife
 import { AWS_API_KEY_HEADER, awsSupportOf } from "./capabilities";
 import type { TransformConfig } from "./capabilities";
 import type { AwsRegionConfig, AwsTargetConfig } from "./config";
+import { authorizerSecurityScheme, jwtAuthorizers } from "./jwt-authorizers";
 import { downgradeSchema } from "./schema-downgrade";
 
 type Json = Record<string, unknown>;
@@ -22,6 +23,15 @@ const VALIDATORS = {
   "body-only": { validateRequestParameters: false, validateRequestBody: true },
 } as const;
 
+/**
+ * Stands for the AWS account in the ARNs of `dist/aws/` files (authorizers, Cognito user pools);
+ * `deployAws()` builds the document with the deploying account's id instead.
+ */
+export const AWS_ACCOUNT_PLACEHOLDER = "000000000000";
+
+/** Extension naming why a method has no authorization on AWS: `node-gateway` or `public`. API Gateway ignores it. */
+export const AUTHORIZATION_EXTENSION = "x-turnpike-authorization";
+
 /** Whether the API is served by the Node gateway behind this REST API. */
 export function fallsBack(config: AwsTargetConfig, api: Api): boolean {
   return config.gatewayFallback[api.id] === "node";
@@ -33,9 +43,14 @@ function chainOf(manifest: GatewayConfig, operation: Operation): PolicyInstance[
   return operation.policies.map((id) => byId.get(id)!).filter((instance) => instance !== undefined && instance.when === null);
 }
 
-/** Builds the document for `api` in `region`. Deterministic: same manifest and config, same JSON. */
-export function openApiWithExtensions(manifest: GatewayConfig, api: Api, config: AwsTargetConfig, region: AwsRegionConfig): Json {
+/**
+ * Builds the document for `api` in `region`, naming ARNs in `accountId`. Deterministic: same
+ * manifest, config and account, same JSON.
+ */
+export function openApiWithExtensions(manifest: GatewayConfig, api: Api, config: AwsTargetConfig, region: AwsRegionConfig, accountId: string = AWS_ACCOUNT_PLACEHOLDER): Json {
   const fallback = fallsBack(config, api);
+  const authorizers = jwtAuthorizers(manifest, api, config, region, accountId);
+  const vpcLink = config.vpcLinkApis.includes(api.id) && !fallback ? region.vpcLinkId : null;
   const document = api.contract.document as Json;
   const components = (document.components ?? {}) as Json;
   const info = (document.info ?? {}) as Json;
@@ -68,7 +83,8 @@ export function openApiWithExtensions(manifest: GatewayConfig, api: Api, config:
       httpMethod: operation.method,
       uri: `${base.replace(/\/$/, "")}${fallback ? operation.route : upstreamPath}`,
       passthroughBehavior: "when_no_match",
-      connectionType: "INTERNET",
+      // Through a VPC link the URI's host is still sent (Host header), the connection goes to the link's NLB.
+      ...(vpcLink ? { connectionType: "VPC_LINK", connectionId: vpcLink } : { connectionType: "INTERNET" }),
       timeoutInMillis: Math.min(api.upstream.timeoutMs, AWS_MAX_INTEGRATION_TIMEOUT_MS),
       requestParameters: integrationParameters,
     };
@@ -96,10 +112,25 @@ export function openApiWithExtensions(manifest: GatewayConfig, api: Api, config:
       ),
       "x-amazon-apigateway-integration": integration,
     };
+    // One security requirement: every scheme in it must pass (the API key and the JWT).
+    const requirement: Record<string, readonly string[]> = {};
     if (find("apiKey")) {
       usesApiKey = true;
-      method.security = [{ api_key: [] }];
+      requirement.api_key = [];
     }
+    for (const authorizer of authorizers) {
+      const scopes = authorizer.operationScopes.get(operation.operationId);
+      if (scopes === undefined) continue;
+      requirement[authorizer.schemeName] = scopes;
+      if (authorizer.kind === "lambda") {
+        for (const [header, key] of Object.entries(authorizer.forwardHeaders)) integrationParameters[`integration.request.header.${header}`] = `context.authorizer.${key}`;
+      }
+    }
+    if (Object.keys(requirement).length > 0) method.security = [requirement];
+    // Why a method has no authorizer, for the deploy-time policy pack (policies/infrastructure/):
+    // the Node gateway authenticates behind it, or the contract makes the operation public.
+    else if (fallback) method[AUTHORIZATION_EXTENSION] = "node-gateway";
+    else if (operation.security?.some((alternative) => alternative.length === 0)) method[AUTHORIZATION_EXTENSION] = "public";
     const validation = find("requestValidation");
     if (validation) {
       const options = validation.config as { path: boolean; query: boolean; headers: boolean; body: boolean };
@@ -151,7 +182,14 @@ export function openApiWithExtensions(manifest: GatewayConfig, api: Api, config:
     paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     components: {
       ...(Object.keys(schemas).length > 0 ? { schemas } : {}),
-      ...(usesApiKey ? { securitySchemes: { api_key: { type: "apiKey", name: AWS_API_KEY_HEADER, in: "header" } } } : {}),
+      ...(usesApiKey || authorizers.length > 0
+        ? {
+            securitySchemes: {
+              ...(usesApiKey ? { api_key: { type: "apiKey", name: AWS_API_KEY_HEADER, in: "header" } } : {}),
+              ...Object.fromEntries(authorizers.map((authorizer) => [authorizer.schemeName, authorizerSecurityScheme(authorizer, region)])),
+            },
+          }
+        : {}),
     },
     "x-amazon-apigateway-api-key-source": "HEADER",
     ...(validates ? { "x-amazon-apigateway-request-validators": VALIDATORS } : {}),

@@ -1,16 +1,15 @@
 /**
  * Observability objects: a `ServiceMonitor` scraping /metrics on the operator port, a
- * `PrometheusRule` with the SLO burn-rate and gateway alerts, and the Grafana dashboard as a
- * ConfigMap labelled `grafana_dashboard: "1"` (the Grafana sidecar's default label).
+ * `PrometheusRule` with the SLO burn-rate and gateway alerts, and the Grafana dashboards (the
+ * overview and one per API) as a ConfigMap labelled `grafana_dashboard: "1"` (the Grafana sidecar's default label).
  */
 import type { Chart } from "cdk8s";
 import { k8s } from "cdk8s-plus-33";
 import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import type { IServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { canonicalJson } from "../../manifest/canonical-json";
-import { gatewayAlertRules } from "../observability/gateway-alert-rules";
-import { grafanaDashboard } from "../observability/grafana-dashboard";
-import { sloAlertRules } from "../observability/slo-alert-rules";
+import { apiDashboard, overviewDashboard } from "../observability/grafana-dashboard";
+import { prometheusRuleGroups } from "../observability/prometheus-rules";
 import { addCustomObject } from "./custom-object";
 import { type ClusterContext, GATEWAY_NAME, gatewaySelector, metadataOf } from "./names";
 
@@ -27,7 +26,8 @@ export function addMonitoring(chart: Chart, context: ClusterContext): void {
   };
   addCustomObject(chart, "service-monitor", serviceMonitor);
 
-  const groups = [gatewayAlertRules(), ...sloAlertRules(context.manifest)].map((group) => ({
+  // The same groups as dist/observability/prometheus/rules.yaml, labelled with the region.
+  const groups = prometheusRuleGroups(context.manifest).map((group) => ({
     name: group.name,
     rules: group.rules.map((rule) => ({ ...rule, labels: { ...rule.labels, region: context.cluster.name } })),
   }));
@@ -41,6 +41,10 @@ export function addMonitoring(chart: Chart, context: ClusterContext): void {
 
   new k8s.KubeConfigMap(chart, "dashboard", {
     metadata: metadataOf(context, "turnpike-dashboard", "gateway", { ...labels, grafana_dashboard: "1" }),
-    data: { "turnpike-gateway.json": canonicalJson(grafanaDashboard(context.manifest)) },
+    // The overview and one dashboard per API, as in dist/observability/grafana/.
+    data: {
+      "turnpike-gateway.json": canonicalJson(overviewDashboard(context.manifest)),
+      ...Object.fromEntries(context.manifest.spec.apis.map((api) => [`turnpike-api-${api.id}.json`, canonicalJson(apiDashboard(context.manifest, api))])),
+    },
   });
 }

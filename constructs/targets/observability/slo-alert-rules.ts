@@ -12,6 +12,7 @@
  * 3 and 1 for 30 days.
  */
 import type { GatewayConfig, Slo } from "../../manifest/schema";
+import { BURN_RATE_WINDOWS, burnRateFactor, burnRateThreshold, latencyObjectives } from "./slo-math";
 
 export interface RecordingRule {
   readonly record: string;
@@ -32,29 +33,9 @@ export interface RuleGroup {
   readonly rules: (RecordingRule | AlertingRule)[];
 }
 
-/** A burn-rate alert: `budgetShare` of the window's error budget spent within `longWindow`. */
-interface BurnRateWindow {
-  readonly longWindow: string;
-  readonly longWindowHours: number;
-  readonly shortWindow: string;
-  readonly budgetShare: number;
-  readonly severity: "critical" | "warning";
-  readonly for: string;
-}
-
-export const BURN_RATE_WINDOWS: readonly BurnRateWindow[] = [
-  { longWindow: "1h", longWindowHours: 1, shortWindow: "5m", budgetShare: 0.02, severity: "critical", for: "2m" },
-  { longWindow: "6h", longWindowHours: 6, shortWindow: "30m", budgetShare: 0.05, severity: "critical", for: "15m" },
-  { longWindow: "1d", longWindowHours: 24, shortWindow: "2h", budgetShare: 0.1, severity: "warning", for: "1h" },
-  { longWindow: "3d", longWindowHours: 72, shortWindow: "6h", budgetShare: 0.1, severity: "warning", for: "3h" },
-];
+export { BURN_RATE_WINDOWS, burnRateFactor } from "./slo-math";
 
 const ERROR_RATIO = "turnpike_slo:error_ratio";
-
-/** How many times faster than allowed the budget burns when `budgetShare` of it goes in `hours`. */
-export function burnRateFactor(window: Pick<BurnRateWindow, "budgetShare" | "longWindowHours">, windowDays: number): number {
-  return Number(((window.budgetShare * windowDays * 24) / window.longWindowHours).toFixed(4));
-}
 
 /** The PromQL label matchers selecting an SLO's requests. */
 export function sloSelector(slo: Slo): string {
@@ -73,7 +54,6 @@ export function sloAlertRules(manifest: GatewayConfig): RuleGroup[] {
 function availabilityRules(slo: Slo): (RecordingRule | AlertingRule)[] {
   if (slo.availability === null) return [];
   const selector = sloSelector(slo);
-  const budget = Number((1 - slo.availability / 100).toPrecision(6));
   const sloLabels = { slo: slo.id, api: slo.api };
   const windows = [...new Set(BURN_RATE_WINDOWS.flatMap((window) => [window.shortWindow, window.longWindow]))];
   const recording: RecordingRule[] = windows.map((window) => ({
@@ -83,7 +63,7 @@ function availabilityRules(slo: Slo): (RecordingRule | AlertingRule)[] {
   }));
   const alerts: AlertingRule[] = BURN_RATE_WINDOWS.map((window) => {
     const factor = burnRateFactor(window, slo.windowDays);
-    const threshold = Number((factor * budget).toPrecision(6));
+    const threshold = burnRateThreshold(window, slo)!;
     const ratio = (range: string) => `${ERROR_RATIO}:rate${range}{slo="${slo.id}"}`;
     return {
       alert: "TurnpikeErrorBudgetBurn",
@@ -99,31 +79,19 @@ function availabilityRules(slo: Slo): (RecordingRule | AlertingRule)[] {
   return [...recording, ...alerts];
 }
 
-const PERCENTILES = [
-  ["latencyP50Ms", 0.5, "p50"],
-  ["latencyP95Ms", 0.95, "p95"],
-  ["latencyP99Ms", 0.99, "p99"],
-] as const;
-
 function latencyRules(slo: Slo): AlertingRule[] {
   const selector = sloSelector(slo);
-  return PERCENTILES.flatMap(([field, quantile, label]) => {
-    const objectiveMs = slo[field];
-    if (objectiveMs === null) return [];
-    return [
-      {
-        alert: "TurnpikeLatencyObjectiveMissed",
-        expr: `histogram_quantile(${quantile}, sum by (le) (rate(turnpike_request_duration_seconds_bucket{${selector}}[5m]))) > ${objectiveMs / 1000}`,
-        // Percentiles are noisy at low traffic: only a sustained miss alerts.
-        for: "15m",
-        labels: { slo: slo.id, api: slo.api, percentile: label, severity: "warning" },
-        annotations: {
-          summary: `${slo.api} ${label} latency is above its ${objectiveMs} ms objective`,
-          description: `The ${label} of ${slo.id}'s requests at the gateway has been above ${objectiveMs} ms for 15 minutes (5-minute rate; bucket interpolation).`,
-        },
-      },
-    ];
-  });
+  return latencyObjectives(slo).map(({ quantile, label, objectiveMs, objectiveSeconds }) => ({
+    alert: "TurnpikeLatencyObjectiveMissed",
+    expr: `histogram_quantile(${quantile}, sum by (le) (rate(turnpike_request_duration_seconds_bucket{${selector}}[5m]))) > ${objectiveSeconds}`,
+    // Percentiles are noisy at low traffic: only a sustained miss alerts.
+    for: "15m",
+    labels: { slo: slo.id, api: slo.api, percentile: label, severity: "warning" },
+    annotations: {
+      summary: `${slo.api} ${label} latency is above its ${objectiveMs} ms objective`,
+      description: `The ${label} of ${slo.id}'s requests at the gateway has been above ${objectiveMs} ms for 15 minutes (5-minute rate; bucket interpolation).`,
+    },
+  }));
 }
 
 /** A regex-escaped value inside a PromQL string, where a backslash is itself escaped. */

@@ -14,6 +14,7 @@ import { realpath, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, resolve, sep } from "node:path";
 import { problem } from "../http/problem";
+import { PORTAL_CONTENT_SECURITY_POLICY } from "../../../portal-site/content-security-policy";
 
 /** Where the portal is served. */
 export const PORTAL_SITE_PREFIX = "/_turnpike/portal/";
@@ -40,11 +41,6 @@ const CONTENT_TYPES: Record<string, string> = {
 /** `name.<12+ hex>.ext`: the generator names assets by their content hash, so they never change. */
 const HASHED_ASSET = /\.[0-9a-f]{8,64}\.[a-z0-9]+$/;
 
-/**
- * The pages run the portal's scripts and Redoc's (which styles with inline `style` elements
- * and makes `blob:` URLs for downloads); nothing is loaded from another origin.
- */
-const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 /** The static site. `owns` tells the gateway which requests are its own. */
 export class PortalSite {
@@ -142,7 +138,7 @@ export class PortalSite {
       "referrer-policy": "same-origin",
     };
     if (extension === ".html") {
-      headers["content-security-policy"] = CONTENT_SECURITY_POLICY;
+      headers["content-security-policy"] = PORTAL_CONTENT_SECURITY_POLICY;
       headers["x-frame-options"] = "DENY";
     }
     if (matchesEtag(req.headers["if-none-match"], etag)) {

@@ -13,10 +13,18 @@ export const REGIONS = ["eu-west-1", "us-east-1"];
 export interface AwsFixtureOptions {
   /** Summary of `listItems` in the contract. */
   readonly listItemsSummary?: string;
+  /** Makes `listItems` public in the contract (`security: []`): no API key on it. */
+  readonly publicListItems?: boolean;
   readonly gateway?: Partial<AwsGatewayProps>;
   /** Extra declarations on the platform and the items API's policies. */
   readonly extend?: (platform: Platform) => void;
   readonly apiPolicies?: unknown[];
+  /** Adds an OAuth2 scheme to the contract, required with scope `items:write` (and the API key) by `createItem`. */
+  readonly oauthOnCreateItem?: boolean;
+  /** Policies of `createItem` besides its rate limit. */
+  readonly createItemPolicies?: unknown[];
+  /** The items API's SLO. */
+  readonly slo?: Record<string, number>;
 }
 
 export function awsFixture(options: AwsFixtureOptions = {}): Platform {
@@ -27,10 +35,17 @@ export function awsFixture(options: AwsFixtureOptions = {}): Platform {
     contract: OpenApi.fromDocument(
       itemsContract((document) => {
         if (options.listItemsSummary !== undefined) ((document.paths as any)["/items"].get as Record<string, unknown>).summary = options.listItemsSummary;
+        if (options.oauthOnCreateItem) {
+          const components = document.components as { securitySchemes: Record<string, unknown> };
+          components.securitySchemes.oauth = { type: "oauth2", flows: { clientCredentials: { tokenUrl: "https://auth.shop.example/token", scopes: { "items:write": "Create items" } } } };
+          ((document.paths as any)["/items"].post as Record<string, unknown>).security = [{ ApiKeyAuth: [], oauth: ["items:write"] }];
+        }
+        if (options.publicListItems) ((document.paths as any)["/items"].get as Record<string, unknown>).security = [];
       }),
     ),
     policies: (options.apiPolicies ?? [apiKey(), requestValidation(), cors({ origins: ["https://a.example", "https://b.example"] })]) as never,
-    operations: { listItems: { policies: [cache({ ttlSeconds: 30, varyHeaders: ["accept-language"] })] }, createItem: { policies: [rateLimit({ requests: 5, perSeconds: 1, burst: 8 })] } },
+    operations: { listItems: { policies: [cache({ ttlSeconds: 30, varyHeaders: ["accept-language"] })] }, createItem: { policies: [rateLimit({ requests: 5, perSeconds: 1, burst: 8 }), ...((options.createItemPolicies ?? []) as never[])] } },
+    ...(options.slo ? { slo: options.slo } : {}),
   });
   const shopProduct = new Product(shop, "shop", { apis: [items], plans: [free, pro] });
   new Consumer(shop, "partner", {

@@ -14,8 +14,8 @@ describe("AwsGateway", () => {
     expect(result.targets.aws).toEqual({
       declaredAt: "shop/aws",
       regions: [
-        { name: "eu-west-1", nodeGatewayUrl: null, certificateArn: null },
-        { name: "us-east-1", nodeGatewayUrl: null, certificateArn: null },
+        { name: "eu-west-1", nodeGatewayUrl: null, certificateArn: null, alarmTopicArn: null, vpcLinkId: null },
+        { name: "us-east-1", nodeGatewayUrl: null, certificateArn: null, alarmTopicArn: null, vpcLinkId: null },
       ],
       endpointType: "REGIONAL",
       apis: null,
@@ -24,6 +24,8 @@ describe("AwsGateway", () => {
       waf: { enabled: true, rateLimitPerFiveMinutes: 2_000 },
       logRetentionDays: 30,
       gatewayFallback: {},
+      portal: null,
+      vpcLinkApis: [],
     });
   });
 
@@ -37,10 +39,10 @@ describe("AwsGateway", () => {
     });
     const errors = (await compileManifest(shop)).diagnostics.filter((diagnostic) => diagnostic.severity === "error");
     expect(errors.map((error) => [error.path, error.field, error.message, error.fix])).toEqual([
-      ["shop/aws", "regions[0].certificateArn", 'region "eu-west-2" has no certificateArn for api.shop.example: ACM certificates are regional', "issue a certificate for api.shop.example in eu-west-2 and set its ARN"],
+      ["shop/aws", "regions[0].certificateArn", 'region "eu-west-2" has no certificateArn for api.shop.example, and customDomain declares no hostedZone to issue one through: ACM certificates are regional', "issue a certificate for api.shop.example in eu-west-2 and set its ARN, or set customDomain.hostedZone so Turnpike issues a DNS-validated one"],
       ["shop/aws", "regions[0].name", 'region "eu-west-2" is not one of the platform\'s regions ("eu-west-1")', 'did you mean "eu-west-1"?'],
       ["shop/aws", "regions[0].nodeGatewayUrl", 'region "eu-west-2" has no nodeGatewayUrl, but "items-v1" fall back to the Node gateway', 'set nodeGatewayUrl to the Node gateway of this region, e.g. "https://api.eu.acme.example"'],
-      ["shop/aws", "regions[1].certificateArn", 'region "eu-west-1" has no certificateArn for api.shop.example: ACM certificates are regional', "issue a certificate for api.shop.example in eu-west-1 and set its ARN"],
+      ["shop/aws", "regions[1].certificateArn", 'region "eu-west-1" has no certificateArn for api.shop.example, and customDomain declares no hostedZone to issue one through: ACM certificates are regional', "issue a certificate for api.shop.example in eu-west-1 and set its ARN, or set customDomain.hostedZone so Turnpike issues a DNS-validated one"],
       ["shop/aws", "regions[1].nodeGatewayUrl", 'region "eu-west-1" has no nodeGatewayUrl, but "items-v1" fall back to the Node gateway', 'set nodeGatewayUrl to the Node gateway of this region, e.g. "https://api.eu.acme.example"'],
     ]);
   });
@@ -115,11 +117,11 @@ describe("turnpike synth with an AwsGateway", () => {
   }, 20_000);
 
   it("fails, writing nothing, when AWS cannot enforce a policy", async () => {
-    const app = APP.replace("/*EXTRA*/", ", requestSizeLimit({ maxBodyBytes: 1024 })");
+    const app = APP.replace("/*EXTRA*/", ", requestSizeLimit({ maxBodyBytes: 1_048_576 })");
     const root = tempProject({ "turnpike.json": JSON.stringify({ app: "stacks/app.ts" }), "stacks/app.ts": app, "apis/items.json": CONTRACT });
     const run = await runCli(["synth"], root);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("API items-v1, policy requestSizeLimit (items-v1/requestSizeLimit): AWS API Gateway cannot enforce it: API Gateway accepts bodies up to 10 MB; a limit of 1024 bytes needs a WAF rule on Content-Length");
+    expect(run.stderr).toContain("API items-v1, policy requestSizeLimit (items-v1/requestSizeLimit): AWS API Gateway cannot enforce it: AWS WAF inspects at most the first 64 KB of a body sent to API Gateway, so a body cannot be measured against a limit of 1048576 bytes");
     expect(existsSync(join(root, "dist/aws"))).toBe(false);
   }, 20_000);
 });

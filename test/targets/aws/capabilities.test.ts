@@ -35,8 +35,9 @@ function finding(policy: string, config: Record<string, unknown>, options: { whe
 }
 
 const NO_WAF = { waf: { enabled: false, rateLimitPerFiveMinutes: 2_000 } };
-const TRUSTSTORE = { domainName: "api.shop.example", truststore: { bucket: "shop-trust", key: "clients.pem" } };
-const ONE_REGION = { regions: [{ name: "eu-west-1", nodeGatewayUrl: null, certificateArn: null }] };
+const TRUSTSTORE = { domainName: "api.shop.example", truststore: { bucket: "shop-trust", key: "clients.pem" }, hostedZone: null, failover: null };
+const ONE_REGION = { regions: [{ name: "eu-west-1", nodeGatewayUrl: null, certificateArn: null, alarmTopicArn: null, vpcLinkId: null }] };
+const JWT = { issuer: "https://auth.shop.example/", jwksUrl: "https://auth.shop.example/jwks.json", audiences: ["https://api.shop.example"], requiredScopes: [], algorithms: ["RS256"], clockSkewSeconds: 30, jwksCacheSeconds: 600, header: "authorization", consumerClaim: "sub", scopeClaim: "scope", forwardClaims: {}, securitySchemes: [] };
 const at = (policy: string) => `API items-v1, policy ${policy} (items-v1/test-${policy})`;
 
 describe("AWS capability errors (none)", () => {
@@ -48,15 +49,15 @@ describe("AWS capability errors (none)", () => {
     ["quota per IP", "quota", { key: "ip", period: "day", requests: 100, timeZone: "UTC" }, {}, "usage-plan quotas count per API key; a quota per IP has no AWS equivalent"],
     ["quota for everyone", "quota", { key: "global", period: "day", requests: 100, timeZone: "UTC" }, {}, "usage-plan quotas count per API key; a quota for everyone has no AWS equivalent"],
     ["quota per consumer on an API", "quota", { key: "consumer", period: "day", requests: 100, timeZone: "UTC" }, {}, "usage-plan quotas count per API key across every API of the plan; a quota per API or operation has no AWS equivalent"],
-    ["body limit under 10 MB", "requestSizeLimit", { maxBodyBytes: 65_536 }, {}, "API Gateway accepts bodies up to 10 MB; a limit of 65536 bytes needs a WAF rule on Content-Length, which the AWS target does not deploy yet"],
+    ["body limit over WAF's 64 KB inspection", "requestSizeLimit", { maxBodyBytes: 65_537 }, {}, "AWS WAF inspects at most the first 64 KB of a body sent to API Gateway, so a body cannot be measured against a limit of 65537 bytes; API Gateway's own limit is 10 MB"],
+    ["body limit without WAF", "requestSizeLimit", { maxBodyBytes: 1_024 }, { target: NO_WAF }, "API Gateway accepts bodies up to 10 MB; a limit of 1024 bytes needs a WAF size rule, and waf.enabled is false"],
     ["unknown query parameters", "requestValidation", { path: true, query: true, headers: true, body: true, rejectUnknownQueryParameters: true }, {}, "request validators cannot reject query parameters the contract does not declare (rejectUnknownQueryParameters)"],
     ["cache TTL over an hour", "cache", { ttlSeconds: 7_200, varyHeaders: [], perConsumer: true }, {}, "the stage cache keeps entries at most 3600 s; ttlSeconds is 7200"],
     ["response header transform", "transform", { request: { headers: { set: {}, remove: [] }, query: { set: {}, remove: [] }, path: null }, response: { headers: { set: { "x-a": "1" }, remove: [] } } }, {}, "responses of an HTTP proxy integration pass through unchanged, so response headers cannot be set or removed"],
     ["request header removal", "transform", { request: { headers: { set: {}, remove: ["x-b"] }, query: { set: {}, remove: [] }, path: null }, response: { headers: { set: {}, remove: [] } } }, {}, "an HTTP proxy integration forwards every request header and query parameter; they cannot be removed"],
     ["plan-conditional policy", "transform", { request: { headers: { set: { "x-tier": "pro" }, remove: [] }, query: { set: {}, remove: [] }, path: null }, response: { headers: { set: {}, remove: [] } } }, { when: { product: "shop", plan: "pro" } }, "it applies only to consumers of plan shop/pro, and AWS cannot make a policy depend on the usage plan of the key"],
     ["threat protection without WAF", "threatProtection", {}, { target: NO_WAF }, "injection screening needs the WAF managed rule groups, and waf.enabled is false"],
-    ["jwt", "jwt", {}, {}, "REST APIs verify JWTs only in a Cognito user pool authorizer (Cognito-issued tokens) or a Lambda authorizer; the AWS target deploys neither yet"],
-    ["ipFilter", "ipFilter", { allow: [], deny: ["203.0.113.0/24"] }, {}, "a WAF IP set rule could allow or deny the connecting address (not X-Forwarded-For from trusted proxies); the AWS target does not deploy IP sets yet"],
+    ["ipFilter without WAF", "ipFilter", { allow: [], deny: ["203.0.113.0/24"] }, { target: NO_WAF }, "allow and deny lists become WAF IP set rules, and waf.enabled is false"],
     ["lifecycle", "lifecycle", { state: "deprecated" }, {}, "an HTTP proxy integration passes responses through unchanged, so Deprecation, Sunset and Link headers cannot be added, and a retired API answering 410 would need mock integrations, which the AWS target does not deploy yet"],
     ["mtls without a truststore", "mtls", { allowedSubjects: [], forwardCertificate: false }, {}, "API Gateway checks client certificates only on a custom domain name with a truststore in S3, and the AwsGateway declares no customDomain.mtlsTruststore"],
     ["mtls with allowed subjects", "mtls", { allowedSubjects: ["CN=billing"], forwardCertificate: false }, { target: { customDomain: TRUSTSTORE } }, "API Gateway checks the client certificate against the truststore only; allowed subjects would need a Lambda authorizer, which the AWS target does not deploy yet"],
@@ -79,6 +80,10 @@ describe("AWS capability warnings (partial)", () => {
     ["request header transform", "transform", { request: { headers: { set: { "x-a": "1" }, remove: [] }, query: { set: {}, remove: [] }, path: null }, response: { headers: { set: {}, remove: [] } } }, {}, "request headers and query parameters can be set to static values by integration parameter mapping and paths rewritten in the integration URI; headers cannot be removed and responses of an HTTP proxy integration cannot be changed"],
     ["threat protection with WAF", "threatProtection", {}, {}, "WAF managed rule groups (common, SQL injection, known bad inputs) screen injections, with their own patterns; JSON depth, key, array and string limits and XML DTD checks have no WAF equivalent, and WAF inspects only the first 16 KB of a body by default (64 KB at most)"],
     ["mtls with a truststore", "mtls", { allowedSubjects: [], forwardCertificate: true }, { target: { customDomain: TRUSTSTORE } }, "API Gateway checks client certificates on the custom domain api.shop.example against the truststore s3://shop-trust/clients.pem, which must hold the same CAs as trustedCa; consumers are not identified by subject, and the certificate is not forwarded upstream"],
+    ["body limit up to 64 KB, with WAF", "requestSizeLimit", { maxBodyBytes: 65_536 }, {}, "a WAF size constraint rule blocks bodies over the limit with 413, but AWS WAF inspects only the first 8, 16 or 64 KB of a body (16 KB for API Gateway by default; Turnpike raises the web ACL's limit to 64 KB), so only limits up to 64 KB can be enforced, and API Gateway rejects bodies over 10 MB itself"],
+    ["ipFilter with WAF", "ipFilter", { allow: ["198.51.100.0/24"], deny: [] }, {}, "WAF IP set rules (IPv4 and IPv6 sets) allow or deny the address that connects to API Gateway, not one taken from X-Forwarded-For after the platform's trustedProxies, and a denied caller gets WAF's 403 response before the API is reached"],
+    ["jwt with a Lambda authorizer", "jwt", JWT, {}, "a Lambda authorizer verifies the signature against the JWKS, the issuer, audiences, algorithms, expiry and the operation's scopes, but API Gateway caches its answer for 300 s per token, so a token stays accepted up to 300 s after it expires; consumers are not matched to usage plans by their subject, and failures answer API Gateway's 401/403 bodies without a WWW-Authenticate challenge"],
+    ["jwt from a Cognito user pool", "jwt", { ...JWT, issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123" }, {}, "a Cognito user pool authorizer (eu-west-1_AbC123) checks the signature, expiry and issuer, and that the token carries at least one of the operation's scopes (not all of them); it does not check the audiences (https://api.shop.example), algorithms or clock skew, forwards no claims, and consumers are not matched by their subject"],
     ["cors", "cors", { origins: ["*"] }, {}, "preflight OPTIONS requests are answered by mock integrations, but an HTTP proxy integration passes the upstream response through unchanged, so the CORS headers of actual responses must come from the upstream"],
   ])("%s is a warning naming the API, policy and reason", (_, policy, config, options, reason) => {
     expect(finding(policy, config, options)).toEqual({ severity: "warning", api: "items-v1", policy, instance: `items-v1/test-${policy}`, message: `${at(policy)}: AWS API Gateway enforces it only partly: ${reason}` });
@@ -98,7 +103,7 @@ describe("AWS capability warnings (partial)", () => {
 
 describe("AWS capabilities at compile time", () => {
   it("fails the compile with each error on the AwsGateway, with the fix", async () => {
-    const result = await compileManifest(awsFixture({ apiPolicies: [apiKey(), requestSizeLimit({ maxBodyBytes: 1_024 })] }));
+    const result = await compileManifest(awsFixture({ apiPolicies: [apiKey(), requestSizeLimit({ maxBodyBytes: 1_048_577 })] }));
     expect(result.manifest).toBeUndefined();
     expect(result.diagnostics.filter((diagnostic) => diagnostic.severity === "error")).toEqual([
       {
@@ -106,7 +111,7 @@ describe("AWS capabilities at compile time", () => {
         code: "invalid-policy",
         path: "shop/aws",
         field: 'gatewayFallback["items-v1"]',
-        message: "API items-v1, policy requestSizeLimit (items-v1/requestSizeLimit): AWS API Gateway cannot enforce it: API Gateway accepts bodies up to 10 MB; a limit of 1024 bytes needs a WAF rule on Content-Length, which the AWS target does not deploy yet",
+        message: "API items-v1, policy requestSizeLimit (items-v1/requestSizeLimit): AWS API Gateway cannot enforce it: AWS WAF inspects at most the first 64 KB of a body sent to API Gateway, so a body cannot be measured against a limit of 1048577 bytes; API Gateway's own limit is 10 MB",
         fix: 'remove the policy, or set gatewayFallback: { "items-v1": "node" } to serve items-v1 through the Node gateway',
       },
     ]);
@@ -114,7 +119,7 @@ describe("AWS capabilities at compile time", () => {
 
   it("gatewayFallback turns the API's errors into notes, which are not compile diagnostics", async () => {
     const platform = awsFixture({
-      apiPolicies: [apiKey(), requestSizeLimit({ maxBodyBytes: 1_024 })],
+      apiPolicies: [apiKey(), requestSizeLimit({ maxBodyBytes: 1_048_577 })],
       gateway: { regions: [{ name: "eu-west-1", nodeGatewayUrl: "https://api.shop.example" }], gatewayFallback: { "items-v1": "node" } },
     });
     const result = await compileManifest(platform);
@@ -122,7 +127,7 @@ describe("AWS capabilities at compile time", () => {
     const notes = checkAwsCapabilities(result.manifest!, result.targets.aws!);
     expect(notes.map((note) => note.severity)).toEqual(["note"]);
     expect(notes[0]!.message).toBe(
-      'API items-v1, policy requestSizeLimit (items-v1/requestSizeLimit): not enforceable on AWS (API Gateway accepts bodies up to 10 MB; a limit of 1024 bytes needs a WAF rule on Content-Length, which the AWS target does not deploy yet); enforced by the Node gateway (gatewayFallback: "node")',
+      `API items-v1, policy requestSizeLimit (items-v1/requestSizeLimit): not enforceable on AWS (AWS WAF inspects at most the first 64 KB of a body sent to API Gateway, so a body cannot be measured against a limit of 1048577 bytes; API Gateway's own limit is 10 MB); enforced by the Node gateway (gatewayFallback: "node")`,
     );
   });
 });

@@ -3,28 +3,13 @@
  * provider, the REST API, a deployment redeployed on every change, a logged and traced stage,
  * usage plans with the declared numbers, API keys from Secrets Manager and WAF.
  */
-import type * as PulumiModule from "@pulumi/pulumi";
 import type { GatewayConfig } from "../../../constructs/manifest/schema";
 import type { AwsTargetConfig } from "../../../constructs/targets/aws/config";
 import type * as DeployModule from "../../../constructs/targets/aws/deploy";
 import { awsFixture, compileAws } from "./aws-fixture";
-import { PARTNER_KEY, type Registered, awsMocks, settled } from "./pulumi-mocks";
+import { PARTNER_KEY, type Registered, deployMocked, ofType } from "./pulumi-mocks";
 
-/** Declares the target for a compiled fixture in a fresh module registry; returns what registered. */
-async function deploy(manifest: GatewayConfig, aws: AwsTargetConfig): Promise<{ registered: Registered[]; skipped: readonly string[] }> {
-  const registered: Registered[] = [];
-  let skipped: readonly string[] = [];
-  jest.isolateModules(() => {
-    const pulumi = require("@pulumi/pulumi") as typeof PulumiModule;
-    void pulumi.runtime.setMocks(awsMocks(registered), "turnpike-test", "test", false);
-    const { deployAws } = require("../../../constructs/targets/aws/deploy") as typeof DeployModule;
-    skipped = deployAws(manifest, aws).skippedCredentials;
-  });
-  await settled(registered);
-  return { registered, skipped };
-}
-
-const ofType = (registered: readonly Registered[], type: string) => registered.filter((resource) => resource.type === type);
+const deploy = deployMocked;
 
 describe("deployAws (Pulumi, mocked)", () => {
   let registered: Registered[];

@@ -9,21 +9,55 @@ export interface Registered {
   readonly name: string;
   readonly inputs: Record<string, any>;
   readonly provider?: string;
+  /** Inputs and the outputs the mock computed (what a stack policy sees as props). */
+  readonly state: Record<string, any>;
 }
 
 export const PARTNER_KEY = "pk_live_0123456789abcdef0123";
+/** The account `aws.getCallerIdentity` answers. */
+export const ACCOUNT_ID = "123456789012";
+
+/** Outputs AWS computes for some resource types, as the provider would return them. */
+function computed(type: string, name: string, region: string, inputs: Record<string, any>): Record<string, unknown> {
+  switch (type) {
+    case "aws:apigateway/domainName:DomainName":
+      return { regionalDomainName: `d-${name}.execute-api.${region}.amazonaws.com`, regionalZoneId: `ZONE-APIGW-${region}` };
+    case "aws:acm/certificate:Certificate":
+      return {
+        domainValidationOptions: [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])].map((domainName: string) => ({
+          domainName,
+          resourceRecordName: `_acme-${domainName}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: `_validated-${domainName}.acm-validations.aws.`,
+        })),
+      };
+    case "aws:route53/record:Record":
+      return { fqdn: inputs.name };
+    case "aws:s3/bucket:Bucket":
+      return { bucket: `${name}-bucket`, bucketRegionalDomainName: `${name}-bucket.s3.${region}.amazonaws.com` };
+    case "aws:cloudfront/distribution:Distribution":
+      return { domainName: "d111111abcdef8.cloudfront.net", hostedZoneId: "Z2FDTNDATAQYW2" };
+    default:
+      return {};
+  }
+}
 
 /** Mocks for `pulumi.runtime.setMocks`, recording every registered resource. */
 export function awsMocks(registered: Registered[]): PulumiModule.runtime.Mocks {
   return {
     newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
       const id = `${args.name}-id`;
       const region = /-(\w+-\w+-\d)$/.exec(args.name)?.[1] ?? "eu-west-1";
       const arn = `arn:aws:mock:${region}:123456789012:${args.type.replace(/[:/]/g, "-")}/${args.name}`;
-      return { id, state: { ...args.inputs, arn, executionArn: `arn:aws:execute-api:${region}:123456789012:${id}`, invokeUrl: `https://${id}.execute-api.${region}.amazonaws.com/` } };
+      const state = { ...args.inputs, arn, executionArn: `arn:aws:execute-api:${region}:${ACCOUNT_ID}:${id}`, invokeUrl: `https://${id}.execute-api.${region}.amazonaws.com/`, ...computed(args.type, args.name, region, args.inputs) };
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, state });
+      return { id, state };
     },
-    call: (args) => (args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion" ? { ...args.inputs, secretString: JSON.stringify({ apiKey: PARTNER_KEY }) } : args.inputs),
+    call: (args) => {
+      if (args.token === "aws:secretsmanager/getSecretVersion:getSecretVersion") return { ...args.inputs, secretString: JSON.stringify({ apiKey: PARTNER_KEY }) };
+      if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/test`, userId: "AIDTEST", id: ACCOUNT_ID };
+      return args.inputs;
+    },
   };
 }
 
@@ -35,3 +69,20 @@ export async function settled(registered: readonly Registered[], quietMs = 150):
     await new Promise((resolve) => setTimeout(resolve, quietMs));
   }
 }
+
+/** Declares the AWS target for a compiled declaration in a fresh module registry under mocks; resolves with what registered. */
+export async function deployMocked(manifest: import("../../../constructs/manifest/schema").GatewayConfig, aws: import("../../../constructs/targets/aws/config").AwsTargetConfig): Promise<{ registered: Registered[]; skipped: readonly string[] }> {
+  const registered: Registered[] = [];
+  let skipped: readonly string[] = [];
+  jest.isolateModules(() => {
+    const pulumi = require("@pulumi/pulumi") as typeof PulumiModule;
+    void pulumi.runtime.setMocks(awsMocks(registered), "turnpike-test", "test", false);
+    const { deployAws } = require("../../../constructs/targets/aws/deploy") as typeof import("../../../constructs/targets/aws/deploy");
+    skipped = deployAws(manifest, aws).skippedCredentials;
+  });
+  await settled(registered);
+  return { registered, skipped };
+}
+
+/** The registered resources of one type, in registration order. */
+export const ofType = (registered: readonly Registered[], type: string) => registered.filter((resource) => resource.type === type);

@@ -1,0 +1,53 @@
+/** diffDeclarations on compiled manifests: lifecycle, waivers and policy changes of an API. */
+import { apiKey, rateLimit } from "../../constructs/index";
+import { diffDeclarations } from "../../policies/governance/declaration-diff";
+import { compileOk, itemsApi, testPlatform } from "../helpers/declaration";
+
+async function snapshot(props: Parameters<typeof itemsApi>[2]) {
+  const platform = testPlatform();
+  itemsApi(platform, "items", props);
+  return { manifest: await compileOk(platform), artifacts: [] };
+}
+
+describe("diffDeclarations", () => {
+  it("reports lifecycle changes, new waivers and a tightened API rate limit (consumer-affecting), without contract changes", async () => {
+    const base = await snapshot({ policies: [apiKey(), rateLimit({ requests: 10, perSeconds: 1 })] });
+    const head = await snapshot({
+      version: "1.1.0",
+      policies: [apiKey(), rateLimit({ requests: 5, perSeconds: 1 })],
+      governance: { waive: [{ rule: "api-owner", reason: "shared by every team" }] },
+    });
+    const report = await diffDeclarations(base, head, "main");
+    expect(report.breakingWithoutMajor).toEqual([]);
+    expect(report.apis).toEqual([
+      {
+        id: "items-v1",
+        status: "changed",
+        version: { base: "1.0.0", head: "1.1.0" },
+        contract: [],
+        lifecycle: [
+          { field: "version", base: "1.0.0", head: "1.1.0", consumerAffecting: false },
+          { field: "waived rules", base: "(none)", head: "api-owner", consumerAffecting: false },
+        ],
+        policies: [
+          {
+            policy: "rateLimit",
+            scope: "items-v1/rateLimit:consumer",
+            change: "changed",
+            fields: [
+              { field: "burst", base: "10", head: "5", consumerAffecting: false },
+              { field: "requests", base: "10", head: "5", consumerAffecting: false },
+            ],
+            consumerAffecting: true,
+          },
+        ],
+        breakingWithoutMajor: false,
+      },
+    ]);
+  });
+
+  it("reports nothing between equal declarations", async () => {
+    const report = await diffDeclarations(await snapshot({}), await snapshot({}), "main");
+    expect(report).toMatchObject({ apis: [], plans: [], consumers: { added: [], removed: [], changed: [] }, artifacts: { added: [], changed: [], removed: [] }, breakingWithoutMajor: [] });
+  });
+});
