@@ -60,12 +60,10 @@ export async function main(argv: readonly string[], output: Output = processOutp
     .description("compare the declaration at a git ref with the working tree: contract, plan, policy, consumer and artifact changes")
     .option("--base <ref>", "git ref to compare with, e.g. origin/main (required)")
     .option("--format <format>", "markdown or json", "markdown")
-    .option("--out <file>", "write the report to a file instead of stdout")
-    .action(async (options: { base?: string; format: string; out?: string }) => {
-      // Commander gives `--out` after `diff` to the program's option of that name (the output
-      // directory, which diff does not use): for diff it is the report file.
-      const global = program.opts<{ app?: string; out?: string }>();
-      code = await diffCommand(project(), diffOptions({ ...options, out: options.out ?? global.out, app: global.app }), output);
+    // Not --out: that is the global output directory, which commander also accepts here.
+    .option("--report <file>", "write the report to a file instead of stdout")
+    .action(async (options: { base?: string; format: string; report?: string }) => {
+      code = await diffCommand(project(), diffOptions({ base: options.base, format: options.format, out: options.report, app: program.opts<{ app?: string }>().app }), output);
     });
   program
     .command("policies")

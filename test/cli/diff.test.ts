@@ -60,10 +60,10 @@ describe("turnpike diff", () => {
     expect(baseCheckouts()).toEqual(checkoutsBefore);
   });
 
-  it("writes the Markdown report to --out", async () => {
+  it("writes the Markdown report to --report", async () => {
     const root = committedProject();
     changeProject(root, withoutHealth, BASE_SETTINGS);
-    const run = await runCli(["diff", "--base", "HEAD", "--out", "diff.md"], root);
+    const run = await runCli(["diff", "--base", "HEAD", "--report", "diff.md"], root);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("wrote diff.md: 1 API(s) changed, 1 breaking change(s), 0 plan(s) changed\n");
     const markdown = readFileSync(join(root, "diff.md"), "utf8");

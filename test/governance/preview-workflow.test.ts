@@ -35,7 +35,7 @@ describe("the preview workflow", () => {
   it("lints with GitHub annotations and diffs against the base branch into diff.md", () => {
     const install = index((step) => step.run === "npm ci");
     const lint = index((step) => step.run === "npx turnpike lint --format github");
-    const diff = index((step) => step.run === "npx turnpike diff --base origin/${{ github.base_ref }} --format markdown --out diff.md");
+    const diff = index((step) => step.run === "npx turnpike diff --base origin/${{ github.base_ref }} --format markdown --report diff.md");
     expect(lint).toBeGreaterThan(install);
     expect(diff).toBeGreaterThan(install);
   });

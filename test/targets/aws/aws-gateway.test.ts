@@ -47,6 +47,16 @@ describe("AwsGateway", () => {
     ]);
   });
 
+  it("requires a VPC link id in every region when an API integrates through a VPC link", async () => {
+    const shop = testPlatform({ regions: ["eu-west-1", "us-east-1"] }, "shop");
+    itemsApi(shop);
+    new AwsGateway(shop, "aws", { regions: [{ name: "eu-west-1", vpcLinkId: "a1b2c3" }, { name: "us-east-1" }], vpcLinkApis: ["items-v1"] });
+    const errors = (await compileManifest(shop)).diagnostics.filter((diagnostic) => diagnostic.severity === "error");
+    expect(errors.map((error) => [error.path, error.field, error.message, error.fix])).toEqual([
+      ["shop/aws", "regions[1].vpcLinkId", 'region "us-east-1" has no vpcLinkId, but "items-v1" reach their upstream through a VPC link', "create a VPC link to the upstreams' Network Load Balancer in this region and set its id"],
+    ]);
+  });
+
   it("reports API ids the platform does not declare", async () => {
     const shop = testPlatform({}, "shop");
     itemsApi(shop);
