@@ -33,7 +33,8 @@ export function lintOptions(raw: { format?: string; json?: boolean; today?: stri
   let now: Date | undefined;
   if (raw.today !== undefined) {
     now = new Date(`${raw.today}T00:00:00Z`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(raw.today) || Number.isNaN(now.getTime())) throw new UsageError(`--today is a date YYYY-MM-DD; got "${raw.today}"`);
+    // Date rolls impossible days over (2030-02-31 is 2030-03-03): the date must read back as given.
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(raw.today) || Number.isNaN(now.getTime()) || now.toISOString().slice(0, 10) !== raw.today) throw new UsageError(`--today is a date YYYY-MM-DD; got "${raw.today}"`);
   }
   return { format: format as LintFormat, now };
 }

@@ -84,7 +84,7 @@ export async function diffDeclarations(base: DeclarationSnapshot, head: Declarat
     base: { ref: baseRef, revision: base.manifest.metadata.revision },
     head: { revision: head.manifest.metadata.revision },
     apis,
-    plans: diffPlans(base.manifest.spec.plans, head.manifest.spec.plans),
+    plans: diffPlans(base.manifest, head.manifest),
     consumers: diffConsumers(base.manifest.spec.consumers, head.manifest.spec.consumers),
     artifacts: diffArtifacts(base, head),
     breakingWithoutMajor: apis.filter((api) => api.breakingWithoutMajor).map((api) => api.id),
@@ -195,7 +195,9 @@ function diffFields(base: unknown, head: unknown, prefix = ""): FieldChange[] {
   return before === after ? [] : [{ field: prefix, base: before, head: after, consumerAffecting: false }];
 }
 
-function diffPlans(base: readonly Plan[], head: readonly Plan[]): PlanDiff[] {
+function diffPlans(baseManifest: GatewayConfig, headManifest: GatewayConfig): PlanDiff[] {
+  const base = baseManifest.spec.plans;
+  const head = headManifest.spec.plans;
   const diffs: PlanDiff[] = [];
   for (const name of unionOfKeys(base, head, (plan) => plan.name)) {
     const before = base.find((plan) => plan.name === name);
@@ -212,10 +214,33 @@ function diffPlans(base: readonly Plan[], head: readonly Plan[]): PlanDiff[] {
     add("rate limit", describeRateLimit(before.rateLimit), describeRateLimit(after.rateLimit), rateLimitTightened(before.rateLimit, after.rateLimit));
     add("quota", describeQuota(before.quota), describeQuota(after.quota), quotaTightened(before.quota, after.quota));
     add("policies", before.policies.join(", ") || NONE, after.policies.join(", ") || NONE, false);
+    // The plan's other policies (e.g. a transform): their configuration is only in the plan-level instances.
+    const otherBefore = planPolicyConfigs(baseManifest, name);
+    const otherAfter = planPolicyConfigs(headManifest, name);
+    for (const slot of [...new Set([...otherBefore.keys(), ...otherAfter.keys()])].sort(compare)) {
+      const a = otherBefore.get(slot);
+      const b = otherAfter.get(slot);
+      // Added or removed policies are in the "policies" row already.
+      if (a !== undefined && b !== undefined) for (const field of diffFields(a, b)) add(`${slot}: ${field.field}`, field.base, field.head, false);
+    }
     add("title", before.title, after.title, false);
     if (changes.length) diffs.push({ name, status: "changed", changes, consumerAffecting: changes.some((change) => change.consumerAffecting) });
   }
   return diffs;
+}
+
+/**
+ * Configurations of a plan's policies other than its rate limit and quota (those are the plan's
+ * own fields), by slot. A plan offered in several products has one instance per product, all
+ * with the same configuration.
+ */
+function planPolicyConfigs(manifest: GatewayConfig, plan: string): Map<string, unknown> {
+  const configs = new Map<string, unknown>();
+  for (const instance of manifest.spec.policies) {
+    if (instance.level !== "plan" || instance.when?.plan !== plan || instance.policy === "rateLimit" || instance.policy === "quota") continue;
+    configs.set(instance.scope.split("/").slice(2).join("/"), instance.config);
+  }
+  return configs;
 }
 
 function diffConsumers(base: readonly Consumer[], head: readonly Consumer[]): DiffReport["consumers"] {

@@ -84,9 +84,9 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), `| ${header.map(() => "---").join(" | ")} |`, ...rows.map(line)].join("\n");
 }
 
-/** A table cell: one line, pipes escaped. */
+/** A table cell: one line (CR, LF and CRLF all end a Markdown line, and so a table row), pipes escaped. */
 function cell(text: string): string {
-  return text.replaceAll("\n", " ").replaceAll("|", "\\|");
+  return text.replace(/\r\n|\r|\n/g, " ").replaceAll("|", "\\|");
 }
 
 /** Inline code, with a longer fence when the text has backticks. */

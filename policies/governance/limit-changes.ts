@@ -61,8 +61,9 @@ export function quotaTightened(base: Quota | null, head: Quota | null): boolean 
  */
 export function priceRose(base: Pricing, head: Pricing): boolean {
   if (compactCanonicalJson(base) === compactCanonicalJson(head)) return false;
-  if (base.model === "custom" || head.model === "custom") return true;
+  // Free is never a rise, whatever the plan cost before (a custom price included).
   if (head.model === "free") return false;
+  if (base.model === "custom" || head.model === "custom") return true;
   if (base.model !== "free" && base.currency !== head.currency) return true;
   const monthly = (pricing: Pricing) => (pricing.model === "flat" || pricing.model === "metered" ? pricing.monthlyPrice : 0);
   const perThousand = (pricing: Pricing) => (pricing.model === "metered" ? pricing.pricePer1000Requests : 0);

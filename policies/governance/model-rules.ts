@@ -32,16 +32,24 @@ export const MODEL_RULES: readonly ModelRule[] = [
   },
   {
     id: "operation-auth",
-    description: "every operation of a published API authenticates its callers (apiKey, jwt or mtls in its policy chain)",
+    description: "every operation of a published API authenticates its callers (apiKey, jwt or mtls in its policy chain, with credentials not made optional by an empty security requirement)",
     check: (api, { manifest }) => {
       const policyOf = new Map(manifest.spec.policies.map((instance) => [instance.id, instance.policy]));
-      const open = api.operations.filter((operation) => !operation.policies.some((id) => AUTHENTICATION_POLICY_NAMES.has(policyOf.get(id) ?? "")));
-      return open.map((operation) =>
-        err("operation-auth", `${operation.method} ${operation.path} (${operation.operationId}) lets anonymous callers in: no authentication policy in its chain`, {
-          field: `operations.${operation.operationId}`,
-          fix: "add apiKey(), jwt(...) or mtls(...) to the API's policies, or waive the rule with the reason the operation is public",
-        }),
-      );
+      return api.operations.flatMap((operation) => {
+        const authenticates = operation.policies.some((id) => AUTHENTICATION_POLICY_NAMES.has(policyOf.get(id) ?? ""));
+        // An empty alternative (`security: [{}, ...]`) makes credentials optional: the authentication policy then lets requests without any through.
+        const optional = operation.security?.some((alternative) => alternative.length === 0) === true;
+        if (authenticates && !optional) return [];
+        const why = authenticates ? "its contract makes credentials optional (an empty security requirement, `{}`)" : "no authentication policy in its chain";
+        return [
+          err("operation-auth", `${operation.method} ${operation.path} (${operation.operationId}) lets anonymous callers in: ${why}`, {
+            field: `operations.${operation.operationId}`,
+            fix: authenticates
+              ? "remove the empty security requirement `{}` from the operation's security, or waive the rule with the reason the operation is public"
+              : "add apiKey(), jwt(...) or mtls(...) to the API's policies, or waive the rule with the reason the operation is public",
+          }),
+        ];
+      });
     },
   },
   {

@@ -111,7 +111,7 @@ describe("turnpike diff", () => {
 
     it("a project outside git", async () => {
       const root = tempProject({ "turnpike.json": '{"app":"app.ts"}', "app.ts": 'import { Platform } from "turnpike";\nexport default () => new Platform("x");\n' });
-      const run = await runCli(["diff", "--base", "main"], root);
+      const run = await runCli(["diff", "--base", "main", "--report", "diff.md"], root);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/is not in a git repository: turnpike diff compares with a git ref/);
       expect(existsSync(join(root, "diff.md"))).toBe(false);

@@ -92,6 +92,7 @@ describe("turnpike lint (governance)", () => {
   it.each([
     [["--format", "sarif"], 'error --format must be one of human, json, github; got "sarif"\n'],
     [["--today", "31/01/2030"], 'error --today is a date YYYY-MM-DD; got "31/01/2030"\n'],
+    [["--today", "2030-02-31"], 'error --today is a date YYYY-MM-DD; got "2030-02-31"\n'],
   ])("refuses %j with exit code 2", async (args, message) => {
     expect(await runCli(["lint", ...args], project(secured()))).toEqual({ code: 2, stdout: "", stderr: message });
   });

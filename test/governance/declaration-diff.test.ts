@@ -1,5 +1,5 @@
 /** diffDeclarations on compiled manifests: lifecycle, waivers and policy changes of an API. */
-import { apiKey, rateLimit } from "../../constructs/index";
+import { Plan, Product, apiKey, rateLimit, transform } from "../../constructs/index";
 import { diffDeclarations } from "../../policies/governance/declaration-diff";
 import { compileOk, itemsApi, testPlatform } from "../helpers/declaration";
 
@@ -43,6 +43,20 @@ describe("diffDeclarations", () => {
         ],
         breakingWithoutMajor: false,
       },
+    ]);
+  });
+
+  it("reports a changed configuration of a plan's other policies (here a transform), which the plan's own fields do not show", async () => {
+    const withPlan = async (tier: string) => {
+      const platform = testPlatform();
+      const api = itemsApi(platform, "items");
+      const pro = new Plan(platform, "pro", { rateLimit: { requests: 10, perSeconds: 1 }, policies: [transform({ request: { headers: { set: { "x-tier": tier } } } })] });
+      new Product(platform, "shop", { title: "Shop", apis: [api], plans: [pro] });
+      return { manifest: await compileOk(platform), artifacts: [] };
+    };
+    const report = await diffDeclarations(await withPlan("pro"), await withPlan("gold"), "main");
+    expect(report.plans).toEqual([
+      { name: "pro", status: "changed", changes: [{ field: "transform: request.headers.set.x-tier", base: '"pro"', head: '"gold"', consumerAffecting: false }], consumerAffecting: false },
     ]);
   });
 

@@ -112,6 +112,18 @@ describe("renderDiffMarkdown", () => {
 `);
   });
 
+  it("keeps a table row on one line whatever line break a value holds (CR, LF or CRLF)", () => {
+    const titles: DiffReport = {
+      ...report,
+      apis: [],
+      consumers: { added: [], removed: [], changed: [] },
+      artifacts: { added: [], changed: [], removed: [] },
+      breakingWithoutMajor: [],
+      plans: [{ name: "pro", status: "changed", changes: [{ field: "title", base: "Pro\rplan", head: "Pro\r\nTeams\nplan", consumerAffecting: false }], consumerAffecting: false }],
+    };
+    expect(renderDiffMarkdown(titles)).toContain("\n| `pro` | title | Pro plan | Pro Teams plan |  |\n");
+  });
+
   it("says so when nothing changed, and gives the all-clear verdict", () => {
     const empty: DiffReport = { ...report, apis: [], plans: [], consumers: { added: [], removed: [], changed: [] }, artifacts: { added: [], changed: [], removed: [] }, breakingWithoutMajor: [] };
     expect(renderDiffMarkdown(empty)).toBe(

@@ -40,6 +40,7 @@ describe("priceRose", () => {
     ["a custom price (not comparable)", { model: "flat", monthlyPrice: 49, currency: "USD" }, { model: "custom", contact: "sales" }, true],
     ["unchanged", { model: "free" }, { model: "free" }, false],
     ["paid to free", { model: "flat", monthlyPrice: 49, currency: "USD" }, { model: "free" }, false],
+    ["a custom price to free", { model: "custom", contact: "sales" }, { model: "free" }, false],
   ])("%s", (_name, base, head, expected) => {
     expect(priceRose(base as never, head as never)).toBe(expected);
   });

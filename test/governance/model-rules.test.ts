@@ -52,6 +52,19 @@ describe("model rules", () => {
     expect(result[1]).toEqual({ code: "operation-auth", api: "items-v1", field: "operations.listItems", message: "GET /items (listItems) lets anonymous callers in: no authentication policy in its chain" });
   });
 
+  it("operation-auth: an operation whose contract makes credentials optional (`security: [{}, ...]`) lets anonymous callers in despite its apiKey", async () => {
+    const optional = OpenApi.fromDocument(
+      itemsContract((document) => {
+        const paths = document.paths as Record<string, Record<string, Record<string, unknown>>>;
+        delete paths["/health"]!.get!.security;
+        paths["/items"]!.get!.security = [{}, { ApiKeyAuth: [] }];
+      }),
+    );
+    expect(await findings((platform) => void itemsApi(platform, "items", { ...owned, contract: optional }))).toEqual([
+      { code: "operation-auth", api: "items-v1", field: "operations.listItems", message: "GET /items (listItems) lets anonymous callers in: its contract makes credentials optional (an empty security requirement, `{}`)" },
+    ]);
+  });
+
   it("plan-rate-limit: a plan offering the API without a rate limit (plans offering other APIs only are not its concern)", async () => {
     const result = await findings((platform) => {
       const api = itemsApi(platform, "items", owned);
