@@ -92,7 +92,12 @@ function withCredentials(request: ScenarioRequest, credentials: LoadCredentials)
 export async function runLoad(model: LoadTestModel, options: LoadOptions): Promise<LoadMeasurements> {
   const measurements: Measurement[] = [];
   let pending: { operationId: string; status: number; expected: boolean } | null = null;
-  const prepared = model.requests.map((request) => ({ method: request.method, ...withCredentials(request, options.credentials), body: request.body ?? undefined }));
+  // A base URL with a path (a gateway behind a prefix) prefixes every request, as `BASE_URL + path` does in the k6 script; autocannon would replace it.
+  const base = new URL(options.url).pathname.replace(/\/+$/, "");
+  const prepared = model.requests.map((request) => {
+    const { path, headers } = withCredentials(request, options.credentials);
+    return { method: request.method, path: `${base}${path}`, headers, body: request.body ?? undefined };
+  });
   // One template whose setupRequest picks the next request of the weighted schedule for
   // whichever connection sends next: the schedule is walked once across all connections, as
   // k6 walks it by iterationInTest, instead of each connection restarting it.

@@ -38,6 +38,8 @@ export interface ObjectiveVerdict {
 
 const sorted = (values: number[]) => values.sort((a, b) => a - b);
 
+const NO_RESPONSE = "no response within the run";
+
 export function achieved(run: LoadMeasurements): Achieved {
   const latencies = sorted(run.measurements.map((measurement) => measurement.latencyMs));
   const total = run.measurements.length + run.transportErrors;
@@ -61,6 +63,11 @@ function compare(actual: number, operator: SloThreshold["operator"], value: numb
 
 /** One verdict per threshold (the `checks` thresholds are left out: the runner's checks are the status checks `http_req_failed` already counts). */
 export function verdicts(thresholds: readonly SloThreshold[], run: LoadMeasurements, runRps: number): ObjectiveVerdict[] {
+  // Not one answer in the whole run (a gateway that accepts connections and hangs): nothing
+  // measured is a miss, not "not measured". An operation alone without responses, while others
+  // answered, is only not measured (a short run may not reach it).
+  const silent = run.measurements.length === 0 && run.transportErrors === 0;
+  const unmeasured = (note: string) => (silent ? { passed: false, note: NO_RESPONSE } : { passed: null, note });
   return thresholds
     .filter((threshold) => threshold.metric !== "checks")
     .map((threshold) => {
@@ -69,14 +76,16 @@ export function verdicts(thresholds: readonly SloThreshold[], run: LoadMeasureme
       if (threshold.metric === "http_req_duration") {
         const latencies = sorted(inScope.map((measurement) => measurement.latencyMs));
         const value = latencies.length === 0 ? null : percentile(latencies, Number(/\d+(\.\d+)?/.exec(threshold.aggregation)![0]));
-        return { ...base, unit: "ms" as const, achieved: value, passed: value === null ? null : compare(value, threshold.operator, threshold.value), note: value === null ? "no responses" : null };
+        if (value === null) return { ...base, unit: "ms" as const, achieved: null, ...unmeasured("no responses") };
+        return { ...base, unit: "ms" as const, achieved: value, passed: compare(value, threshold.operator, threshold.value), note: null };
       }
       if (threshold.metric === "http_req_failed") {
         // Requests with no response count against every threshold's scope (their operation is unknown).
         const total = inScope.length + run.transportErrors;
         const failed = inScope.filter((measurement) => !measurement.expected).length + run.transportErrors;
         const ratio = total === 0 ? null : failed / total;
-        return { ...base, unit: "ratio" as const, achieved: ratio, passed: ratio === null ? null : compare(ratio, threshold.operator, threshold.value), note: null };
+        if (ratio === null) return { ...base, unit: "ratio" as const, achieved: null, ...unmeasured("no responses") };
+        return { ...base, unit: "ratio" as const, achieved: ratio, passed: compare(ratio, threshold.operator, threshold.value), note: null };
       }
       // dropped_iterations: the rate the API did not sustain; here, the achieved rate against the declared one.
       const minimum = minimumThroughputRps(threshold.declared);

@@ -116,6 +116,38 @@ describe("turnpike slo run", () => {
     expect(objectives.find((objective) => objective.objective === "throughputRps")).toMatchObject({ passed: null });
   });
 
+  it("fails when no request is answered within the run (a gateway that accepts connections and hangs)", async () => {
+    // Answers the reachability check at / and nothing else: every request of the run is still waiting when it ends.
+    const hanging = await startUpstream((request, res) => {
+      if (request.url === "/") res.end("ok");
+    });
+    try {
+      const result = await runCli(["slo", "run", "--url", hanging.url, "--duration", "1", "--key", KEY, "--json"], easy);
+      const report = JSON.parse(result.stdout) as { ok: boolean; runs: { achieved: { requests: number }; objectives: { objective: string; passed: boolean | null; note: string | null }[] }[] };
+      expect(report.runs[0]!.achieved.requests).toBe(0);
+      expect(report.runs[0]!.objectives.filter((objective) => objective.objective !== "throughputRps").map((objective) => [objective.objective, objective.passed, objective.note])).toEqual([
+        ["latencyP95Ms", false, "no response within the run"],
+        ["availability", false, "no response within the run"],
+      ]);
+      expect(report.ok).toBe(false);
+      expect(result.code).toBe(1);
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  it("keeps the path of --url as the base of every request, as the k6 script's BASE_URL + path does", async () => {
+    const behindPrefix = await startUpstream((_request, res) => res.end("{}"));
+    try {
+      await runCli(["slo", "run", "--url", `${behindPrefix.url}/gateway/`, "--duration", "2", "--key", KEY, "--json"], easy);
+      const paths = behindPrefix.requests.map((request) => request.url).filter((url) => url !== "/gateway");
+      expect(paths.length).toBeGreaterThan(0);
+      expect(paths.filter((url) => !url.startsWith("/gateway/"))).toEqual([]);
+    } finally {
+      await behindPrefix.close();
+    }
+  });
+
   it.each([
     [["--profile", "turbo"], /--profile is one of smoke, load, stress, soak, got "turbo"/],
     [["--api", "nope"], /no API "nope" in the manifest \(APIs: items-v1\)/],

@@ -85,7 +85,9 @@ export interface AwsPortalProps {
    */
   readonly domainName?: string;
   /**
-   * ARN of an ACM certificate in us-east-1 (CloudFront reads certificates only there) for `domainName`.
+   * ARN of an ACM certificate in us-east-1 (CloudFront reads certificates only there) for
+   * `domainName`. Only with it does the distribution refuse TLS below 1.2: with the default
+   * `*.cloudfront.net` certificate CloudFront accepts TLS 1.0 and up whatever is set.
    * @default none
    */
   readonly certificateArn?: string;
@@ -141,6 +143,14 @@ export interface AwsGatewayProps {
    * @default 30
    */
   readonly logRetentionDays?: number;
+  /**
+   * Declares, in each region, API Gateway's account setting `cloudwatchRoleArn` with an IAM role
+   * allowed to write logs (AWS's managed `AmazonAPIGatewayPushToCloudWatchLogs` policy): without
+   * it, a stage with access logs is refused in an account that never had one. The setting is
+   * one per account and region, so turn this off when another stack already manages it.
+   * @default true
+   */
+  readonly manageAccountLogsRole?: boolean;
   /**
    * Per API id: `"node"` serves that API by proxying to the Node gateway (`nodeGatewayUrl`),
    * which enforces its whole policy chain; policies AWS cannot enforce are then notes, not errors.

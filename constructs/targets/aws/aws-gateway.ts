@@ -55,6 +55,7 @@ const propsSchema = z.strictObject({
     .int()
     .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), `one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`)
     .default(30),
+  manageAccountLogsRole: z.boolean().default(true),
   gatewayFallback: z.record(z.string(), z.literal("node")).default({}),
   portal: z
     .strictObject({
@@ -128,6 +129,18 @@ export class AwsGateway extends TurnpikeConstruct {
     if (domain && parsed.endpointType === "EDGE" && parsed.regions.length > 1) {
       error("customDomain", `an edge-optimized custom domain name exists once in an account, not once per region; ${parsed.regions.length} regions are declared`, 'set endpointType: "REGIONAL" (and failover for latency routing)');
     }
+    if (domain && parsed.endpointType === "EDGE" && parsed.regions.length === 1) {
+      // An edge-optimized domain name is a CloudFront distribution: its certificate is read in us-east-1 only.
+      const [region] = parsed.regions as [(typeof parsed.regions)[number]];
+      const certificateRegion = region.certificateArn?.split(":")[3] ?? region.name;
+      if (certificateRegion !== "us-east-1") {
+        error(
+          "regions[0].certificateArn",
+          `the edge-optimized custom domain ${domain.domainName} needs a certificate in us-east-1 (CloudFront reads certificates there only); ${region.certificateArn ? `${region.certificateArn} is` : "Turnpike would issue it"} in ${certificateRegion}`,
+          'set regions[0].certificateArn to a certificate issued in us-east-1, or use endpointType: "REGIONAL"',
+        );
+      }
+    }
     if (parsed.portal?.domainName !== undefined && parsed.portal.certificateArn === undefined) {
       error("portal.certificateArn", `the portal's domain ${parsed.portal.domainName} needs a certificate for CloudFront`, `issue an ACM certificate for ${parsed.portal.domainName} in us-east-1 and set its ARN`);
     }
@@ -163,6 +176,7 @@ export class AwsGateway extends TurnpikeConstruct {
         : null,
       waf: { enabled: parsed.waf.enabled, rateLimitPerFiveMinutes: parsed.waf.rateLimitPerFiveMinutes },
       logRetentionDays: parsed.logRetentionDays,
+      manageAccountLogsRole: parsed.manageAccountLogsRole,
       gatewayFallback: Object.fromEntries(Object.entries(parsed.gatewayFallback).sort(([a], [b]) => (a < b ? -1 : 1))),
       portal: parsed.portal ? { domainName: parsed.portal.domainName ?? null, certificateArn: parsed.portal.certificateArn ?? null, priceClass: parsed.portal.priceClass } : null,
       vpcLinkApis: [...new Set(parsed.vpcLinkApis)].sort(),

@@ -104,7 +104,9 @@ export function awsSupportOf(instance: PolicyInstance, config: AwsTargetConfig):
     }
     case "requestSizeLimit": {
       const { maxBodyBytes } = instance.config as ConfigOf<"requestSizeLimit">;
-      if (maxBodyBytes >= AWS_MAX_BODY_BYTES) return partial(`API Gateway rejects bodies over 10 MB (a hard limit), below the declared ${maxBodyBytes} bytes`);
+      if (maxBodyBytes > AWS_MAX_BODY_BYTES) return partial(`API Gateway rejects bodies over 10 MB (a hard limit), below the declared ${maxBodyBytes} bytes`);
+      // Exactly API Gateway's own limit: enforced by it, with no WAF rule.
+      if (maxBodyBytes === AWS_MAX_BODY_BYTES) return { support: "full" };
       if (!config.waf.enabled) return none(`API Gateway accepts bodies up to 10 MB; a limit of ${maxBodyBytes} bytes needs a WAF size rule, and waf.enabled is false`);
       if (maxBodyBytes > AWS_WAF_MAX_BODY_INSPECTION_BYTES) {
         return none(`AWS WAF inspects at most the first 64 KB of a body sent to API Gateway, so a body cannot be measured against a limit of ${maxBodyBytes} bytes; API Gateway's own limit is 10 MB`);
@@ -185,6 +187,23 @@ function healthCheckProblem(manifest: GatewayConfig, config: AwsTargetConfig): s
   return null;
 }
 
+/** Whether AWS checks API keys on some operation of the API: usage plans apply only to such APIs. */
+function checksApiKeys(manifest: GatewayConfig, config: AwsTargetConfig, api: Api): boolean {
+  return instancesOf(manifest, api).some((instance) => instance.policy === "apiKey" && instance.when === null && awsSupportOf(instance, config).support !== "none");
+}
+
+/**
+ * How AWS enforces an instance in one API's chain. Per-consumer limits are usage plans, which
+ * API Gateway applies by API key only: on an API where AWS checks no API key (a JWT or a client
+ * certificate identifies the consumer), nothing enforces them.
+ */
+function awsSupportIn(manifest: GatewayConfig, config: AwsTargetConfig, api: Api, instance: PolicyInstance): TargetSupport {
+  const support = awsSupportOf(instance, config);
+  if (support.support === "none" || (instance.policy !== "rateLimit" && instance.policy !== "quota")) return support;
+  if ((instance.config as { key: string }).key !== "consumer" || checksApiKeys(manifest, config, api)) return support;
+  return { support: "none", reason: `a per-consumer ${instance.policy === "quota" ? "quota" : "limit"} becomes a usage plan, which API Gateway applies by API key only, and AWS checks no API key on ${api.id}, so consumers identified otherwise (a JWT subject, a client certificate) are not limited` };
+}
+
 /** Every served API's findings, sorted by API, then policy instance. */
 export function checkAwsCapabilities(manifest: GatewayConfig, config: AwsTargetConfig): AwsFinding[] {
   const findings: AwsFinding[] = [];
@@ -207,7 +226,7 @@ export function checkAwsCapabilities(manifest: GatewayConfig, config: AwsTargetC
     // One finding per API, policy and reason, naming every instance it concerns.
     const groups = new Map<string, { policy: string; support: TargetSupport; instances: string[] }>();
     for (const instance of instancesOf(manifest, api)) {
-      const support = awsSupportOf(instance, config);
+      const support = awsSupportIn(manifest, config, api, instance);
       if (support.support === "full") continue;
       const key = `${instance.policy}|${support.support}|${support.reason}`;
       const group = groups.get(key) ?? { policy: instance.policy, support, instances: [] };

@@ -64,6 +64,8 @@ export interface AwsTargetConfig {
   readonly waf: { readonly enabled: boolean; readonly rateLimitPerFiveMinutes: number };
   /** Days CloudWatch keeps access logs. */
   readonly logRetentionDays: number;
+  /** Whether the target declares API Gateway's account-level CloudWatch role in each region. */
+  readonly manageAccountLogsRole: boolean;
   /** API id → `"node"`: the API is served by proxying to the Node gateway, which enforces its whole chain. */
   readonly gatewayFallback: Readonly<Record<string, "node">>;
   /** The developer portal on S3 + CloudFront; `null` when not hosted on AWS. */

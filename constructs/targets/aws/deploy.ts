@@ -109,7 +109,8 @@ function deployRegion(manifest: GatewayConfig, config: AwsTargetConfig, region: 
   const provider = new aws.Provider(`turnpike-aws-${region.name}`, { region: region.name as aws.Region });
   const opts = { provider };
   const accountId = aws.getCallerIdentityOutput({}, { provider }).accountId;
-  const apis = servedApis(manifest, config).map((api) => deployApi(manifest, config, region, api, provider, accountId));
+  const logsAccount = config.manageAccountLogsRole ? declareAccountLogsRole(platform, region, provider) : null;
+  const apis = servedApis(manifest, config).map((api) => deployApi(manifest, config, region, api, provider, accountId, logsAccount));
 
   let domainName: aws.apigateway.DomainName | null = null;
   let regionalDomainName: aws.apigateway.DomainName | null = null;
@@ -175,7 +176,32 @@ export function restApiName(manifest: GatewayConfig, apiId: string): string {
   return `${manifest.metadata.name}-${apiId}`;
 }
 
-function deployApi(manifest: GatewayConfig, config: AwsTargetConfig, region: AwsRegionConfig, api: Api, provider: aws.Provider, accountId: pulumi.Output<string>): AwsApiDeployment {
+/**
+ * API Gateway's account setting for CloudWatch logging, per region: a role API Gateway assumes
+ * to write access logs. Stages with access logs depend on it (AWS refuses them without it).
+ */
+function declareAccountLogsRole(platform: string, region: AwsRegionConfig, provider: aws.Provider): aws.apigateway.Account {
+  const name = `${platform}-apigateway-logs-${region.name}`;
+  const role = new aws.iam.Role(
+    name,
+    {
+      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+      managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"],
+    },
+    { provider },
+  );
+  return new aws.apigateway.Account(name, { cloudwatchRoleArn: role.arn }, { provider });
+}
+
+function deployApi(
+  manifest: GatewayConfig,
+  config: AwsTargetConfig,
+  region: AwsRegionConfig,
+  api: Api,
+  provider: aws.Provider,
+  accountId: pulumi.Output<string>,
+  logsAccount: aws.apigateway.Account | null,
+): AwsApiDeployment {
   const opts = { provider };
   const name = `${api.id}-${region.name}`;
   // Authorizer functions exist before the REST API whose document names them. Their name and
@@ -210,7 +236,7 @@ function deployApi(manifest: GatewayConfig, config: AwsTargetConfig, region: Aws
       accessLogSettings: { destinationArn: logGroup.arn, format: ACCESS_LOG_FORMAT },
       ...(cached.length > 0 ? { cacheClusterEnabled: true, cacheClusterSize: "0.5" } : {}),
     },
-    opts,
+    logsAccount ? { ...opts, dependsOn: [logsAccount] } : opts,
   );
   for (const { methodPath, ttlSeconds } of cached) {
     new aws.apigateway.MethodSettings(`${api.id}-${resourceSlug(methodPath)}-cache-${region.name}`, { restApi: restApi.id, stageName: stage.stageName, methodPath, settings: { cachingEnabled: true, cacheTtlInSeconds: ttlSeconds, requireAuthorizationForCacheControl: true } }, opts);
@@ -285,11 +311,13 @@ function declareWebAcl(manifest: GatewayConfig, config: AwsTargetConfig, region:
   const ipSets: aws.wafv2.IpSet[] = [];
   const apiRules: Record<string, unknown>[] = [];
   let inspectsBodies = false;
+  // One IP set per instance in the region: a platform-level ipFilter is in every API's chains.
+  const arns = new Map<string, pulumi.Output<string>>();
   for (const deployed of apis) {
     const api = manifest.spec.apis.find((candidate) => candidate.id === deployed.api)!;
     const rules = apiWafRules(manifest, config, api, wafScope(manifest, config, region, deployed));
-    const arns = new Map<string, pulumi.Output<string>>();
     for (const set of rules.ipSets) {
+      if (arns.has(set.key)) continue;
       const ipSet = new aws.wafv2.IpSet(
         `${platform}-${set.key}-${region.name}`,
         { name: `${platform}-${set.key}`.slice(0, 128), description: `${set.list} list of ${set.instance}`, scope: "REGIONAL", ipAddressVersion: set.ipAddressVersion, addresses: [...set.addresses] },

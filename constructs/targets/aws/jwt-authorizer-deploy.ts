@@ -23,8 +23,10 @@ export interface JwtAuthorizerFunction {
 export function declareJwtAuthorizerFunction(spec: LambdaAuthorizerSpec, region: string, provider: aws.Provider): JwtAuthorizerFunction {
   const name = `${spec.functionName}-${region}`;
   const settings = JSON.stringify(spec.settings);
-  if (settings.length + JWT_AUTHORIZER_SETTINGS_VARIABLE.length > LAMBDA_ENVIRONMENT_MAX_BYTES) {
-    throw new Error(`the JWT authorizer of ${spec.instance} needs ${settings.length} bytes of settings, over Lambda's 4 KB environment: split the API's operations over fewer scopes, or serve it through the Node gateway (gatewayFallback)`);
+  // Lambda counts bytes: an issuer or scope with non-ASCII characters takes more than one each.
+  const bytes = Buffer.byteLength(settings) + Buffer.byteLength(JWT_AUTHORIZER_SETTINGS_VARIABLE);
+  if (bytes > LAMBDA_ENVIRONMENT_MAX_BYTES) {
+    throw new Error(`the JWT authorizer of ${spec.instance} needs ${bytes} bytes of settings, over Lambda's 4 KB environment: split the API's operations over fewer scopes, or serve it through the Node gateway (gatewayFallback)`);
   }
   const role = new aws.iam.Role(
     name,

@@ -49,9 +49,13 @@ export const JWT_AUTHORIZER_TTL_SECONDS = AWS_JWT_AUTHORIZER_TTL_SECONDS;
 /** A Bearer token in the identity header; API Gateway answers 401 without calling the Lambda otherwise. */
 export const BEARER_TOKEN_PATTERN = "^[Bb]earer [-0-9A-Za-z._~+/]+=*$";
 
-/** The function name of an instance's authorizer: at most 64 characters, stable across deploys. */
-export function jwtAuthorizerFunctionName(platform: string, instanceId: string): string {
-  return `${platform.slice(0, 40)}-jwt-${sha256Hex(instanceId).slice(0, 16)}`;
+/**
+ * The function name of an instance's authorizer for one API: at most 64 characters, stable across
+ * deploys. Per API, not per instance: a platform-level `jwt` instance is in every API's chains,
+ * and each API's function carries that API's operations (the methods its policy allows).
+ */
+export function jwtAuthorizerFunctionName(platform: string, apiId: string, instanceId: string): string {
+  return `${platform.slice(0, 40)}-jwt-${sha256Hex(`${apiId}\n${instanceId}`).slice(0, 16)}`;
 }
 
 /** The authorizer context key carrying a forwarded claim (context keys are plain identifiers). */
@@ -92,7 +96,7 @@ export function jwtAuthorizers(manifest: GatewayConfig, api: Api, config: AwsTar
       const operationScopes = new Map([...alternatives].map(([operationId, options]) => [operationId, [...new Set([...options.flat(), ...jwt.requiredScopes])].sort()]));
       return { kind: "cognito", instance: instance.id, schemeName, header: jwt.header, operationScopes, userPoolArn: `arn:aws:cognito-idp:${pool.region}:${accountId}:userpool/${pool.poolId}` };
     }
-    const functionName = jwtAuthorizerFunctionName(manifest.metadata.name, instance.id);
+    const functionName = jwtAuthorizerFunctionName(manifest.metadata.name, api.id, instance.id);
     const contextKeys = Object.fromEntries(Object.keys(jwt.forwardClaims).sort().map((claim) => [claim, claimContextKey(claim)]));
     const settingsOperations: JwtAuthorizerOperation[] = operations.map((operation) => ({ method: operation.method, path: operation.path, scopes: alternatives.get(operation.operationId)! }));
     return {

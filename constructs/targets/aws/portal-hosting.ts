@@ -41,6 +41,19 @@ export function portalCacheControl(path: string): string {
   return path.startsWith("assets/") ? "public, max-age=31536000, immutable" : "public, max-age=60, must-revalidate";
 }
 
+/**
+ * A CloudFront Function (viewer request) serving a directory's `index.html`: the portal links to
+ * directories (`catalog/`, `apis/orders-v2/`), and an S3 REST origin behind Origin Access
+ * Control has no index documents (`defaultRootObject` covers the root only).
+ */
+export const PORTAL_INDEX_FUNCTION_CODE = [
+  "function handler(event) {",
+  "  var request = event.request;",
+  '  if (request.uri.endsWith("/")) request.uri += "index.html";',
+  "  return request;",
+  "}",
+].join("\n");
+
 export interface PortalHosting {
   readonly bucket: aws.s3.Bucket;
   readonly distribution: aws.cloudfront.Distribution;
@@ -78,6 +91,7 @@ export function declarePortalHosting(
     },
     opts,
   );
+  const index = new aws.cloudfront.Function(name, { name: `${manifest.metadata.name}-portal-index`.slice(0, 64), comment: "Serves a directory's index.html", runtime: "cloudfront-js-2.0", code: PORTAL_INDEX_FUNCTION_CODE, publish: true }, opts);
   const origin = "portal-bucket";
   const distribution = new aws.cloudfront.Distribution(
     name,
@@ -99,13 +113,15 @@ export function declarePortalHosting(
         // The AWS managed "CachingOptimized" policy: honours the objects' Cache-Control.
         cachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
         responseHeadersPolicyId: headers.id,
+        functionAssociations: [{ eventType: "viewer-request", functionArn: index.arn }],
       },
       restrictions: { geoRestriction: { restrictionType: "none" } },
       viewerCertificate: portal.certificateArn
         ? { acmCertificateArn: portal.certificateArn, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" }
-        : // The *.cloudfront.net certificate: CloudFront then allows TLS 1.0+, a custom domain is needed for 1.2+.
-          { cloudfrontDefaultCertificate: true, minimumProtocolVersion: "TLSv1.2_2021" },
-      // Directory URLs (`apis/orders-v2/`) are index.html objects: S3 answers 403 for a missing key.
+        : // The *.cloudfront.net certificate: CloudFront ignores a minimum protocol with it (TLS 1.0+
+          // stays possible), so none is claimed; a domainName with its certificate gives TLS 1.2+.
+          { cloudfrontDefaultCertificate: true },
+      // Directory URLs are rewritten to their index.html by the function; S3 answers 403 for a missing key.
       customErrorResponses: [{ errorCode: 403, responseCode: 404, responsePagePath: "/index.html", errorCachingMinTtl: 60 }],
     },
     opts,

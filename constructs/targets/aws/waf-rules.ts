@@ -14,7 +14,7 @@ type Json = Record<string, unknown>;
 
 /** An IP set to declare: one per instance, list and address family (WAF sets hold one family). */
 export interface IpSetSpec {
-  /** Unique within the region; also the resource name's stem. */
+  /** The instance's set: one key per instance, list and family, shared by the APIs whose chains hold the instance; also the resource name's stem. */
   readonly key: string;
   readonly instance: string;
   readonly list: "allow" | "deny";
@@ -99,11 +99,14 @@ export function apiWafRules(manifest: GatewayConfig, config: AwsTargetConfig, ap
     // An instance on every operation is scoped to the API as a whole: one statement, not one per operation.
     const scopes = scopeStatements(scope, operations.length === api.operations.length ? null : operations);
     const name = slug(instance.id);
+    // Rule names are unique in a web ACL, which serves every API of the region, and a
+    // platform-level instance is in several APIs' chains: rules are named per API too.
+    const rule = `${slug(api.id)}-${name}`;
     if (instance.policy === "requestSizeLimit") {
       const { maxBodyBytes } = instance.config as { maxBodyBytes: number };
       // Bodies beyond the inspection limit are larger than the limit too: oversize counts as a match.
       const size = { sizeConstraintStatement: { comparisonOperator: "GT", size: maxBodyBytes, fieldToMatch: { body: { oversizeHandling: "MATCH" } }, textTransformations: NONE } };
-      builders.push(() => scopes.map((statements, index) => ({ name: `${name}-${index}`, action: { block: { customResponse: { responseCode: PAYLOAD_TOO_LARGE } } }, statement: all([...statements, size]), visibilityConfig: visibility(`${name}-${index}`) })));
+      builders.push(() => scopes.map((statements, index) => ({ name: `${rule}-${index}`, action: { block: { customResponse: { responseCode: PAYLOAD_TOO_LARGE } } }, statement: all([...statements, size]), visibilityConfig: visibility(`${rule}-${index}`) })));
       continue;
     }
     const { allow, deny } = instance.config as { allow: string[]; deny: string[] };
@@ -121,12 +124,12 @@ export function apiWafRules(manifest: GatewayConfig, config: AwsTargetConfig, ap
       // Deny wins over allow, as in the gateway: a denied address is blocked even when allowed.
       if (denied.length > 0) {
         const match = denied.length === 1 ? reference(denied[0]!) : { orStatement: { statements: denied.map(reference) } };
-        scopes.forEach((statements, index) => rules.push({ name: `${name}-deny-${index}`, action: { block: {} }, statement: all([...statements, match]), visibilityConfig: visibility(`${name}-deny-${index}`) }));
+        scopes.forEach((statements, index) => rules.push({ name: `${rule}-deny-${index}`, action: { block: {} }, statement: all([...statements, match]), visibilityConfig: visibility(`${rule}-deny-${index}`) }));
       }
       if (allowed.length > 0) {
         // An allow list blocks every other address in the instance's scope.
         const outside = allowed.map((set) => ({ notStatement: { statement: reference(set) } }));
-        scopes.forEach((statements, index) => rules.push({ name: `${name}-allow-${index}`, action: { block: {} }, statement: all([...statements, ...outside]), visibilityConfig: visibility(`${name}-allow-${index}`) }));
+        scopes.forEach((statements, index) => rules.push({ name: `${rule}-allow-${index}`, action: { block: {} }, statement: all([...statements, ...outside]), visibilityConfig: visibility(`${rule}-allow-${index}`) }));
       }
       return rules;
     });

@@ -15,7 +15,7 @@
  * statistic over 5-minute periods, three in a row (15 minutes, as the Prometheus rule's `for`).
  */
 import type { Api, GatewayConfig, Slo } from "../../manifest/schema";
-import { BURN_RATE_WINDOWS, burnRateFactor, burnRateThreshold, errorBudget, latencyObjectives } from "./slo-math";
+import { BURN_RATE_WINDOWS, budgetShareSpent, burnRateFactor, burnRateThreshold, errorBudget, latencyObjectives } from "./slo-math";
 
 /** Where an API's metrics are: its REST API name and stage. */
 export interface CloudWatchStage {
@@ -115,7 +115,7 @@ export function sloAlarmSpecs(manifest: GatewayConfig, stages: readonly CloudWat
           slo: slo.id,
           api: slo.api,
           kind: "availability",
-          description: `${slo.id}: more than ${Number((threshold * 100).toPrecision(6))}% of requests answered 5xx over ${window.longWindow}, burning the ${slo.availability}% availability budget (${budget} of requests) ${factor}× too fast (${window.budgetShare * 100}% of the ${slo.windowDays}-day budget within ${window.longWindow}; severity ${window.severity}).${scopeNote}`,
+          description: `${slo.id}: more than ${Number((threshold * 100).toPrecision(6))}% of requests answered 5xx over ${window.longWindow}, burning the ${slo.availability}% availability budget (${budget} of requests) ${factor}× too fast (${Number((budgetShareSpent(window, slo.windowDays) * 100).toPrecision(4))}% of the ${slo.windowDays}-day budget within ${window.longWindow}; severity ${window.severity}).${scopeNote}`,
           comparisonOperator: "GreaterThanThreshold",
           threshold,
           evaluationPeriods: periods,

@@ -82,6 +82,15 @@ function saturationPanels(): PanelSpec[] {
   ];
 }
 
+/**
+ * The share of an SLO's requests answered 5xx over `window`. The gateway exports a 5xx series
+ * only once a route answered one: `or vector(0)` makes an API without errors 0 % (100 %
+ * available), not "No data".
+ */
+function errorRatioOverWindow(selector: string, window: string): string {
+  return `(sum(increase(turnpike_requests_total{${selector},status_class="5xx"}[${window}])) or vector(0)) / sum(increase(turnpike_requests_total{${selector}}[${window}]))`;
+}
+
 /** Availability of an SLO over its whole window (a stat, red below the objective). */
 function availabilityPanel(slo: Slo): PanelSpec {
   const selector = sloSelector(slo);
@@ -92,7 +101,9 @@ function availabilityPanel(slo: Slo): PanelSpec {
     unit: "percentunit",
     type: "stat",
     threshold: 1 - errorBudget(slo.availability!),
-    queries: [{ expr: `1 - (sum(increase(turnpike_requests_total{${selector},status_class="5xx"}[${window}])) / sum(increase(turnpike_requests_total{${selector}}[${window}])))`, legendFormat: slo.id }],
+    // Availability is a floor: red below it.
+    thresholdBreach: "below",
+    queries: [{ expr: `1 - (${errorRatioOverWindow(selector, window)})`, legendFormat: slo.id }],
   };
 }
 
@@ -108,7 +119,7 @@ function sloPanels(slo: Slo): PanelSpec[] {
       description: `Share of the ${window} error budget (${budget} of requests) not yet spent.`,
       unit: "percentunit",
       type: "stat",
-      queries: [{ expr: `1 - (sum(increase(turnpike_requests_total{${selector},status_class="5xx"}[${window}])) / sum(increase(turnpike_requests_total{${selector}}[${window}]))) / ${budget}`, legendFormat: slo.id }],
+      queries: [{ expr: `1 - (${errorRatioOverWindow(selector, window)}) / ${budget}`, legendFormat: slo.id }],
     }, {
       title: `SLO ${slo.id}: burn rate`,
       description: "How many times faster than sustainable the error budget burns (1 = exactly the budget over the window), from the recorded error ratios.",

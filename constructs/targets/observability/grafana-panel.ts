@@ -23,6 +23,12 @@ export interface PanelSpec {
   readonly queries: readonly PanelQuery[];
   /** Drawn as a red line (timeseries) or a red background beyond it (stat), in the panel's unit: an objective. */
   readonly threshold?: number;
+  /**
+   * Which side of `threshold` breaches the objective: `above` for a ceiling (latency), `below`
+   * for a floor (availability). Grafana colours a step from its value upwards.
+   * @default "above"
+   */
+  readonly thresholdBreach?: "above" | "below";
   /** @default 12 (half the width) */
   readonly width?: 12 | 24;
 }
@@ -66,7 +72,10 @@ export function layoutPanels(specs: readonly PanelSpec[]): Panel[] {
       spec.threshold === undefined
         ? {}
         : {
-            thresholds: { mode: "absolute", steps: [{ color: "green", value: null }, { color: "red", value: spec.threshold }] },
+            thresholds: {
+              mode: "absolute",
+              steps: (spec.thresholdBreach ?? "above") === "above" ? [{ color: "green", value: null }, { color: "red", value: spec.threshold }] : [{ color: "red", value: null }, { color: "green", value: spec.threshold }],
+            },
             ...((spec.type ?? "timeseries") === "timeseries" ? { custom: { thresholdsStyle: { mode: "line" } } } : {}),
           };
     return {

@@ -9,10 +9,10 @@
  * SLOs"): a page when 2 % of the error budget burns in 1 h or 5 % in 6 h, a ticket when 10 %
  * burns in 1 d or in 3 d. Each long window is paired with a short one (1/12 of it) so an alert
  * stops soon after the burn does. The burn-rate factors follow from the SLO's window: 14.4, 6,
- * 3 and 1 for 30 days.
+ * 3 and 1 for 30 days, never below 1 for shorter windows (`burnRateFactor`).
  */
 import type { GatewayConfig, Slo } from "../../manifest/schema";
-import { BURN_RATE_WINDOWS, burnRateFactor, burnRateThreshold, latencyObjectives } from "./slo-math";
+import { BURN_RATE_WINDOWS, budgetShareSpent, burnRateFactor, burnRateThreshold, latencyObjectives } from "./slo-math";
 
 export interface RecordingRule {
   readonly record: string;
@@ -58,7 +58,8 @@ function availabilityRules(slo: Slo): (RecordingRule | AlertingRule)[] {
   const windows = [...new Set(BURN_RATE_WINDOWS.flatMap((window) => [window.shortWindow, window.longWindow]))];
   const recording: RecordingRule[] = windows.map((window) => ({
     record: `${ERROR_RATIO}:rate${window}`,
-    expr: `sum(rate(turnpike_requests_total{${selector},status_class="5xx"}[${window}])) / sum(rate(turnpike_requests_total{${selector}}[${window}]))`,
+    // The gateway exports a 5xx series only once a route answered one: `or vector(0)` makes the ratio 0, not absent, while requests flow.
+    expr: `(sum(rate(turnpike_requests_total{${selector},status_class="5xx"}[${window}])) or vector(0)) / sum(rate(turnpike_requests_total{${selector}}[${window}]))`,
     labels: sloLabels,
   }));
   const alerts: AlertingRule[] = BURN_RATE_WINDOWS.map((window) => {
@@ -72,7 +73,7 @@ function availabilityRules(slo: Slo): (RecordingRule | AlertingRule)[] {
       labels: { ...sloLabels, severity: window.severity, long_window: window.longWindow, short_window: window.shortWindow },
       annotations: {
         summary: `${slo.api} burns its ${slo.availability}% availability budget ${factor}× too fast`,
-        description: `More than ${threshold * 100}% of ${slo.id}'s requests answered 5xx over the last ${window.longWindow} and ${window.shortWindow}: at this rate ${window.budgetShare * 100}% of the ${slo.windowDays}-day error budget is gone within ${window.longWindow}.`,
+        description: `More than ${percent(threshold)}% of ${slo.id}'s requests answered 5xx over the last ${window.longWindow} and ${window.shortWindow}: at this rate ${percent(budgetShareSpent(window, slo.windowDays))}% of the ${slo.windowDays}-day error budget is gone within ${window.longWindow}.`,
       },
     };
   });
@@ -92,6 +93,11 @@ function latencyRules(slo: Slo): AlertingRule[] {
       description: `The ${label} of ${slo.id}'s requests at the gateway has been above ${objectiveMs} ms for 15 minutes (5-minute rate; bucket interpolation).`,
     },
   }));
+}
+
+/** A ratio as a percentage without binary noise: 7.2, not 7.199999999999999. */
+function percent(ratio: number): number {
+  return Number((ratio * 100).toPrecision(6));
 }
 
 /** A regex-escaped value inside a PromQL string, where a backslash is itself escaped. */

@@ -48,9 +48,20 @@ export function errorBudget(availabilityPercent: number): number {
   return round(1 - availabilityPercent / 100);
 }
 
-/** How many times faster than allowed the budget burns when `budgetShare` of it goes in `longWindowHours`: 14.4 for 2 % in 1 h of 30 days. */
+/**
+ * How many times faster than allowed the budget burns when `budgetShare` of it goes in
+ * `longWindowHours`: 14.4 for 2 % in 1 h of 30 days. Never below 1: in an SLO window shorter
+ * than 30 days the shares would give factors under 1 (0.23 for 10 % in 3 d of 7 days, 0.48 for
+ * 2 % in 1 h of 1 day), alerts firing while the budget lasts the window, i.e. while the
+ * objective is met. Such a window alerts at 1×, a burn that spends exactly the budget.
+ */
 export function burnRateFactor(window: Pick<BurnRateWindow, "budgetShare" | "longWindowHours">, windowDays: number): number {
-  return Number(((window.budgetShare * windowDays * 24) / window.longWindowHours).toFixed(4));
+  return Math.max(1, Number(((window.budgetShare * windowDays * 24) / window.longWindowHours).toFixed(4)));
+}
+
+/** The share of the SLO window's budget spent within `longWindowHours` at the window's burn-rate factor: `budgetShare`, or more when the factor was raised to 1. */
+export function budgetShareSpent(window: Pick<BurnRateWindow, "budgetShare" | "longWindowHours">, windowDays: number): number {
+  return round((burnRateFactor(window, windowDays) * window.longWindowHours) / (windowDays * 24));
 }
 
 /** The error ratio above which a burn-rate window alerts: its factor times the budget (0.0144 for 14.4 × 0.001). */

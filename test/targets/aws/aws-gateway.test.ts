@@ -23,6 +23,7 @@ describe("AwsGateway", () => {
       customDomain: null,
       waf: { enabled: true, rateLimitPerFiveMinutes: 2_000 },
       logRetentionDays: 30,
+      manageAccountLogsRole: true,
       gatewayFallback: {},
       portal: null,
       vpcLinkApis: [],
@@ -55,6 +56,21 @@ describe("AwsGateway", () => {
     expect(errors.map((error) => [error.path, error.field, error.message, error.fix])).toEqual([
       ["shop/aws", "regions[1].vpcLinkId", 'region "us-east-1" has no vpcLinkId, but "items-v1" reach their upstream through a VPC link', "create a VPC link to the upstreams' Network Load Balancer in this region and set its id"],
     ]);
+  });
+
+  it("requires a us-east-1 certificate for an edge-optimized custom domain (CloudFront reads certificates there only)", async () => {
+    const edgeErrors = async (region: string, certificateArn?: string) => {
+      const shop = testPlatform({ regions: [region] }, "shop");
+      itemsApi(shop);
+      new AwsGateway(shop, "aws", { regions: [{ name: region, ...(certificateArn ? { certificateArn } : {}) }], endpointType: "EDGE", customDomain: { domainName: "api.shop.example", hostedZone: { id: "Z0SHOP", name: "shop.example" } } });
+      return (await compileManifest(shop)).diagnostics.filter((diagnostic) => diagnostic.severity === "error").map((error) => [error.field, error.message, error.fix]);
+    };
+    const fix = 'set regions[0].certificateArn to a certificate issued in us-east-1, or use endpointType: "REGIONAL"';
+    expect(await edgeErrors("eu-west-1")).toEqual([["regions[0].certificateArn", "the edge-optimized custom domain api.shop.example needs a certificate in us-east-1 (CloudFront reads certificates there only); Turnpike would issue it in eu-west-1", fix]]);
+    const arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab";
+    expect(await edgeErrors("eu-west-1", arn)).toEqual([["regions[0].certificateArn", `the edge-optimized custom domain api.shop.example needs a certificate in us-east-1 (CloudFront reads certificates there only); ${arn} is in eu-west-1`, fix]]);
+    expect(await edgeErrors("eu-west-1", arn.replace("eu-west-1", "us-east-1"))).toEqual([]);
+    expect(await edgeErrors("us-east-1")).toEqual([]);
   });
 
   it("reports API ids the platform does not declare", async () => {

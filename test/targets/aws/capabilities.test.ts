@@ -89,6 +89,30 @@ describe("AWS capability warnings (partial)", () => {
     expect(finding(policy, config, options)).toEqual({ severity: "warning", api: "items-v1", policy, instance: `items-v1/test-${policy}`, message: `${at(policy)}: AWS API Gateway enforces it only partly: ${reason}` });
   });
 
+  it.each<[string, string, Record<string, unknown>, PolicyInstance["when"], string]>([
+    ["plan rate limit", "rateLimit", { key: "consumer", requests: 5, perSeconds: 1, burst: 5 }, { product: "shop", plan: "free" }, "limit"],
+    ["operation rate limit per consumer", "rateLimit", { key: "consumer", requests: 5, perSeconds: 1, burst: 5 }, null, "limit"],
+    ["plan quota", "quota", { key: "consumer", period: "month", requests: 1_000, timeZone: "UTC" }, { product: "shop", plan: "free" }, "quota"],
+  ])("a %s on an API where AWS checks no API key is an error: usage plans apply by API key only", (_, policy, config, when, what) => {
+    const keyed = withInstance(policy, config, when);
+    expect(checkAwsCapabilities(keyed, aws).find((candidate) => candidate.instance === `items-v1/test-${policy}`)!.severity).toBe("warning");
+    const apiKeys = new Set(keyed.spec.policies.filter((instance) => instance.policy === "apiKey").map((instance) => instance.id));
+    const apis = keyed.spec.apis.map((api) => ({ ...api, operations: api.operations.map((operation) => ({ ...operation, policies: operation.policies.filter((id) => !apiKeys.has(id)) })) }));
+    const unkeyed = { ...keyed, spec: { ...keyed.spec, apis } };
+    expect(checkAwsCapabilities(unkeyed, aws).find((candidate) => candidate.instance === `items-v1/test-${policy}`)).toEqual({
+      severity: "error",
+      api: "items-v1",
+      policy,
+      instance: `items-v1/test-${policy}`,
+      message: `${at(policy)}: AWS API Gateway cannot enforce it: a per-consumer ${what} becomes a usage plan, which API Gateway applies by API key only, and AWS checks no API key on items-v1, so consumers identified otherwise (a JWT subject, a client certificate) are not limited`,
+    });
+  });
+
+  it("a body limit of exactly 10 MB is API Gateway's own limit: no finding, with or without WAF", () => {
+    expect(finding("requestSizeLimit", { maxBodyBytes: 10_485_760 })).toBeUndefined();
+    expect(finding("requestSizeLimit", { maxBodyBytes: 10_485_760 }, { target: NO_WAF })).toBeUndefined();
+  });
+
   it("an API key in x-api-key is enforced fully: no finding", () => {
     expect(finding("apiKey", { in: "header", name: "x-api-key" })).toBeUndefined();
   });

@@ -39,7 +39,7 @@ describe("deployAws: authorizers, WAF rules, SLO monitoring, portal (Pulumi, moc
   const body = (region: string) => JSON.parse(ofType(registered, "aws:apigateway/restApi:RestApi").find((api) => api.name === `items-v1-${region}`)!.inputs.body);
 
   describe("JWT Lambda authorizer", () => {
-    const functionName = () => jwtAuthorizerFunctionName("shop", manifest.spec.policies.find((instance) => instance.policy === "jwt")!.id);
+    const functionName = () => jwtAuthorizerFunctionName("shop", "items-v1", manifest.spec.policies.find((instance) => instance.policy === "jwt")!.id);
 
     it("declares the function per region from the esbuild bundle, with the policy's settings in its environment", () => {
       const functions = ofType(registered, "aws:lambda/function:Function");
@@ -179,7 +179,8 @@ describe("deployAws: authorizers, WAF rules, SLO monitoring, portal (Pulumi, moc
 
     it("serves HTTPS only with TLS 1.2+, the declared price class and the security headers", () => {
       const [distribution] = ofType(registered, "aws:cloudfront/distribution:Distribution");
-      expect(distribution!.inputs).toMatchObject({ priceClass: "PriceClass_200", defaultRootObject: "index.html", viewerCertificate: { cloudfrontDefaultCertificate: true, minimumProtocolVersion: "TLSv1.2_2021" } });
+      expect(distribution!.inputs).toMatchObject({ priceClass: "PriceClass_200", defaultRootObject: "index.html", viewerCertificate: { cloudfrontDefaultCertificate: true } });
+      expect(distribution!.inputs.viewerCertificate.minimumProtocolVersion).toBeUndefined();
       expect(distribution!.inputs.defaultCacheBehavior).toMatchObject({ viewerProtocolPolicy: "redirect-to-https", responseHeadersPolicyId: "shop-portal-id" });
       expect(distribution!.inputs.origins).toEqual([{ originId: "portal-bucket", domainName: "shop-portal-bucket.s3.eu-west-1.amazonaws.com", originAccessControlId: "shop-portal-id" }]);
       const [headers] = ofType(registered, "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
@@ -191,6 +192,21 @@ describe("deployAws: authorizers, WAF rules, SLO monitoring, portal (Pulumi, moc
         contentSecurityPolicy: { contentSecurityPolicy: PORTAL_CONTENT_SECURITY_POLICY, override: true },
       });
       expect(PORTAL_CONTENT_SECURITY_POLICY).not.toMatch(/https?:/);
+    });
+
+    it("serves the index.html of the directories the portal links to (an S3 origin has no index documents)", () => {
+      const [fn] = ofType(registered, "aws:cloudfront/function:Function");
+      expect(fn!.inputs).toMatchObject({ runtime: "cloudfront-js-2.0", publish: true });
+      const [distribution] = ofType(registered, "aws:cloudfront/distribution:Distribution");
+      expect(distribution!.inputs.defaultCacheBehavior.functionAssociations).toEqual([{ eventType: "viewer-request", functionArn: `arn:aws:mock:eu-west-1:123456789012:aws-cloudfront-function-Function/${fn!.name}` }]);
+      const handler = new Function(`${fn!.inputs.code}\nreturn handler;`)() as (event: { request: { uri: string } }) => { uri: string };
+      const keys = new Set(ofType(registered, "aws:s3/bucketObjectv2:BucketObjectv2").map((object) => object.inputs.key as string));
+      // Every directory link of the home page resolves to an uploaded object.
+      const home = generatePortal(manifest, { basePath: "/" }).find((file) => file.path === "index.html")!.bytes.toString("utf8");
+      const directories = [...home.matchAll(/href="([a-z][^"#:]*\/)"/g)].map((match) => `/${match[1]}`);
+      expect(directories).toContain("/catalog/");
+      for (const uri of directories) expect(keys.has(handler({ request: { uri } }).uri.slice(1))).toBe(true);
+      expect(handler({ request: { uri: "/assets/site.css" } }).uri).toBe("/assets/site.css");
     });
 
     it("uploads every generated portal file with its content type and bytes", () => {

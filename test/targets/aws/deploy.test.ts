@@ -32,6 +32,20 @@ describe("deployAws (Pulumi, mocked)", () => {
     }
   });
 
+  it("sets API Gateway's account CloudWatch role in each region, so stages with access logs are accepted", async () => {
+    const roles = ofType(registered, "aws:iam/role:Role").filter((role) => role.name.startsWith("shop-apigateway-logs-"));
+    expect(roles.map((role) => [role.name, JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service, role.inputs.managedPolicyArns])).toEqual([
+      ["shop-apigateway-logs-eu-west-1", "apigateway.amazonaws.com", ["arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"]],
+      ["shop-apigateway-logs-us-east-1", "apigateway.amazonaws.com", ["arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"]],
+    ]);
+    expect(ofType(registered, "aws:apigateway/account:Account").map((account) => [account.name, account.inputs.cloudwatchRoleArn])).toEqual(
+      roles.map((role) => [role.name, role.state.arn]),
+    );
+    // Another stack may own the setting: it can be left alone.
+    const { registered: without } = await deploy(manifest, { ...aws, manageAccountLogsRole: false });
+    expect(ofType(without, "aws:apigateway/account:Account")).toEqual([]);
+  });
+
   it("declares a regional REST API per region whose body is the OpenAPI with extensions", () => {
     const apis = ofType(registered, "aws:apigateway/restApi:RestApi");
     expect(apis.map((api) => api.name)).toEqual(["items-v1-eu-west-1", "items-v1-us-east-1"]);

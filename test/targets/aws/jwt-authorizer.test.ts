@@ -101,6 +101,23 @@ describe("JWT Lambda authorizer", () => {
     expect(none.policyDocument.Statement).toEqual([{ Action: "execute-api:Invoke", Effect: "Deny", Resource: [`${API}/live/*`] }]);
   });
 
+  it("denies a nested operation the token lacks the scopes for, though an allowed pattern's * spans its path (IAM matching)", async () => {
+    // As IAM evaluates the cached policy: `*` matches any characters, `/` included; an explicit Deny wins.
+    const matches = (resource: string, arn: string) => new RegExp(`^${resource.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(arn);
+    const decide = (result: AuthorizerResult, arn: string) => {
+      const hit = (effect: "Allow" | "Deny") => result.policyDocument.Statement.some((statement) => statement.Effect === effect && statement.Resource.some((resource) => matches(resource, arn)));
+      return hit("Deny") ? "deny" : hit("Allow") ? "allow" : "deny";
+    };
+    const nested = createJwtAuthorizer({ ...settings, operations: [...settings.operations, { method: "GET", path: "/items/{itemId}/secret", scopes: [["admin"]] }] }, () => undefined);
+    const reader = await nested(event(await mintToken(key, { claims: claims() })));
+    expect(decide(reader, `${API}/live/GET/items/42`)).toBe("allow");
+    expect(decide(reader, `${API}/live/GET/items`)).toBe("allow");
+    expect(decide(reader, `${API}/live/GET/items/42/secret`)).toBe("deny");
+    expect(decide(reader, `${API}/live/POST/items`)).toBe("deny");
+    const admin = await nested(event(await mintToken(key, { claims: claims({ scope: "items:read admin" }) })));
+    expect(["GET/items/42", "GET/items/42/secret", "POST/items"].map((path) => decide(admin, `${API}/live/${path}`))).toEqual(["allow", "allow", "allow"]);
+  });
+
   it("denies every method when a scope the policy requires everywhere is missing", async () => {
     const strict = createJwtAuthorizer({ ...settings, requiredScopes: ["shop"] }, () => undefined);
     const result = await strict(event(await mintToken(key, { claims: claims() })));

@@ -71,6 +71,21 @@ describe("Grafana dashboards", () => {
     expect(thresholdOf("SLO orders-v2/default: p95 latency (objective 150 ms)")).toBe(0.15);
     expect(thresholdOf("SLO orders-v2/default: availability over 30d (objective 99.9%)")).toBe(0.999);
     expect(panel("SLO orders-v2/default: error budget left").targets[0]!.expr).toMatch(/\/ 0\.001$/);
+    // Availability is a floor: red below 99.9 %, green from it up (Grafana colours a step from its value upwards); latency a ceiling.
+    const steps = (title: string) => (panel(title).fieldConfig.defaults as { thresholds: { steps: { color: string; value: number | null }[] } }).thresholds.steps;
+    expect(steps("SLO orders-v2/default: availability over 30d (objective 99.9%)")).toEqual([
+      { color: "red", value: null },
+      { color: "green", value: 0.999 },
+    ]);
+    expect(steps("SLO orders-v2/default: p95 latency (objective 150 ms)")).toEqual([
+      { color: "green", value: null },
+      { color: "red", value: 0.15 },
+    ]);
+    // No 5xx series exists before a route's first 5xx: an API without errors is 100 % available, not "No data".
+    expect(panel("SLO orders-v2/default: availability over 30d (objective 99.9%)").targets[0]!.expr).toBe(
+      '1 - ((sum(increase(turnpike_requests_total{api="orders-v2",status_class="5xx"}[30d])) or vector(0)) / sum(increase(turnpike_requests_total{api="orders-v2"}[30d])))',
+    );
+    expect(panel("SLO orders-v2/default: error budget left").targets[0]!.expr).toContain("or vector(0)");
     expect(panel("SLO orders-v2/default: burn rate").targets.map((target) => target.expr)).toEqual(["5m", "1h", "6h"].map((range) => `turnpike_slo:error_ratio:rate${range}{slo="orders-v2/default"} / 0.001`));
     // The overview has one availability stat per SLO declaring availability.
     expect(dashboards.get("grafana/overview.json")!.panels.filter((candidate) => candidate.title.startsWith("SLO "))).toHaveLength(manifest.spec.slos.filter((slo) => slo.availability !== null).length);

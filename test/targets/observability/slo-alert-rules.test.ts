@@ -20,7 +20,8 @@ describe("sloAlertRules", () => {
     const orders = groups[2]!;
     expect(orders.rules[0]).toEqual({
       record: "turnpike_slo:error_ratio:rate5m",
-      expr: 'sum(rate(turnpike_requests_total{api="orders-v2",status_class="5xx"}[5m])) / sum(rate(turnpike_requests_total{api="orders-v2"}[5m]))',
+      // The gateway has no 5xx series before a route's first 5xx: without `or vector(0)` the ratio is absent, not 0.
+      expr: '(sum(rate(turnpike_requests_total{api="orders-v2",status_class="5xx"}[5m])) or vector(0)) / sum(rate(turnpike_requests_total{api="orders-v2"}[5m]))',
       labels: { slo: "orders-v2/default", api: "orders-v2" },
     });
     expect(orders.rules.find((rule) => "alert" in rule && rule.labels.long_window === "1h")).toEqual({
@@ -41,6 +42,24 @@ describe("sloAlertRules", () => {
     expect(rule.metadata.labels).toMatchObject({ release: "kube-prometheus-stack" });
     expect(rule.spec.groups.map((group: { name: string }) => group.name)).toEqual(["turnpike-gateway", ...groups.map((group) => group.name)]);
     expect(rule.spec.groups[3].rules[0].labels).toEqual({ slo: "orders-v2/default", api: "orders-v2", region: "eu-west-1" });
+  });
+
+  it("writes percentages in annotations without binary noise (orders-v1: 99.5 %, 14.4 × 0.005 = 7.2 %)", async () => {
+    const { manifest } = await synthesizeAcme();
+    const descriptions = sloAlertRules(manifest).flatMap((group) => group.rules.flatMap((rule) => ("alert" in rule ? [rule.annotations.description!] : [])));
+    expect(descriptions).toContain("More than 7.2% of orders-v1/default's requests answered 5xx over the last 1h and 5m: at this rate 2% of the 30-day error budget is gone within 1h.");
+    expect(descriptions).toContain("More than 0.144% of payments-v1/payments-writes's requests answered 5xx over the last 1h and 5m: at this rate 2% of the 30-day error budget is gone within 1h.");
+    for (const description of descriptions) expect(description).not.toMatch(/\d\.\d{9,}/);
+  });
+
+  it("never alerts on a burn the budget sustains: factors below 1 (windows under 30 days) become 1", async () => {
+    const { manifest } = await synthesizeAcme();
+    const weekly = structuredClone(manifest);
+    weekly.spec.slos = weekly.spec.slos.filter((slo) => slo.id === "orders-v2/default").map((slo) => ({ ...slo, windowDays: 7 }));
+    const burns = sloAlertRules(weekly)[0]!.rules.filter((rule) => "alert" in rule && rule.alert === "TurnpikeErrorBudgetBurn");
+    // 99.9 % over 7 days: 14.4 → 3.36 and 6 → 1.4 (workbook shares), 0.7 and 0.23 raised to 1 (the 0.001 budget itself).
+    expect(burns.map((rule) => /> ([0-9.e-]+)$/.exec(rule.expr)![1])).toEqual(["0.00336", "0.0014", "0.001", "0.001"]);
+    expect(("annotations" in burns[3]! ? burns[3].annotations.description : "")).toMatch(/at this rate 42\.8571% of the 7-day error budget is gone within 3d\.$/);
   });
 
   it("ships a Grafana dashboard on the gateway's metrics", async () => {

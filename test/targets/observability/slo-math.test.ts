@@ -1,5 +1,5 @@
 /** The SLO arithmetic every artifact shares (alerts, dashboards, k6 thresholds, slo run, CloudWatch). */
-import { BURN_RATE_WINDOWS, burnRateThreshold, errorBudget, failureBound, latencyObjectives, minimumThroughputRps } from "../../../constructs/targets/observability/slo-math";
+import { BURN_RATE_WINDOWS, budgetShareSpent, burnRateFactor, burnRateThreshold, errorBudget, failureBound, latencyObjectives, minimumThroughputRps } from "../../../constructs/targets/observability/slo-math";
 
 describe("slo-math", () => {
   it("turns availability into an error budget without binary noise", () => {
@@ -13,6 +13,11 @@ describe("slo-math", () => {
     expect(BURN_RATE_WINDOWS.map((window) => burnRateThreshold(window, { availability: 99.9, windowDays: 30 }))).toEqual([0.0144, 0.006, 0.003, 0.001]);
     expect(burnRateThreshold(BURN_RATE_WINDOWS[0]!, { availability: 99.5, windowDays: 7 })).toBe(0.0168);
     expect(burnRateThreshold(BURN_RATE_WINDOWS[0]!, { availability: null, windowDays: 30 })).toBeNull();
+    // Below 30 days the workbook's shares give factors under 1 (a burn the budget sustains): 1 instead.
+    expect(BURN_RATE_WINDOWS.map((window) => burnRateFactor(window, 7))).toEqual([3.36, 1.4, 1, 1]);
+    expect(burnRateThreshold(BURN_RATE_WINDOWS[0]!, { availability: 99.9, windowDays: 1 })).toBe(0.001);
+    expect(BURN_RATE_WINDOWS.map((window) => budgetShareSpent(window, 30))).toEqual([0.02, 0.05, 0.1, 0.1]);
+    expect(budgetShareSpent(BURN_RATE_WINDOWS[3]!, 7)).toBe(0.428571);
   });
 
   it("lists latency objectives in seconds and quantiles", () => {

@@ -49,6 +49,15 @@ function resourceOf(operation: JwtAuthorizerOperation): string {
   return `${operation.method}/${operation.path.replace(/^\//, "").replace(/\{[^}]+\}/g, "*")}`;
 }
 
+/**
+ * Whether an execute-api resource pattern matches requests of `operation`. In these patterns `*`
+ * matches any characters, `/` included: `GET/items/*` also matches `GET/items/42/secret`.
+ */
+function covers(pattern: string, operation: JwtAuthorizerOperation): boolean {
+  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return regex.test(`${operation.method}/${operation.path.replace(/^\//, "").replace(/\{[^}]+\}/g, "x")}`);
+}
+
 /** A claim as a context value (strings only: API Gateway drops objects and arrays). */
 function contextValue(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -82,9 +91,15 @@ export function createJwtAuthorizer(settings: JwtAuthorizerSettings, log: (messa
     const [apiArn, stage] = event.methodArn.split("/");
     const prefix = `${apiArn}/${stage}/`;
     const hasRequired = settings.requiredScopes.every((scope) => granted.has(scope));
-    const allowed = hasRequired
-      ? settings.operations.filter((operation) => operation.scopes.some((alternative) => alternative.every((scope) => granted.has(scope)))).map((operation) => prefix + resourceOf(operation))
-      : [];
+    const permitted = (operation: JwtAuthorizerOperation) => hasRequired && operation.scopes.some((alternative) => alternative.every((scope) => granted.has(scope)));
+    const allowedPatterns = settings.operations.filter(permitted).map(resourceOf);
+    const allowed = allowedPatterns.map((pattern) => prefix + pattern);
+    // An allowed pattern's `*` spans path segments, so it can cover another operation the token
+    // lacks the scopes for (`GET/items/*` covers GET /items/{id}/secret): deny those explicitly
+    // (an explicit Deny wins over an Allow).
+    const denied = settings.operations
+      .filter((operation) => !permitted(operation) && allowedPatterns.some((pattern) => covers(pattern, operation)))
+      .map((operation) => prefix + resourceOf(operation));
     const principalId = contextValue(payload[settings.consumerClaim]) ?? "anonymous";
     const context: Record<string, string> = {};
     for (const [claim, key] of Object.entries(settings.forwardClaims)) {
@@ -92,8 +107,11 @@ export function createJwtAuthorizer(settings: JwtAuthorizerSettings, log: (messa
       if (value !== undefined) context[key] = value;
     }
     // A valid token without the scopes of any method: 403 on every method (cached as such).
-    const statement = allowed.length > 0 ? { Action: "execute-api:Invoke" as const, Effect: "Allow" as const, Resource: allowed } : { Action: "execute-api:Invoke" as const, Effect: "Deny" as const, Resource: [`${prefix}*`] };
-    return { principalId, policyDocument: { Version: "2012-10-17", Statement: [statement] }, context };
+    const statements =
+      allowed.length > 0
+        ? [{ Action: "execute-api:Invoke" as const, Effect: "Allow" as const, Resource: allowed }, ...(denied.length > 0 ? [{ Action: "execute-api:Invoke" as const, Effect: "Deny" as const, Resource: denied }] : [])]
+        : [{ Action: "execute-api:Invoke" as const, Effect: "Deny" as const, Resource: [`${prefix}*`] }];
+    return { principalId, policyDocument: { Version: "2012-10-17", Statement: statements }, context };
   };
 }
 
