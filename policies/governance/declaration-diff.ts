@@ -1,12 +1,12 @@
 /**
  * What a change to the declaration does, from two snapshots (the base ref's and the working
- * tree's): contract changes per API rated for consumers, plan, policy and lifecycle changes,
+ * tree's): contract changes per API rated for consumers, plan, product, policy and lifecycle changes,
  * consumers added or removed, and the deployment artifacts that change. It is what
  * `turnpike diff` reports, and its verdict: a breaking contract change under the same API id
  * (same name and major version) is not allowed.
  */
 import { compactCanonicalJson } from "../../constructs/manifest/canonical-json";
-import type { Api, Consumer, GatewayConfig, Plan, PolicyInstance } from "../../constructs/manifest/schema";
+import type { Api, Consumer, GatewayConfig, Plan, PolicyInstance, Product } from "../../constructs/manifest/schema";
 import { AUTHENTICATION_POLICY_NAMES } from "../index";
 import { type ContractChange, detectContractChanges } from "./breaking-changes";
 import type { DeclarationSnapshot } from "./declaration-snapshot";
@@ -54,6 +54,15 @@ export interface PlanDiff {
   readonly consumerAffecting: boolean;
 }
 
+/** What a product offers (APIs, plans) and to whom (approval, visibility). */
+export interface ProductDiff {
+  readonly name: string;
+  readonly status: "added" | "removed" | "changed";
+  readonly changes: readonly FieldChange[];
+  /** Subscribers lose an API or a plan, or the product is withdrawn or made harder to get. */
+  readonly consumerAffecting: boolean;
+}
+
 export interface ArtifactChanges {
   readonly added: readonly string[];
   readonly changed: readonly string[];
@@ -66,6 +75,7 @@ export interface DiffReport {
   /** APIs with any change, by id. */
   readonly apis: readonly ApiDiff[];
   readonly plans: readonly PlanDiff[];
+  readonly products: readonly ProductDiff[];
   readonly consumers: { readonly added: readonly string[]; readonly removed: readonly string[]; readonly changed: readonly string[] };
   readonly artifacts: ArtifactChanges;
   /** Ids of the APIs with a breaking change and no new major version: the reason `turnpike diff` fails. */
@@ -85,6 +95,7 @@ export async function diffDeclarations(base: DeclarationSnapshot, head: Declarat
     head: { revision: head.manifest.metadata.revision },
     apis,
     plans: diffPlans(base.manifest, head.manifest),
+    products: diffProducts(base.manifest.spec.products, head.manifest.spec.products),
     consumers: diffConsumers(base.manifest.spec.consumers, head.manifest.spec.consumers),
     artifacts: diffArtifacts(base, head),
     breakingWithoutMajor: apis.filter((api) => api.breakingWithoutMajor).map((api) => api.id),
@@ -223,6 +234,36 @@ function diffPlans(baseManifest: GatewayConfig, headManifest: GatewayConfig): Pl
       // Added or removed policies are in the "policies" row already.
       if (a !== undefined && b !== undefined) for (const field of diffFields(a, b)) add(`${slot}: ${field.field}`, field.base, field.head, false);
     }
+    add("title", before.title, after.title, false);
+    if (changes.length) diffs.push({ name, status: "changed", changes, consumerAffecting: changes.some((change) => change.consumerAffecting) });
+  }
+  return diffs;
+}
+
+function diffProducts(base: readonly Product[], head: readonly Product[]): ProductDiff[] {
+  const diffs: ProductDiff[] = [];
+  for (const name of unionOfKeys(base, head, (product) => product.name)) {
+    const before = base.find((product) => product.name === name);
+    const after = head.find((product) => product.name === name);
+    if (!before || !after) {
+      diffs.push({ name, status: before ? "removed" : "added", changes: [], consumerAffecting: before !== undefined });
+      continue;
+    }
+    const changes: FieldChange[] = [];
+    // Lists: what was taken away affects subscribers, what was added does not.
+    const list = (field: string, a: readonly string[], b: readonly string[]) => {
+      const removed = a.filter((item) => !b.includes(item));
+      const added = b.filter((item) => !a.includes(item));
+      if (removed.length) changes.push({ field: `${field} removed`, base: removed.join(", "), head: NONE, consumerAffecting: true });
+      if (added.length) changes.push({ field: `${field} added`, base: NONE, head: added.join(", "), consumerAffecting: false });
+    };
+    list("APIs", [...before.apis].sort(compare), [...after.apis].sort(compare));
+    list("plans", [...before.plans].sort(compare), [...after.plans].sort(compare));
+    const add = (field: string, a: string, b: string, consumerAffecting: boolean) => {
+      if (a !== b) changes.push({ field, base: a, head: b, consumerAffecting });
+    };
+    add("approval", before.approval, after.approval, after.approval === "manual");
+    add("visibility", before.visibility, after.visibility, after.visibility === "private");
     add("title", before.title, after.title, false);
     if (changes.length) diffs.push({ name, status: "changed", changes, consumerAffecting: changes.some((change) => change.consumerAffecting) });
   }

@@ -1,6 +1,6 @@
 /**
  * The diff report as Markdown for a pull-request comment: the verdict first, then contract
- * changes per API (breaking first), plans, policies and lifecycle, consumers, and the
+ * changes per API (breaking first), plans, products, policies and lifecycle, consumers, and the
  * synthesized artifacts that change. Sections with nothing to say are left out.
  */
 import type { ContractChange } from "./breaking-changes";
@@ -19,6 +19,14 @@ export function renderDiffMarkdown(report: DiffReport): string {
         : [[code(plan.name), plan.status, "", "", plan.consumerAffecting ? AFFECTED : ""]],
     );
     sections.push(`### Plans\n\n${table(["Plan", "Change", "Before", "After", "Consumers"], rows)}`);
+  }
+  if (report.products.length) {
+    const rows = report.products.flatMap((product) =>
+      product.status === "changed"
+        ? product.changes.map((change) => [code(product.name), change.field, change.base, change.head, affected(change)])
+        : [[code(product.name), product.status, "", "", product.consumerAffecting ? AFFECTED : ""]],
+    );
+    sections.push(`### Products\n\n${table(["Product", "Change", "Before", "After", "Consumers"], rows)}`);
   }
   const policyRows = report.apis.flatMap((api) => [
     ...api.lifecycle.map((change) => [code(api.id), change.field, change.base, change.head, affected(change)]),
@@ -49,7 +57,7 @@ export function renderDiffMarkdown(report: DiffReport): string {
       `### Synthesized artifacts\n\n${artifacts.added.length} added, ${artifacts.changed.length} changed, ${artifacts.removed.length} removed.\n\n${table(["Artifact", "Change"], artifactRows)}`,
     );
   }
-  if (sections.length === 2) sections.push("No changes to APIs, plans, policies, consumers or synthesized artifacts.");
+  if (sections.length === 2) sections.push("No changes to APIs, plans, products, policies, consumers or synthesized artifacts.");
   return `${sections.join("\n\n")}\n`;
 }
 
@@ -61,7 +69,8 @@ function verdict(report: DiffReport): string {
 function contractSection(apis: readonly ApiDiff[]): string | undefined {
   const blocks = apis.flatMap((api) => {
     if (api.status === "added") return [`#### ${code(api.id)} added (${api.version.head})`];
-    if (api.status === "removed") return [`#### ${code(api.id)} removed (was ${api.version.base})`];
+    // Its callers lose it: a removal is always consumer-affecting (retire it first to give them notice).
+    if (api.status === "removed") return [`#### ${code(api.id)} removed (was ${api.version.base}) · ${AFFECTED}`];
     if (api.contract.length === 0) return [];
     const breaking = api.contract.filter((change) => change.rating === "breaking").length;
     const version = api.version.base === api.version.head ? api.version.head : `${api.version.base} → ${api.version.head}`;

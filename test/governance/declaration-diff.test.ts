@@ -65,3 +65,41 @@ describe("diffDeclarations", () => {
     expect(report).toMatchObject({ apis: [], plans: [], consumers: { added: [], removed: [], changed: [] }, artifacts: { added: [], changed: [], removed: [] }, breakingWithoutMajor: [] });
   });
 });
+
+describe("diffDeclarations on products", () => {
+  const withProduct = async (options: { widgets: boolean; gold: boolean; approval: "auto" | "manual"; legacy: boolean }) => {
+    const platform = testPlatform();
+    const items = itemsApi(platform, "items");
+    const widgets = itemsApi(platform, "widgets");
+    const pro = new Plan(platform, "pro", { rateLimit: { requests: 10, perSeconds: 1 } });
+    const gold = new Plan(platform, "gold", { rateLimit: { requests: 100, perSeconds: 1 } });
+    new Product(platform, "shop", { title: "Shop", apis: options.widgets ? [items, widgets] : [items], plans: options.gold ? [pro, gold] : [pro], approval: options.approval });
+    if (options.legacy) new Product(platform, "legacy", { title: "Legacy", apis: [widgets], plans: [pro] });
+    return { manifest: await compileOk(platform), artifacts: [] };
+  };
+
+  it("flags an API taken out of a product, manual approval and a removed product as consumer-affecting; an added plan is not", async () => {
+    const base = await withProduct({ widgets: true, gold: false, approval: "auto", legacy: true });
+    const head = await withProduct({ widgets: false, gold: true, approval: "manual", legacy: false });
+    const report = await diffDeclarations(base, head, "main");
+    expect(report.products).toEqual([
+      { name: "legacy", status: "removed", changes: [], consumerAffecting: true },
+      {
+        name: "shop",
+        status: "changed",
+        changes: [
+          { field: "APIs removed", base: "widgets-v1", head: "(none)", consumerAffecting: true },
+          { field: "plans added", base: "(none)", head: "gold", consumerAffecting: false },
+          { field: "approval", base: "auto", head: "manual", consumerAffecting: true },
+        ],
+        consumerAffecting: true,
+      },
+    ]);
+    // The other way round, only the plan taken away (gold) affects subscribers.
+    const reverse = await diffDeclarations(head, base, "main");
+    expect(reverse.products.map((product) => [product.name, product.status, product.changes.filter((change) => change.consumerAffecting).map((change) => change.field)])).toEqual([
+      ["legacy", "added", []],
+      ["shop", "changed", ["plans removed"]],
+    ]);
+  });
+});

@@ -54,6 +54,19 @@ const report: DiffReport = {
     },
     { name: "gold", status: "added", changes: [], consumerAffecting: false },
   ],
+  products: [
+    {
+      name: "shop",
+      status: "changed",
+      changes: [
+        { field: "APIs removed", base: "payments-v1", head: "(none)", consumerAffecting: true },
+        { field: "plans added", base: "(none)", head: "gold", consumerAffecting: false },
+        { field: "approval", base: "auto", head: "manual", consumerAffecting: true },
+      ],
+      consumerAffecting: true,
+    },
+    { name: "legacy", status: "removed", changes: [], consumerAffecting: true },
+  ],
   consumers: { added: ["northwind"], removed: ["demo"], changed: [] },
   artifacts: { added: ["kubernetes/eu-west-1/ConfigMap/turnpike-manifest-bbbb"], changed: ["aws/eu-west-1/orders-v2.json"], removed: ["kubernetes/eu-west-1/ConfigMap/turnpike-manifest-aaaa"] },
   breakingWithoutMajor: ["orders-v2"],
@@ -84,6 +97,15 @@ describe("renderDiffMarkdown", () => {
 | \`pro\` | price | 49 USD/month | 59 USD/month | ⚠️ affected |
 | \`pro\` | title | Pro | Pro \\| Teams |  |
 | \`gold\` | added |  |  |  |
+
+### Products
+
+| Product | Change | Before | After | Consumers |
+| --- | --- | --- | --- | --- |
+| \`shop\` | APIs removed | payments-v1 | (none) | ⚠️ affected |
+| \`shop\` | plans added | (none) | gold |  |
+| \`shop\` | approval | auto | manual | ⚠️ affected |
+| \`legacy\` | removed |  |  | ⚠️ affected |
 
 ### Policies and lifecycle
 
@@ -125,9 +147,9 @@ describe("renderDiffMarkdown", () => {
   });
 
   it("says so when nothing changed, and gives the all-clear verdict", () => {
-    const empty: DiffReport = { ...report, apis: [], plans: [], consumers: { added: [], removed: [], changed: [] }, artifacts: { added: [], changed: [], removed: [] }, breakingWithoutMajor: [] };
+    const empty: DiffReport = { ...report, apis: [], plans: [], products: [], consumers: { added: [], removed: [], changed: [] }, artifacts: { added: [], changed: [], removed: [] }, breakingWithoutMajor: [] };
     expect(renderDiffMarkdown(empty)).toBe(
-      "## Turnpike diff: `origin/main` → working tree\n\n✅ No breaking contract change without a new major version.\n\nNo changes to APIs, plans, policies, consumers or synthesized artifacts.\n",
+      "## Turnpike diff: `origin/main` → working tree\n\n✅ No breaking contract change without a new major version.\n\nNo changes to APIs, plans, products, policies, consumers or synthesized artifacts.\n",
     );
   });
 });
