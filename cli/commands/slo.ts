@@ -82,7 +82,7 @@ export async function sloRunCommand(project: Project, options: SloRunOptions, ou
   for (const model of models) {
     const plateau = profilePlateau(profile, model.targetRps);
     const durationSeconds = seconds ?? plateau.seconds;
-    const showProgress = !options.json && Boolean(process.stderr.isTTY);
+    const showProgress = !options.json && output.interactive === true;
     if (!options.json) output.stderr(`${model.api}: profile ${profile}, ${plateau.rps} req/s for ${durationSeconds} s against ${url}\n`);
     const run = await runLoad(model, {
       url,
