@@ -82,7 +82,7 @@ export async function diffCommand(project: Project, options: DiffOptions, output
 /** The working tree's snapshot, or `undefined` (with the errors printed) when it does not compile. */
 async function compileHead(project: Project, output: Output): Promise<DeclarationSnapshot | undefined> {
   const result = await compileManifest(await loadPlatform(project));
-  if (result.manifest) return snapshotFromCompile(result);
+  if (result.manifest) return await snapshotFromCompile(result);
   output.stderr(`${formatDiagnostics(result.diagnostics, { color: output.color })}\n\n${output.paint(["bold", "red"], "✖")} the working tree's declaration does not compile: ${summarize(result.diagnostics)}\n`);
   return undefined;
 }

@@ -9,6 +9,7 @@ import { type CompileResult, compileManifest, manifestJsonSchema } from "../../c
 import { canonicalJson } from "../../constructs/manifest/canonical-json";
 import { kubernetesFiles, synthesizeKubernetes } from "../../constructs/targets/kubernetes/index";
 import { synthesizeAws } from "../../constructs/targets/aws/synthesize";
+import { awsResourceInventory } from "../../constructs/targets/aws/resource-inventory";
 import { synthesizeObservability } from "../../constructs/targets/observability/synthesize-observability";
 import { synthesizeLoadTests } from "../../loadtests/k6/synthesize-loadtests";
 import type { Diagnostic } from "../../constructs/diagnostics";
@@ -83,6 +84,13 @@ export async function synthesize(project: Project, options: { targets?: boolean;
       writeFileAtomic(path, file.contents);
       files.push(path);
     }
+    // dist/aws/resources.json: every AWS resource `pulumi up` would declare, from a dry run
+    // (what `turnpike diff` lists as added, changed or removed).
+    const aws = result.targets.aws;
+    const portalFiles = aws.portal ? await buildPortal(result.manifest, { basePath: "/" }) : undefined;
+    const inventory = join(project.output, "aws", "resources.json");
+    writeFileAtomic(inventory, canonicalJson(await awsResourceInventory(result.manifest, aws, { portalFiles })));
+    files.push(inventory);
   }
   return { result, files };
 }

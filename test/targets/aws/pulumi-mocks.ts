@@ -3,6 +3,7 @@
  * (ARNs, ids, invoke URLs) are filled in the mock state; Secrets Manager reads return a key.
  */
 import type * as PulumiModule from "@pulumi/pulumi";
+import { computedOutputs as computed } from "../../../constructs/targets/aws/resource-inventory";
 
 export interface Registered {
   readonly type: string;
@@ -16,31 +17,6 @@ export interface Registered {
 export const PARTNER_KEY = "pk_live_0123456789abcdef0123";
 /** The account `aws.getCallerIdentity` answers. */
 export const ACCOUNT_ID = "123456789012";
-
-/** Outputs AWS computes for some resource types, as the provider would return them. */
-function computed(type: string, name: string, region: string, inputs: Record<string, any>): Record<string, unknown> {
-  switch (type) {
-    case "aws:apigateway/domainName:DomainName":
-      return { regionalDomainName: `d-${name}.execute-api.${region}.amazonaws.com`, regionalZoneId: `ZONE-APIGW-${region}` };
-    case "aws:acm/certificate:Certificate":
-      return {
-        domainValidationOptions: [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])].map((domainName: string) => ({
-          domainName,
-          resourceRecordName: `_acme-${domainName}.`,
-          resourceRecordType: "CNAME",
-          resourceRecordValue: `_validated-${domainName}.acm-validations.aws.`,
-        })),
-      };
-    case "aws:route53/record:Record":
-      return { fqdn: inputs.name };
-    case "aws:s3/bucket:Bucket":
-      return { bucket: `${name}-bucket`, bucketRegionalDomainName: `${name}-bucket.s3.${region}.amazonaws.com` };
-    case "aws:cloudfront/distribution:Distribution":
-      return { domainName: "d111111abcdef8.cloudfront.net", hostedZoneId: "Z2FDTNDATAQYW2" };
-    default:
-      return {};
-  }
-}
 
 /** Mocks for `pulumi.runtime.setMocks`, recording every registered resource. */
 export function awsMocks(registered: Registered[]): PulumiModule.runtime.Mocks {
