@@ -340,30 +340,7 @@
       .catch(function (error) { showError(error); });
   }
 
-  // ----- copy buttons, try-it (app page and API pages) -----
-
-  function wireCopy() {
-    document.querySelectorAll("[data-copy]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var source = document.getElementById(button.getAttribute("data-copy"));
-        var status = button.parentNode.querySelector("[data-copied]");
-        var text = source ? source.textContent : "";
-        var done = function () { if (status) status.textContent = "Copied."; };
-        if (navigator.clipboard && navigator.clipboard.writeText) {
-          navigator.clipboard.writeText(text).then(done, function () { selectText(source); if (status) status.textContent = "Press Ctrl+C to copy."; });
-        } else { selectText(source); if (status) status.textContent = "Press Ctrl+C to copy."; }
-      });
-    });
-  }
-
-  function selectText(node) {
-    if (!node) return;
-    var range = document.createRange();
-    range.selectNodeContents(node);
-    var selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-  }
+  // ----- try-it (app page; copy buttons are common.js's) -----
 
   function wireTryIt() {
     document.querySelectorAll("[data-try-it]").forEach(function (form) {
@@ -403,6 +380,5 @@
   else if (page === "signin") signInPage();
   else if (page === "apps") appsPage();
   else if (page === "app") appPage();
-  wireCopy();
   wireTryIt();
 })();

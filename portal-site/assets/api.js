@@ -71,30 +71,6 @@
     });
   }
 
-  // ----- copy buttons -----
-
-  function selectText(node) {
-    var range = document.createRange();
-    range.selectNodeContents(node);
-    var selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-  }
-
-  function wireCopy() {
-    document.querySelectorAll("[data-copy]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var source = document.getElementById(button.getAttribute("data-copy"));
-        var status = button.parentNode.querySelector("[data-copied]");
-        if (!source) return;
-        var fallback = function () { selectText(source); if (status) status.textContent = "Selected: press Ctrl+C to copy."; };
-        if (navigator.clipboard && navigator.clipboard.writeText) {
-          navigator.clipboard.writeText(source.textContent).then(function () { if (status) status.textContent = "Copied."; }, fallback);
-        } else fallback();
-      });
-    });
-  }
-
   // ----- try it -----
 
   function fieldValue(id) {
@@ -178,6 +154,5 @@
   }
 
   wireTabs();
-  wireCopy();
   wireTryIt();
 })();

@@ -73,6 +73,18 @@ export function mockedCall(token: string, inputs: Record<string, any>): Record<s
   return inputs;
 }
 
+/**
+ * Resolves once no resource has registered for `quietMs`: under mocks, registrations wait on
+ * other resources' outputs, so there is no single promise to await. Gives up after 20 s.
+ */
+export async function registrationsSettled(count: () => number, quietMs: number): Promise<void> {
+  let seen = -1;
+  for (const deadline = Date.now() + 20_000; seen !== count() && Date.now() < deadline; ) {
+    seen = count();
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+  }
+}
+
 /** Every resource `deployAws` declares for the manifest, sorted by type and name. */
 export async function awsResourceInventory(manifest: GatewayConfig, config: AwsTargetConfig, inputs: AwsDeployInputs = {}): Promise<AwsResource[]> {
   const pulumi = require("@pulumi/pulumi") as typeof PulumiModule;
@@ -91,11 +103,6 @@ export async function awsResourceInventory(manifest: GatewayConfig, config: AwsT
   );
   const { deployAws } = require("./deploy") as typeof import("./deploy");
   deployAws(manifest, config, inputs);
-  // Registrations wait on other resources' outputs: done when none came for a while.
-  let seen = -1;
-  for (let rounds = 0; seen !== resources.length && rounds < 400; rounds++) {
-    seen = resources.length;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await registrationsSettled(() => resources.length, 50);
   return resources.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -3,7 +3,7 @@
  * (ARNs, ids, invoke URLs) are filled in the mock state; Secrets Manager reads return a key.
  */
 import type * as PulumiModule from "@pulumi/pulumi";
-import { computedOutputs as computed } from "../../../constructs/targets/aws/resource-inventory";
+import { computedOutputs as computed, registrationsSettled } from "../../../constructs/targets/aws/resource-inventory";
 
 export interface Registered {
   readonly type: string;
@@ -38,12 +38,8 @@ export function awsMocks(registered: Registered[]): PulumiModule.runtime.Mocks {
 }
 
 /** Resolves when no resource has registered for a while: registrations wait on other outputs. */
-export async function settled(registered: readonly Registered[], quietMs = 150): Promise<void> {
-  let count = -1;
-  while (count !== registered.length) {
-    count = registered.length;
-    await new Promise((resolve) => setTimeout(resolve, quietMs));
-  }
+export function settled(registered: readonly Registered[], quietMs = 150): Promise<void> {
+  return registrationsSettled(() => registered.length, quietMs);
 }
 
 /** Declares the AWS target for a compiled declaration in a fresh module registry under mocks; resolves with what registered. */
