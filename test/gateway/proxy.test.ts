@@ -99,6 +99,35 @@ describe("proxying", () => {
     expect(seen.headers["content-length"]).toBe(String(body.length));
   });
 
+  it("answers Expect: 100-continue itself and forwards the body without the expectation", async () => {
+    const body = JSON.stringify({ name: "expecting" });
+    const socket = connect(Number(new URL(gateway.url).port), "127.0.0.1");
+    let received = "";
+    let sentBody = false;
+    socket.on("data", (data: Buffer) => {
+      received += data.toString();
+      if (received.startsWith("HTTP/1.1 100 Continue\r\n\r\n") && !sentBody) {
+        sentBody = true;
+        socket.write(body);
+      }
+    });
+    socket.write(`POST /items/v1/items HTTP/1.1\r\nhost: gw\r\nx-api-key: ${KEY}\r\ncontent-type: application/json\r\nidempotency-key: k2\r\ncontent-length: ${body.length}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n`);
+    await new Promise((resolve) => socket.on("close", resolve));
+    const final = received.slice(received.indexOf("\r\n\r\n") + 4);
+    expect(final).toMatch(/^HTTP\/1\.1 200 /);
+    let rest = final.slice(final.indexOf("\r\n\r\n") + 4);
+    let payload = "";
+    // The answer is chunked: de-chunk it.
+    for (let size = parseInt(rest, 16); size > 0; size = parseInt(rest, 16)) {
+      const start = rest.indexOf("\r\n") + 2;
+      payload += rest.slice(start, start + size);
+      rest = rest.slice(start + size + 2);
+    }
+    const seen = JSON.parse(payload) as { body: string; headers: Record<string, string> };
+    expect(seen.body).toBe(body);
+    expect(seen.headers.expect).toBeUndefined();
+  });
+
   it("answers HEAD through the GET operation", async () => {
     const response = await fetch(`${gateway.url}/items/v1/items`, { method: "HEAD", headers: authed });
     expect(response.status).toBe(200);

@@ -16,6 +16,11 @@ export const HOP_BY_HOP = new Set<string>(HOP_BY_HOP_HEADERS);
  * would otherwise look verified wherever no mtls policy replaces it (e.g. public operations).
  */
 const GATEWAY_ASSERTED = new Set(["client-cert", "client-cert-chain"]);
+/**
+ * Request headers the gateway itself honoured: Node's server answers `Expect: 100-continue`
+ * before the body is read, so the upstream must not wait to send one too.
+ */
+const ANSWERED_HERE = new Set(["expect"]);
 const VIA = "1.1 turnpike";
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -64,7 +69,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, origin: RequestOrig
   const dropped = connectionTokens(source.connection);
   const headers: HeaderMap = {};
   for (const name in source) {
-    if (HOP_BY_HOP.has(name) || GATEWAY_ASSERTED.has(name) || (dropped !== null && dropped.has(name))) continue;
+    if (HOP_BY_HOP.has(name) || GATEWAY_ASSERTED.has(name) || ANSWERED_HERE.has(name) || (dropped !== null && dropped.has(name))) continue;
     headers[name] = source[name];
   }
   const { peer, peerTrusted } = origin;

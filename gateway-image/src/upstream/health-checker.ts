@@ -2,8 +2,8 @@
  * Active health checks: a GET to a path on every target at an interval. Consecutive
  * failures mark a target unhealthy (it gets no traffic); consecutive successes bring it back.
  */
-import { request } from "undici";
 import type { UpstreamConfig } from "../../../constructs/upstream";
+import type { ConnectionPool } from "./http1-pool";
 import type { Target } from "./target";
 
 type HealthCheckConfig = NonNullable<UpstreamConfig["healthCheck"]>;
@@ -32,20 +32,8 @@ export class HealthChecker {
   }
 
   private async check(target: Target): Promise<void> {
-    let ok: boolean;
-    try {
-      const response = await request(`${target.origin}${target.pathPrefix}${this.config.path}`, {
-        dispatcher: target.pool,
-        method: "GET",
-        headersTimeout: this.config.timeoutMs,
-        bodyTimeout: this.config.timeoutMs,
-        headers: { "user-agent": "turnpike-health-check" },
-      });
-      await response.body.dump();
-      ok = response.statusCode >= 200 && response.statusCode < 400;
-    } catch {
-      ok = false;
-    }
+    const status = await probe(target.pool, `${target.pathPrefix}${this.config.path}`, target.host, this.config.timeoutMs);
+    const ok = status >= 200 && status < 400;
     if (this.stopped) return;
     // A positive streak counts successes, a negative one failures.
     const streak = this.streaks.get(target) ?? 0;
@@ -54,4 +42,33 @@ export class HealthChecker {
     if (ok && !target.healthy && next >= this.config.healthyThreshold) target.healthy = true;
     if (!ok && target.healthy && -next >= this.config.unhealthyThreshold) target.healthy = false;
   }
+}
+
+/**
+ * A GET through the target's own pool (its connections, TLS settings and CA); the body is
+ * read and dropped. Resolves the status, or 0 when no complete answer came in time.
+ */
+function probe(pool: ConnectionPool, path: string, host: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    let status = 0;
+    pool.dispatch(
+      { method: "GET", path, headers: { host, "user-agent": "turnpike-health-check" }, body: null, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+      {
+        onConnect() {},
+        onHeaders(code) {
+          if (code >= 200) status = code;
+          return true;
+        },
+        onData() {
+          return true;
+        },
+        onComplete() {
+          resolve(status);
+        },
+        onError() {
+          resolve(0);
+        },
+      },
+    );
+  });
 }

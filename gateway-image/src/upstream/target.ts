@@ -2,7 +2,7 @@
  * One upstream target and what the gateway knows of its health: requests in flight, a
  * latency average, active health-check state, passive outlier ejection and a circuit breaker.
  */
-import type { Pool } from "undici";
+import type { ConnectionPool } from "./http1-pool";
 import type { UpstreamConfig } from "../../../constructs/upstream";
 
 type CircuitState = "closed" | "open" | "half-open";
@@ -35,7 +35,7 @@ export class Target {
   constructor(
     readonly url: string,
     readonly weight: number,
-    readonly pool: Pool,
+    readonly pool: ConnectionPool,
     private readonly settings: Pick<UpstreamConfig, "circuitBreaker" | "outlierDetection">,
   ) {
     const parsed = new URL(url);

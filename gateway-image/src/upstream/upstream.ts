@@ -4,12 +4,12 @@
  * are streamed both ways with backpressure; nothing is buffered unless a policy asked.
  */
 import type { IncomingMessage } from "node:http";
-import type { Dispatcher } from "undici";
 import type { UpstreamConfig } from "../../../constructs/upstream";
 import type { Exchange, HeaderMap } from "../http/exchange";
 import { HOP_BY_HOP, connectionTokens } from "../http/forwarding";
 import { type Balancer, createBalancer } from "./balancer";
 import { HealthChecker } from "./health-checker";
+import type { UpstreamRequest, UpstreamResponseHandler } from "./http1-pool";
 import type { PoolOptions, PoolRegistry } from "./pool-registry";
 import { Target } from "./target";
 
@@ -154,10 +154,10 @@ export class Upstream {
     const headers = exchange.upstreamHeaders;
     if (this.config.hostHeader === "target") headers.host = target.host;
     const query = exchange.upstreamQuery;
-    const options: Dispatcher.DispatchOptions = {
+    const options: UpstreamRequest = {
       path: `${target.pathPrefix}${exchange.upstreamPath}${query === "" ? "" : `?${query}`}`,
-      method: method as Dispatcher.HttpMethod,
-      headers: headers as Record<string, string | string[]>,
+      method,
+      headers,
       body,
       headersTimeout: timeoutMs,
       bodyTimeout: this.config.timeoutMs,
@@ -172,7 +172,7 @@ export class Upstream {
         if (failed) target.considerEjection(now, this.ejectionAllowed(now));
         resolve(result);
       });
-      target.pool.dispatch(options, handler as unknown as Dispatcher.DispatchHandler);
+      target.pool.dispatch(options, handler);
     });
   }
 
@@ -185,11 +185,11 @@ export class Upstream {
 }
 
 /**
- * Streams one upstream response into the sink. Uses undici's core handler interface
- * (onConnect/onHeaders/onData/onComplete/onError), which the newer controller interface is
- * a wrapper over: raw headers come straight from the parser.
+ * Streams one upstream response into the sink, through the core handler interface both
+ * upstream clients speak (onConnect/onHeaders/onData/onComplete/onError): raw headers come
+ * straight from the parser.
  */
-class ForwardHandler {
+class ForwardHandler implements UpstreamResponseHandler {
   status = 0;
   private headSent = false;
   private settled = false;
@@ -209,7 +209,7 @@ class ForwardHandler {
     this.abortRequest = abort;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+  onHeaders(statusCode: number, rawHeaders: ReadonlyArray<string | Buffer>, resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx informational answers are not forwarded
     this.status = statusCode;
     this.resume = resume;
@@ -262,16 +262,19 @@ class ForwardHandler {
 }
 
 /**
- * undici's raw `[name, value, name, value, ...]` headers as a map; repeated names become
+ * Raw `[name, value, name, value, ...]` headers (strings from the native parser, Buffers
+ * from undici) as a map; repeated names become
  * lists. Hop-by-hop headers are left out here rather than deleted later: deleting a property
  * turns the object into a slow dictionary for every step after, down to Node's writeHead.
  */
-function headersFromRaw(raw: Buffer[]): HeaderMap {
+function headersFromRaw(raw: ReadonlyArray<string | Buffer>): HeaderMap {
   const headers: HeaderMap = {};
   let connection: string | undefined;
   for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!.toString("latin1").toLowerCase();
-    const value = raw[index + 1]!.toString("latin1");
+    const rawName = raw[index]!;
+    const rawValue = raw[index + 1]!;
+    const name = (typeof rawName === "string" ? rawName : rawName.toString("latin1")).toLowerCase();
+    const value = typeof rawValue === "string" ? rawValue : rawValue.toString("latin1");
     if (HOP_BY_HOP.has(name)) {
       if (name === "connection") connection = connection === undefined ? value : `${connection}, ${value}`;
       continue;
@@ -297,6 +300,7 @@ function classify(error: Error, target: Target, elapsedMs: number): UpstreamErro
   const code = (error as NodeJS.ErrnoException).code ?? "";
   switch (code) {
     case "UND_ERR_HEADERS_TIMEOUT":
+    case "UND_ERR_BODY_TIMEOUT":
       return new UpstreamError("timeout", `${target.origin} sent no response headers within ${Math.round(elapsedMs)} ms`);
     case "UND_ERR_CONNECT_TIMEOUT":
     case "ECONNREFUSED":
