@@ -40,7 +40,7 @@ export interface GatewayBenchOptions {
 }
 
 type ContenderKind = "direct" | "nginx" | "haproxy" | "fast-gateway" | "turnpike";
-type TurnpikeVariant = "bare" | "full" | "redis" | "routes1000";
+type TurnpikeVariant = "bare" | "full" | "redis" | "routes1000" | "undici";
 
 export interface ContenderSpec {
   readonly name: string;
@@ -50,11 +50,13 @@ export interface ContenderSpec {
   readonly variant?: TurnpikeVariant;
 }
 
-const TURNPIKE_VARIANTS: readonly { variant: TurnpikeVariant; name: string; label: string }[] = [
+const TURNPIKE_VARIANTS: readonly { variant: TurnpikeVariant; name: string; label: string; workers?: readonly string[] }[] = [
   { variant: "bare", name: "turnpike-bare", label: "Turnpike, no policies, no access log" },
   { variant: "full", name: "turnpike-full", label: "Turnpike full chain (apiKey + rateLimit + metrics + access log), 10 routes" },
   { variant: "redis", name: "turnpike-redis", label: "Turnpike full chain, Redis store, 10 routes" },
   { variant: "routes1000", name: "turnpike-1000", label: "Turnpike full chain, 1,000 routes" },
+  // The same full chain on the fallback upstream client, to show what the native one saves.
+  { variant: "undici", name: "turnpike-undici", label: "Turnpike full chain, undici upstream client (TURNPIKE_UPSTREAM_CLIENT=undici)", workers: ["1"] },
 ];
 
 /** Every contender, in the order of a round. */
@@ -64,8 +66,8 @@ export const CONTENDERS: readonly ContenderSpec[] = [
   { name: "nginx-2w", label: "nginx reverse proxy", kind: "nginx", workers: "2" },
   { name: "haproxy", label: "haproxy (http-reuse always)", kind: "haproxy", workers: "default threads" },
   { name: "fast-gateway", label: "fast-gateway (default config)", kind: "fast-gateway", workers: "1" },
-  ...TURNPIKE_VARIANTS.flatMap(({ variant, name, label }) =>
-    ["1", "2"].map((workers): ContenderSpec => ({ name: `${name}-${workers}w`, label, kind: "turnpike", workers, variant })),
+  ...TURNPIKE_VARIANTS.flatMap(({ variant, name, label, workers: counts }) =>
+    (counts ?? ["1", "2"]).map((workers): ContenderSpec => ({ name: `${name}-${workers}w`, label, kind: "turnpike", workers, variant })),
   ),
 ];
 
@@ -374,7 +376,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
             workers: Number(spec.workers),
             accessLog: variant !== "bare",
             storeUrl: variant === "redis" ? redis!.baseUrl : undefined,
-            env: { [BENCH_KEY_ENV]: apiKey },
+            env: { [BENCH_KEY_ENV]: apiKey, ...(variant === "undici" ? { TURNPIKE_UPSTREAM_CLIENT: "undici" } : {}) },
           });
           entry = { spec, url: `${service.baseUrl}${manifest.path}`, process: service.process, config: service.config, workerPids: service.workerPids };
           break;

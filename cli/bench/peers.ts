@@ -427,7 +427,7 @@ export async function startTurnpike(processes: Processes, options: TurnpikeStart
     process: managed,
     port,
     baseUrl: `http://127.0.0.1:${port}`,
-    config: `node ${args.join(" ")}`,
+    config: `${options.env?.TURNPIKE_UPSTREAM_CLIENT ? `TURNPIKE_UPSTREAM_CLIENT=${options.env.TURNPIKE_UPSTREAM_CLIENT} ` : ""}node ${args.join(" ")}`,
     args,
     workerPids: () => (options.workers === 1 ? [managed.pid] : childrenOf(managed.pid)),
   };
