@@ -369,6 +369,34 @@ describe("Http1Pool", () => {
     expect(((await sent).error as UpstreamClientError).code).toBe("UND_ERR_REQ_CONTENT_LENGTH_MISMATCH");
   });
 
+  it("an answer that comes before the request body has gone out completes, and that connection is not reused", async () => {
+    const sockets: Socket[] = [];
+    const early = createServer((socket) => {
+      sockets.push(socket);
+      let answered = false;
+      socket.on("data", (data: Buffer) => {
+        if (!answered && data.toString().startsWith("PUT")) {
+          answered = true;
+          socket.write("HTTP/1.1 413 Payload Too Large\r\ncontent-length: 3\r\n\r\nbig");
+        } else if (data.toString().startsWith("GET")) socket.write(OK);
+      });
+      socket.on("error", () => {});
+    });
+    servers.push({ close: () => (sockets.forEach((socket) => socket.destroy()), early.close()) });
+    early.listen(0, "127.0.0.1");
+    await once(early, "listening");
+    const upstream = pool(`http://127.0.0.1:${(early.address() as AddressInfo).port}`);
+    const body = Object.assign(new PassThrough(), { headers: { "content-length": "6" } }) as unknown as IncomingMessage;
+    const sent = send(upstream, { method: "PUT", body });
+    (body as unknown as PassThrough).write("abc");
+    expect(await sent).toMatchObject({ status: 413, body: "big", error: null });
+    // The rest of the client's body goes nowhere, and nothing breaks.
+    (body as unknown as PassThrough).end("def");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await send(upstream)).toMatchObject({ status: 200, body: "ok", error: null });
+    expect(sockets).toHaveLength(2);
+  });
+
   it("a refused connection fails with ECONNREFUSED", async () => {
     const { url } = await raw(() => {});
     servers[0]!.close();

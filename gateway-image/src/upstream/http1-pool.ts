@@ -466,7 +466,10 @@ class Http1Connection {
     }
     // The request may still be streaming (an early answer): such a connection is not reusable.
     if (this.keepAlive && this.requestSent && this.bodySource === null && !this.socket.destroyed) this.makeIdle();
-    else this.destroy();
+    else {
+      this.dropBodySource();
+      this.destroy();
+    }
   }
 
   private makeIdle(): void {
@@ -526,16 +529,20 @@ class Http1Connection {
     this.pool.forget(this);
   }
 
+  /** Stops forwarding the client's body (its listeners see they are detached) and lets the rest drain. */
+  private dropBodySource(): void {
+    const source = this.bodySource;
+    if (source === null) return;
+    this.bodySource = null;
+    source.resume();
+  }
+
   /** Ends the exchange with `error` and drops the connection (its state is unknown now). */
   private fail(error: Error): void {
     const handler = this.handler;
     this.handler = null;
     this.request = null;
-    const source = this.bodySource;
-    if (source !== null) {
-      this.bodySource = null;
-      source.resume(); // drain what is left of the client's body; it goes nowhere
-    }
+    this.dropBodySource();
     if (this.phase !== "closed") this.socket.destroy();
     if (handler !== null) {
       try {
