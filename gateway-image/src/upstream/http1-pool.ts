@@ -112,10 +112,35 @@ function loadNativeParser(): ParserBinding | null {
       if (typeof binding[key] !== "number") return null;
     }
     const probe = new binding();
-    return typeof probe.consume === "function" && typeof probe.initialize === "function" && typeof probe.finish === "function" ? binding : null;
+    if (typeof probe.consume !== "function" || typeof probe.initialize !== "function" || typeof probe.finish !== "function") return null;
+    return parsesAsExpected(binding) ? binding : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The binding is internal to Node: rather than trust its callback signatures, parse one
+ * answer with it at load and use it only if every callback says what this module expects.
+ */
+function parsesAsExpected(binding: ParserBinding): boolean {
+  const parser = new binding();
+  parser.initialize(binding.RESPONSE, {}, 0, binding.kLenientNone ?? 0);
+  let seen = "";
+  parser[binding.kOnHeadersComplete] = (_major: number, _minor: number, headers: string[], _method: unknown, _url: unknown, status: number, _message: string, _upgrade: boolean, keepAlive: boolean) => {
+    seen += `${status}|${headers.join(",")}|${keepAlive}|`;
+    return 0;
+  };
+  parser[binding.kOnBody] = (chunk: Buffer) => {
+    seen += chunk.toString("latin1");
+  };
+  parser[binding.kOnMessageComplete] = () => {
+    seen += "|complete";
+  };
+  const answer = Buffer.from("HTTP/1.1 201 Created\r\nX-Probe: 1\r\nContent-Length: 2\r\n\r\nok", "latin1");
+  const result = parser.execute(answer);
+  parser.close();
+  return result === answer.length && seen === "201|X-Probe,1,Content-Length,2|true|ok|complete";
 }
 
 /** RFC 9110 token: what a header name may be. */
