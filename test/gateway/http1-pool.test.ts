@@ -308,6 +308,18 @@ describe("Http1Pool", () => {
     expect(server.sockets).toHaveLength(2);
   });
 
+  it("a connection torn down while idle (the idle sweep, a FIN) is never handed out, even before its 'close'", async () => {
+    const { server, url } = await raw((socket) => socket.write(OK));
+    const upstream = pool(url);
+    expect(await send(upstream)).toMatchObject({ status: 200 });
+    // What the idle sweep does, then a request in the same tick, before the socket's 'close'.
+    const idle = (upstream as unknown as { idle: Array<{ destroy(): void }> }).idle;
+    expect(idle).toHaveLength(1);
+    idle[0]!.destroy();
+    expect(await send(upstream)).toMatchObject({ status: 200, body: "ok", error: null });
+    expect(server.sockets).toHaveLength(2);
+  });
+
   it("an upstream cut mid-body fails the exchange after its head", async () => {
     const { url } = await raw((socket) => socket.end("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc"));
     const answer = await send(pool(url));

@@ -185,7 +185,9 @@ export class Http1Pool implements ConnectionPool {
       handler.onError(new UpstreamClientError("UND_ERR_CLOSED", "the upstream pool is closed"));
       return;
     }
-    const connection = this.idle.pop();
+    let connection = this.idle.pop();
+    // Defensive: a connection leaves the idle list as it is destroyed, never after.
+    while (connection !== undefined && !connection.usable) connection = this.idle.pop();
     if (connection !== undefined) connection.send(request, handler);
     else if (this.all.size < this.options.connections) this.open().send(request, handler);
     else this.waiting.push({ request, handler });
@@ -208,11 +210,16 @@ export class Http1Pool implements ConnectionPool {
     else this.idle.push(connection);
   }
 
+  /** Called by a connection as it is destroyed: it must not be handed out again. */
+  leaveIdle(connection: Http1Connection): void {
+    const at = this.idle.indexOf(connection);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+
   /** Called by a connection once its socket is gone. */
   forget(connection: Http1Connection): void {
     this.all.delete(connection);
-    const at = this.idle.indexOf(connection);
-    if (at >= 0) this.idle.splice(at, 1);
+    this.leaveIdle(connection);
     // A queued request takes the freed slot.
     const next = this.waiting.shift();
     if (next !== undefined) this.open().send(next.request, next.handler);
@@ -334,8 +341,16 @@ class Http1Connection {
     this.write();
   }
 
+  /** Whether it can carry a request (its socket is not being torn down). */
+  get usable(): boolean {
+    return this.phase !== "closed" && !this.socket.destroyed;
+  }
+
+  /** Tears the connection down; it leaves the pool's idle list at once, not when 'close' comes. */
   destroy(): void {
-    if (this.phase !== "closed") this.socket.destroy();
+    if (this.phase === "closed") return;
+    this.pool.leaveIdle(this);
+    this.socket.destroy();
   }
 
   private readonly abort = (reason?: Error): void => {
@@ -531,7 +546,7 @@ class Http1Connection {
       }
     }
     if (this.handler !== null) this.fail(new UpstreamClientError("UND_ERR_SOCKET", "the upstream closed the connection before answering completely"));
-    this.socket.destroy();
+    this.destroy();
   }
 
   private onClose(): void {
@@ -568,7 +583,7 @@ class Http1Connection {
     this.handler = null;
     this.request = null;
     this.dropBodySource();
-    if (this.phase !== "closed") this.socket.destroy();
+    this.destroy();
     if (handler !== null) {
       try {
         handler.onError(error);
