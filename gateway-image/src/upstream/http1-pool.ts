@@ -403,7 +403,8 @@ class Http1Connection {
     this.bodySource = source;
     const socket = this.socket;
     const onData = (chunk: Buffer) => {
-      if (this.bodySource !== source) return;
+      // An empty chunk would read as the chunked body's last-chunk marker.
+      if (this.bodySource !== source || chunk.length === 0) return;
       sent += chunk.length;
       let flowing: boolean;
       if (chunked) {
