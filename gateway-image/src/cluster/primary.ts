@@ -15,6 +15,7 @@ import { operatorEndpoints } from "../observability/operator-endpoints";
 import type { PrimaryControlPlane } from "../control/gateway/primary-provisioning";
 import type { ReloadResult } from "../gateway";
 import type { MemoryStore } from "../store/memory-store";
+import { defaultUpstreamClient } from "../upstream/pool-registry";
 import { answerCalls, type StoreRequestMessage } from "./ipc-store";
 
 export interface PrimaryOptions {
@@ -58,7 +59,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         listening.set(worker.id, { port: message.port, revision: message.revision });
         if (!announced && listening.size === options.workers) {
           announced = true;
-          logger.info({ port: message.port, operatorPort, workers: options.workers, revision: message.revision }, "gateway listening");
+          logger.info({ port: message.port, operatorPort, workers: options.workers, revision: message.revision, upstreamClient: defaultUpstreamClient() }, "gateway listening");
         }
         return;
       case "reloaded": {
