@@ -257,6 +257,16 @@ describe("Http1Pool", () => {
     expect(await send(pool(url))).toMatchObject({ status: 200, body: "until the end", error: null });
   });
 
+  it("delivers every header of an answer with more than the parser hands over at once (32)", async () => {
+    const many = Array.from({ length: 80 }, (_, index) => `x-h${index}: v${index}\r\n`).join("");
+    const { url } = await raw((socket) => socket.write(`HTTP/1.1 200 OK\r\n${many}content-length: 2\r\n\r\nok`));
+    const answer = await send(pool(url));
+    expect(answer).toMatchObject({ status: 200, body: "ok", error: null });
+    expect(answer.headers).toHaveLength(162);
+    expect(answer.headers.slice(0, 2)).toEqual(["x-h0", "v0"]);
+    expect(answer.headers.slice(158)).toEqual(["x-h79", "v79", "content-length", "2"]);
+  });
+
   it("answers to HEAD have no body whatever Content-Length says, and the connection is reused", async () => {
     const { server, url } = await raw((socket, request) => socket.write(request.startsWith("HEAD") ? "HTTP/1.1 200 OK\r\ncontent-length: 1234\r\n\r\n" : OK));
     const upstream = pool(url);
