@@ -1,7 +1,8 @@
-// Floors for a Node proxy on this machine, beside cli/bench/minimal-proxy.js (node:http +
-// undici): the same nothing-else proxy with either side replaced by Node's native llhttp
-// (the HTTPParser binding node:http runs on) reading raw sockets. Not a gateway: GET only, no
-// request bodies, no error handling, no timeouts; it measures what each HTTP layer costs.
+// Floors for a Node proxy on this machine: a proxy that does nothing else, its server node:http
+// or Node's native llhttp (the HTTPParser binding node:http runs on) on raw sockets, its client
+// undici or the native parser; `node undici` is the classic node:http + undici floor.
+// Not a gateway: GET only, no request bodies, no error handling, no timeouts; it measures what
+// each HTTP layer costs.
 //   node cli/bench/parser-level-proxy.js <server: node|raw> <client: undici|native> <port> <upstream origin>
 "use strict";
 const http = require("node:http");

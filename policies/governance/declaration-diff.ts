@@ -207,20 +207,8 @@ function diffFields(base: unknown, head: unknown, prefix = ""): FieldChange[] {
 }
 
 function diffPlans(baseManifest: GatewayConfig, headManifest: GatewayConfig): PlanDiff[] {
-  const base = baseManifest.spec.plans;
-  const head = headManifest.spec.plans;
-  const diffs: PlanDiff[] = [];
-  for (const name of unionOfKeys(base, head, (plan) => plan.name)) {
-    const before = base.find((plan) => plan.name === name);
-    const after = head.find((plan) => plan.name === name);
-    if (!before || !after) {
-      diffs.push({ name, status: before ? "removed" : "added", changes: [], consumerAffecting: before !== undefined });
-      continue;
-    }
-    const changes: FieldChange[] = [];
-    const add = (field: string, a: string, b: string, consumerAffecting: boolean) => {
-      if (a !== b) changes.push({ field, base: a, head: b, consumerAffecting });
-    };
+  return diffNamed(baseManifest.spec.plans, headManifest.spec.plans, (before, after, add) => {
+    const name = before.name;
     add("price", describePricing(before.pricing), describePricing(after.pricing), priceRose(before.pricing, after.pricing));
     add("rate limit", describeRateLimit(before.rateLimit), describeRateLimit(after.rateLimit), rateLimitTightened(before.rateLimit, after.rateLimit));
     add("quota", describeQuota(before.quota), describeQuota(after.quota), quotaTightened(before.quota, after.quota));
@@ -235,36 +223,47 @@ function diffPlans(baseManifest: GatewayConfig, headManifest: GatewayConfig): Pl
       if (a !== undefined && b !== undefined) for (const field of diffFields(a, b)) add(`${slot}: ${field.field}`, field.base, field.head, false);
     }
     add("title", before.title, after.title, false);
-    if (changes.length) diffs.push({ name, status: "changed", changes, consumerAffecting: changes.some((change) => change.consumerAffecting) });
-  }
-  return diffs;
+  });
 }
 
 function diffProducts(base: readonly Product[], head: readonly Product[]): ProductDiff[] {
-  const diffs: ProductDiff[] = [];
-  for (const name of unionOfKeys(base, head, (product) => product.name)) {
-    const before = base.find((product) => product.name === name);
-    const after = head.find((product) => product.name === name);
+  return diffNamed(base, head, (before, after, add) => {
+    // Lists: what was taken away affects subscribers, what was added does not.
+    const list = (field: string, a: readonly string[], b: readonly string[]) => {
+      const removed = a.filter((item) => !b.includes(item));
+      const added = b.filter((item) => !a.includes(item));
+      if (removed.length) add(`${field} removed`, removed.join(", "), NONE, true);
+      if (added.length) add(`${field} added`, NONE, added.join(", "), false);
+    };
+    list("APIs", [...before.apis].sort(compare), [...after.apis].sort(compare));
+    list("plans", [...before.plans].sort(compare), [...after.plans].sort(compare));
+    add("approval", before.approval, after.approval, after.approval === "manual");
+    add("visibility", before.visibility, after.visibility, after.visibility === "private");
+    add("title", before.title, after.title, false);
+  });
+}
+
+/**
+ * Plans or products matched by name: added, removed (which affects consumers), or changed in
+ * the fields `compareFields` reports through `add` (a field whose two values are equal is no change).
+ */
+function diffNamed<T extends { readonly name: string }>(
+  base: readonly T[],
+  head: readonly T[],
+  compareFields: (before: T, after: T, add: (field: string, base: string, head: string, consumerAffecting: boolean) => void) => void,
+): Array<PlanDiff | ProductDiff> {
+  const diffs: Array<PlanDiff | ProductDiff> = [];
+  for (const name of unionOfKeys(base, head, (item) => item.name)) {
+    const before = base.find((item) => item.name === name);
+    const after = head.find((item) => item.name === name);
     if (!before || !after) {
       diffs.push({ name, status: before ? "removed" : "added", changes: [], consumerAffecting: before !== undefined });
       continue;
     }
     const changes: FieldChange[] = [];
-    // Lists: what was taken away affects subscribers, what was added does not.
-    const list = (field: string, a: readonly string[], b: readonly string[]) => {
-      const removed = a.filter((item) => !b.includes(item));
-      const added = b.filter((item) => !a.includes(item));
-      if (removed.length) changes.push({ field: `${field} removed`, base: removed.join(", "), head: NONE, consumerAffecting: true });
-      if (added.length) changes.push({ field: `${field} added`, base: NONE, head: added.join(", "), consumerAffecting: false });
-    };
-    list("APIs", [...before.apis].sort(compare), [...after.apis].sort(compare));
-    list("plans", [...before.plans].sort(compare), [...after.plans].sort(compare));
-    const add = (field: string, a: string, b: string, consumerAffecting: boolean) => {
+    compareFields(before, after, (field, a, b, consumerAffecting) => {
       if (a !== b) changes.push({ field, base: a, head: b, consumerAffecting });
-    };
-    add("approval", before.approval, after.approval, after.approval === "manual");
-    add("visibility", before.visibility, after.visibility, after.visibility === "private");
-    add("title", before.title, after.title, false);
+    });
     if (changes.length) diffs.push({ name, status: "changed", changes, consumerAffecting: changes.some((change) => change.consumerAffecting) });
   }
   return diffs;

@@ -4,7 +4,7 @@
  * synthesized artifacts that change. Sections with nothing to say are left out.
  */
 import type { ContractChange } from "./breaking-changes";
-import type { ApiDiff, DiffReport, FieldChange } from "./declaration-diff";
+import type { ApiDiff, DiffReport, FieldChange, PlanDiff, ProductDiff } from "./declaration-diff";
 
 const AFFECTED = "⚠️ affected";
 
@@ -12,22 +12,8 @@ export function renderDiffMarkdown(report: DiffReport): string {
   const sections: string[] = [`## Turnpike diff: \`${report.base.ref}\` → working tree`, verdict(report)];
   const contracts = contractSection(report.apis);
   if (contracts) sections.push(contracts);
-  if (report.plans.length) {
-    const rows = report.plans.flatMap((plan) =>
-      plan.status === "changed"
-        ? plan.changes.map((change) => [code(plan.name), change.field, change.base, change.head, affected(change)])
-        : [[code(plan.name), plan.status, "", "", plan.consumerAffecting ? AFFECTED : ""]],
-    );
-    sections.push(`### Plans\n\n${table(["Plan", "Change", "Before", "After", "Consumers"], rows)}`);
-  }
-  if (report.products.length) {
-    const rows = report.products.flatMap((product) =>
-      product.status === "changed"
-        ? product.changes.map((change) => [code(product.name), change.field, change.base, change.head, affected(change)])
-        : [[code(product.name), product.status, "", "", product.consumerAffecting ? AFFECTED : ""]],
-    );
-    sections.push(`### Products\n\n${table(["Product", "Change", "Before", "After", "Consumers"], rows)}`);
-  }
+  if (report.plans.length) sections.push(`### Plans\n\n${table(["Plan", "Change", "Before", "After", "Consumers"], namedRows(report.plans))}`);
+  if (report.products.length) sections.push(`### Products\n\n${table(["Product", "Change", "Before", "After", "Consumers"], namedRows(report.products))}`);
   const policyRows = report.apis.flatMap((api) => [
     ...api.lifecycle.map((change) => [code(api.id), change.field, change.base, change.head, affected(change)]),
     ...api.policies.flatMap((policy) =>
@@ -101,4 +87,13 @@ function cell(text: string): string {
 /** Inline code, with a longer fence when the text has backticks. */
 function code(text: string): string {
   return text.includes("`") ? `\`\` ${text} \`\`` : `\`${text}\``;
+}
+
+/** A plan's or product's rows: one per changed field, or one saying it was added or removed. */
+function namedRows(items: readonly (PlanDiff | ProductDiff)[]): string[][] {
+  return items.flatMap((item) =>
+    item.status === "changed"
+      ? item.changes.map((change) => [code(item.name), change.field, change.base, change.head, affected(change)])
+      : [[code(item.name), item.status, "", "", item.consumerAffecting ? AFFECTED : ""]],
+  );
 }

@@ -139,7 +139,7 @@ describe("Http1Pool", () => {
   it("sends the request line, the headers as given, a Host when none was given and the framing it decides", async () => {
     const { server, url } = await raw((socket) => socket.write(OK));
     const upstream = pool(url);
-    await send(upstream, { method: "POST", path: "/a?b=1", headers: { "x-one": "1", "x-list": ["a", "b"], "content-length": "99", connection: "close", skipped: undefined }, body: Buffer.from("hello") });
+    await send(upstream, { method: "POST", path: "/a?b=1", headers: { "x-one": "1", "x-list": ["a", "b"], "content-length": "99", "transfer-encoding": "chunked", skipped: undefined }, body: Buffer.from("hello") });
     const port = new URL(url).port;
     expect(server.received[0]).toBe(`POST /a?b=1 HTTP/1.1\r\nx-one: 1\r\nx-list: a\r\nx-list: b\r\nhost: 127.0.0.1:${port}\r\ncontent-length: 5\r\n\r\nhello`);
     await send(upstream, { method: "POST", headers: { host: "api.example" } });
@@ -458,10 +458,10 @@ describe("Http1Pool", () => {
 });
 
 describe("requestHead", () => {
-  it("chunks a streamed body without a length and leaves a bodiless GET unframed", () => {
+  it("chunks a streamed body without a length and leaves a bodiless GET unframed, whatever framing headers it was given", () => {
     const stream = { headers: {} } as unknown as IncomingMessage;
     expect(requestHead({ method: "POST", path: "/", headers: { host: "h" }, body: stream, headersTimeout: 0, bodyTimeout: 0 }, "x")).toBe("POST / HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n");
-    expect(requestHead({ method: "GET", path: "/", headers: { host: "h", expect: "100-continue" }, body: null, headersTimeout: 0, bodyTimeout: 0 }, "x")).toBe("GET / HTTP/1.1\r\nhost: h\r\n\r\n");
+    expect(requestHead({ method: "GET", path: "/", headers: { host: "h", "content-length": "5", "transfer-encoding": "chunked" }, body: null, headersTimeout: 0, bodyTimeout: 0 }, "x")).toBe("GET / HTTP/1.1\r\nhost: h\r\n\r\n");
   });
 
   it("refuses a request target with spaces or control characters", () => {

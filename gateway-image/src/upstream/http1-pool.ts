@@ -270,7 +270,6 @@ class Http1Connection {
   private phase: Phase = "connecting";
   private handler: UpstreamResponseHandler | null = null;
   private request: UpstreamRequest | null = null;
-  private headRequest = false;
   /** The request went out completely (a response may come before it has). */
   private requestSent = false;
   private keepAlive = false;
@@ -280,10 +279,13 @@ class Http1Connection {
   /** `performance.now()` after which an idle connection is closed. */
   idleUntil = 0;
   private keepAliveMs: number;
-  private headersTimer: NodeJS.Timeout | null = null;
-  private headersTimerMs = 0;
-  private bodyTimer: NodeJS.Timeout | null = null;
-  private bodyTimerMs = 0;
+  private readonly headersTimer = new ReusableTimer((ms) => {
+    if (this.phase === "head") this.fail(new UpstreamClientError("UND_ERR_HEADERS_TIMEOUT", `no response head within ${ms} ms`));
+  });
+  /** Silence between body chunks; stopped while the handler has paused reading. */
+  private readonly bodyTimer = new ReusableTimer((ms) => {
+    if (this.phase === "body" && !this.paused) this.fail(new UpstreamClientError("UND_ERR_BODY_TIMEOUT", `no response data for ${ms} ms`));
+  });
   private connectTimer: NodeJS.Timeout | null;
   private bodySource: IncomingMessage | null = null;
 
@@ -334,7 +336,6 @@ class Http1Connection {
     this.requestSent = false;
     this.keepAlive = false;
     this.informational = false;
-    this.headRequest = request.method === "HEAD";
     handler.onConnect(this.abort);
     if (this.handler !== handler) return; // aborted from onConnect
     if (this.phase === "connecting") return; // written on connect
@@ -376,7 +377,7 @@ class Http1Connection {
       this.fail(error as Error);
       return;
     }
-    this.armHeadersTimer(request.headersTimeout);
+    this.headersTimer.arm(request.headersTimeout);
     const body = request.body;
     const socket = this.socket;
     if (body === null) {
@@ -473,13 +474,13 @@ class Http1Connection {
     }
     if (!go && this.handler === handler) this.pause();
     // A HEAD answer has the headers of a GET and no body, whatever Content-Length says.
-    return this.headRequest ? 1 : 0;
+    return this.request?.method === "HEAD" ? 1 : 0;
   }
 
   private onBody(chunk: Buffer): void {
     const handler = this.handler;
     if (handler === null || this.phase !== "body") return;
-    this.bodyTimer?.refresh();
+    this.bodyTimer.refresh();
     let go: boolean;
     try {
       go = handler.onData(chunk);
@@ -555,8 +556,8 @@ class Http1Connection {
     if (this.phase === "closed") return;
     this.phase = "closed";
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
-    if (this.headersTimer !== null) clearTimeout(this.headersTimer);
-    if (this.bodyTimer !== null) clearTimeout(this.bodyTimer);
+    this.headersTimer.stop();
+    this.bodyTimer.stop();
     const parser = this.parser;
     if (this.consumed) {
       try {
@@ -596,15 +597,14 @@ class Http1Connection {
 
   private readonly resume = (): void => {
     if (this.paused) this.resumeReading();
-    this.bodyTimer?.refresh();
+    this.bodyTimer.refresh();
   };
 
   private pause(): void {
     if (this.paused) return;
     this.paused = true;
     // Waiting on the client is not the upstream's silence.
-    if (this.bodyTimer !== null) clearTimeout(this.bodyTimer);
-    this.bodyTimer = null;
+    this.bodyTimer.stop();
     if (this.consumed) (this.socket as unknown as { _handle: { readStop(): void } | null })._handle?.readStop();
     else this.socket.pause();
   }
@@ -616,37 +616,42 @@ class Http1Connection {
     else this.socket.resume();
   }
 
-  /** One timer per connection, refreshed per request: re-created only when the duration changes. */
-  private armHeadersTimer(ms: number): void {
-    if (ms <= 0) {
-      if (this.headersTimer !== null) clearTimeout(this.headersTimer);
-      this.headersTimer = null;
+  private armBodyTimer(): void {
+    this.bodyTimer.arm(this.request?.bodyTimeout ?? 0);
+  }
+}
+
+/**
+ * One timer per connection reused across its requests: refreshed while the duration stays the
+ * same (cheap), re-created only when it changes. A fire after the phase it guarded is over
+ * belongs to an earlier request; `onFire` checks the phase.
+ */
+class ReusableTimer {
+  private timer: NodeJS.Timeout | null = null;
+  private ms = 0;
+
+  constructor(private readonly onFire: (ms: number) => void) {}
+
+  /** Starts (or restarts) the countdown of `ms` milliseconds; 0 or less: no timeout. */
+  arm(ms: number): void {
+    if (ms <= 0) return this.stop();
+    if (this.timer !== null && this.ms === ms) {
+      this.timer.refresh();
       return;
     }
-    if (this.headersTimer !== null && this.headersTimerMs === ms) {
-      this.headersTimer.refresh();
-      return;
-    }
-    if (this.headersTimer !== null) clearTimeout(this.headersTimer);
-    this.headersTimerMs = ms;
-    this.headersTimer = setTimeout(() => {
-      // A fire after the head arrived belongs to an earlier request: nothing to do.
-      if (this.phase === "head") this.fail(new UpstreamClientError("UND_ERR_HEADERS_TIMEOUT", `no response head within ${ms} ms`));
-    }, ms).unref();
+    this.stop();
+    this.ms = ms;
+    this.timer = setTimeout(() => this.onFire(ms), ms).unref();
   }
 
-  private armBodyTimer(): void {
-    const ms = this.request?.bodyTimeout ?? 0;
-    if (ms <= 0) return;
-    if (this.bodyTimer !== null && this.bodyTimerMs === ms) {
-      this.bodyTimer.refresh();
-      return;
-    }
-    if (this.bodyTimer !== null) clearTimeout(this.bodyTimer);
-    this.bodyTimerMs = ms;
-    this.bodyTimer = setTimeout(() => {
-      if (this.phase === "body" && !this.paused) this.fail(new UpstreamClientError("UND_ERR_BODY_TIMEOUT", `no response data for ${ms} ms`));
-    }, ms).unref();
+  /** Restarts a running countdown; nothing when stopped. */
+  refresh(): void {
+    this.timer?.refresh();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
   }
 }
 
@@ -664,8 +669,9 @@ export function requestHead(request: UpstreamRequest, authority: string): string
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
-    // Framing and hop-by-hop control belong to this connection, not to the request.
-    if (name === "content-length" || name === "transfer-encoding" || name === "connection" || name === "keep-alive" || name === "expect") continue;
+    // Framing is this connection's to decide (a copied one could smuggle a second request);
+    // hop-by-hop headers and Expect never get here (forwarding.ts leaves them out).
+    if (name === "content-length" || name === "transfer-encoding") continue;
     if (!TOKEN.test(name)) throw new UpstreamClientError("UND_ERR_INVALID_ARG", `invalid header name ${JSON.stringify(name)}`);
     if (name === "host") hasHost = true;
     if (typeof value === "string") {
