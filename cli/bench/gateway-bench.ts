@@ -40,7 +40,7 @@ export interface GatewayBenchOptions {
 }
 
 type ContenderKind = "direct" | "nginx" | "haproxy" | "fast-gateway" | "turnpike";
-type TurnpikeVariant = "bare" | "full" | "redis" | "routes1000" | "undici";
+type TurnpikeVariant = "bare" | "full" | "redis" | "routes1000" | "nodehttp";
 
 export interface ContenderSpec {
   readonly name: string;
@@ -55,8 +55,8 @@ const TURNPIKE_VARIANTS: readonly { variant: TurnpikeVariant; name: string; labe
   { variant: "full", name: "turnpike-full", label: "Turnpike full chain (apiKey + rateLimit + metrics + access log), 10 routes" },
   { variant: "redis", name: "turnpike-redis", label: "Turnpike full chain, Redis store, 10 routes" },
   { variant: "routes1000", name: "turnpike-1000", label: "Turnpike full chain, 1,000 routes" },
-  // The same full chain on the fallback upstream client, to show what the native one saves.
-  { variant: "undici", name: "turnpike-undici", label: "Turnpike full chain, undici upstream client (TURNPIKE_UPSTREAM_CLIENT=undici)", workers: ["1"] },
+  // The same full chain on node:http's server (the fallback), to show what the native-parser server saves.
+  { variant: "nodehttp", name: "turnpike-nodehttp", label: "Turnpike full chain on node:http's server (TURNPIKE_HTTP_SERVER=node)", workers: ["1"] },
 ];
 
 /** Every contender, in the order of a round. */
@@ -376,7 +376,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
             workers: Number(spec.workers),
             accessLog: variant !== "bare",
             storeUrl: variant === "redis" ? redis!.baseUrl : undefined,
-            env: { [BENCH_KEY_ENV]: apiKey, ...(variant === "undici" ? { TURNPIKE_UPSTREAM_CLIENT: "undici" } : {}) },
+            env: { [BENCH_KEY_ENV]: apiKey, ...(variant === "nodehttp" ? { TURNPIKE_HTTP_SERVER: "node" } : {}) },
           });
           entry = { spec, url: `${service.baseUrl}${manifest.path}`, process: service.process, config: service.config, workerPids: service.workerPids };
           break;

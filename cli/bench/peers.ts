@@ -427,7 +427,10 @@ export async function startTurnpike(processes: Processes, options: TurnpikeStart
     process: managed,
     port,
     baseUrl: `http://127.0.0.1:${port}`,
-    config: `${options.env?.TURNPIKE_UPSTREAM_CLIENT ? `TURNPIKE_UPSTREAM_CLIENT=${options.env.TURNPIKE_UPSTREAM_CLIENT} ` : ""}node ${args.join(" ")}`,
+    config: `${Object.entries(options.env ?? {})
+      .filter(([name]) => name === "TURNPIKE_UPSTREAM_CLIENT" || name === "TURNPIKE_HTTP_SERVER")
+      .map(([name, value]) => `${name}=${value} `)
+      .join("")}node ${args.join(" ")}`,
     args,
     workerPids: () => (options.workers === 1 ? [managed.pid] : childrenOf(managed.pid)),
   };

@@ -4,15 +4,16 @@
  * compiles a new manifest and swaps it in atomically; requests in flight finish on the
  * snapshot they started with; an invalid manifest is rejected and the old one keeps serving.
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
-import { createServer as createTlsServer } from "node:https";
+import { STATUS_CODES, type Server, createServer } from "node:http";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { Snapshot, type SnapshotOptions } from "./config/compile-snapshot";
 import type { ControlPlane } from "./control/gateway/control-plane";
 import { ManifestError, loadManifest } from "./config/load-manifest";
+import { type DataPlaneServer, createDataPlaneServer } from "./http/data-plane-server";
 import { handleRequest } from "./http/handle-request";
+import type { GatewayRequest, GatewayResponse } from "./http/server/message-types";
 import { listen } from "./http/listen";
 import { problem } from "./http/problem";
 import type { SecretSources } from "./identity/consumer-directory";
@@ -87,9 +88,8 @@ export class Gateway {
   private current: Snapshot | null = null;
   private readonly store: Store;
   private readonly pools = new PoolRegistry();
-  private readonly server: Server;
+  private readonly server: DataPlaneServer;
   private readonly operator: Server | null;
-  private readonly sockets = new Set<Socket>();
   private draining = false;
   private readonly logger: Logger;
 
@@ -100,9 +100,8 @@ export class Gateway {
     const context = { logger: this.logger, metrics: this.metrics, accessLog: options.accessLog ?? null };
     const controlPlane = options.controlPlane ?? null;
     const portal = options.portalDir ? new PortalSite(options.portalDir) : null;
-    const serverOptions = { maxHeaderSize: options.maxHeaderBytes ?? 16_384, requestTimeout: 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 };
     const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestClientCertificate === true, rejectUnauthorized: false } : null;
-    const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const listener = (req: GatewayRequest, res: GatewayResponse) => {
       const snapshot = this.current;
       if (snapshot === null) {
         res.writeHead(503, { "content-type": "application/problem+json", "retry-after": "1" }).end(problem("service-unavailable", "the gateway has no configuration yet").body);
@@ -114,12 +113,11 @@ export class Gateway {
       if (controlPlane && controlPlane.owns(req.url ?? "/")) return controlPlane.handle(req, res);
       void handleRequest(snapshot, req, res, context);
     };
-    this.server = tls ? createTlsServer({ ...serverOptions, ...tls }, listener) : createServer(serverOptions, listener);
-    this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => this.rejectMalformed(error, socket));
-    this.server.on(tls ? "secureConnection" : "connection", (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
-    });
+    this.server = createDataPlaneServer(
+      { maxHeaderBytes: options.maxHeaderBytes ?? 16_384, requestTimeoutMs: 300_000, headersTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, tls },
+      listener,
+      (error, socket) => this.rejectMalformed(error, socket),
+    );
     const source = options.manifestSource;
     this.operator =
       options.operatorPort === null
@@ -133,6 +131,11 @@ export class Gateway {
           );
   }
 
+  /** Which HTTP server parses API traffic (`native` unless unavailable or `TURNPIKE_HTTP_SERVER=node`). */
+  get httpServer(): "native" | "node" {
+    return this.server.kind;
+  }
+
   /** The manifest being served. */
   get manifest(): GatewayConfig | null {
     return this.current?.manifest ?? null;
@@ -141,7 +144,7 @@ export class Gateway {
   /** Loads the first manifest and starts listening. */
   async start(manifest: GatewayConfig): Promise<{ port: number; operatorPort: number | null }> {
     this.apply(manifest);
-    const port = await listen(this.server, this.options.port, this.options.host);
+    const port = await listen(this.server.listener, this.options.port, this.options.host);
     const operatorPort = this.operator ? await listen(this.operator, this.options.operatorPort ?? 0, this.options.host) : null;
     return { port, operatorPort };
   }
@@ -162,10 +165,8 @@ export class Gateway {
     this.current = next;
     this.options.controlPlane?.manifestApplied(manifest);
     if (this.options.tls?.requestClientCertificate === "when-declared" && manifest.spec.policies.some((policy) => policy.policy === "mtls")) {
-      // Node's TLS server reads requestCert for each new connection (it is how the option is
-      // stored), so setting it applies to every handshake from now on. It is never unset: a
-      // certificate requested but not needed costs nothing, and clients keep working.
-      (this.server as unknown as { requestCert: boolean }).requestCert = true;
+      // Never unset: a certificate requested but not needed costs nothing, and clients keep working.
+      this.server.requestClientCertificates();
     }
     this.metrics.reloads.labels("applied").inc();
     this.metrics.revision.reset();
@@ -201,9 +202,7 @@ export class Gateway {
     // listener): close them as they do, not only those idle at this moment.
     this.server.closeIdleConnections();
     const sweeper = setInterval(() => this.server.closeIdleConnections(), 50);
-    const timer = setTimeout(() => {
-      for (const socket of this.sockets) socket.destroy();
-    }, timeoutMs);
+    const timer = setTimeout(() => this.server.closeAllConnections(), timeoutMs);
     timer.unref();
     await closed;
     clearInterval(sweeper);
@@ -225,15 +224,20 @@ export class Gateway {
   }
 
   /** Requests Node's parser refuses (bad bytes, ambiguous framing, huge headers) never reach an upstream. */
-  private rejectMalformed(error: NodeJS.ErrnoException, socket: Socket): void {
-    if (!socket.writable || (error as { bytesParsed?: number }).bytesParsed === undefined) {
+  private rejectMalformed(error: Error & { code?: string; bytesParsed?: number }, socket: Socket): void {
+    if (!socket.writable || error.bytesParsed === undefined) {
       socket.destroy();
       return;
     }
-    const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
-    const reply = tooLarge ? problem("headers-too-large", "the request's header section is too large") : problem("bad-request", "the request is not valid HTTP/1.1 and was not forwarded");
+    const reply =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? problem("headers-too-large", "the request's header section is too large")
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? problem("request-timeout", "the request did not arrive in time")
+          : problem("bad-request", "the request is not valid HTTP/1.1 and was not forwarded");
     this.logger.warn({ code: error.code, reason: error.message }, "malformed request rejected");
     this.metrics.rejections.labels("none", reply.kind!).inc();
-    socket.end(`HTTP/1.1 ${reply.status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(reply.body)}\r\nconnection: close\r\n\r\n${reply.body}`);
+    socket.once("finish", () => socket.destroy());
+    socket.end(`HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(reply.body)}\r\nconnection: close\r\n\r\n${reply.body}`);
   }
 }

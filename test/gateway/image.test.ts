@@ -85,6 +85,7 @@ describe("the bundle the image runs", () => {
       expect(listening.workers).toBe(require("node:os").availableParallelism());
       // The bundle, alone in the image, proxies with the native-parser client (no fallback to undici).
       expect(listening.upstreamClient).toBe("native");
+      expect(listening.httpServer).toBe("native");
       const response = await fetch(`${gateway.url}/items/v1/health`);
       expect(response.status).toBe(200);
       expect(upstream.requests.at(-1)!.url).toBe("/health");

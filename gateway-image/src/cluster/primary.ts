@@ -16,6 +16,7 @@ import type { PrimaryControlPlane } from "../control/gateway/primary-provisionin
 import type { ReloadResult } from "../gateway";
 import type { MemoryStore } from "../store/memory-store";
 import { defaultUpstreamClient } from "../upstream/pool-registry";
+import { httpServerKind } from "../http/data-plane-server";
 import { answerCalls, type StoreRequestMessage } from "./ipc-store";
 
 export interface PrimaryOptions {
@@ -59,7 +60,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         listening.set(worker.id, { port: message.port, revision: message.revision });
         if (!announced && listening.size === options.workers) {
           announced = true;
-          logger.info({ port: message.port, operatorPort, workers: options.workers, revision: message.revision, upstreamClient: defaultUpstreamClient() }, "gateway listening");
+          logger.info({ port: message.port, operatorPort, workers: options.workers, revision: message.revision, upstreamClient: defaultUpstreamClient(), httpServer: httpServerKind() }, "gateway listening");
         }
         return;
       case "reloaded": {

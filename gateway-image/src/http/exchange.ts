@@ -3,7 +3,7 @@
  * constructor, so all exchanges share one hidden class and property access stays
  * monomorphic on the hot path.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { GatewayRequest, GatewayResponse } from "./server/message-types";
 import type { ConsumerRecord, Subscription } from "../identity/consumer-directory";
 import type { CompiledRoute } from "../config/compiled-route";
 
@@ -48,8 +48,8 @@ export class Exchange {
   private parsedQuery: URLSearchParams | undefined = undefined;
 
   constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: GatewayRequest,
+    readonly res: GatewayResponse,
     readonly route: CompiledRoute,
     params: Record<string, string | undefined>,
     readonly requestId: string,

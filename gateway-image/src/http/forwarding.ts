@@ -4,7 +4,7 @@
  * (RFC 9110 §7.6.1) never cross the gateway in either direction.
  */
 import { randomFillSync, randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { GatewayRequest } from "./server/message-types";
 import type { TLSSocket } from "node:tls";
 import { HOP_BY_HOP_HEADERS } from "../../../policies/common";
 import type { HeaderMap } from "./exchange";
@@ -39,7 +39,7 @@ export interface RequestOrigin {
 }
 
 /** Works out a request's origin once; routing, limits, logs and forwarding all use it. */
-export function requestOrigin(req: IncomingMessage, trustedProxies: IpRanges): RequestOrigin {
+export function requestOrigin(req: GatewayRequest, trustedProxies: IpRanges): RequestOrigin {
   const peer = normalizeAddress(req.socket.remoteAddress ?? "");
   if (trustedProxies.empty || !trustedProxies.contains(peer)) return { peer, peerTrusted: false, client: peer };
   const forwardedFor = req.headers["x-forwarded-for"];
@@ -54,7 +54,7 @@ export function requestOrigin(req: IncomingMessage, trustedProxies: IpRanges): R
 }
 
 /** The request id: the client's when it sent a sane one, a new one otherwise. */
-export function requestIdOf(req: IncomingMessage, header: string): string {
+export function requestIdOf(req: GatewayRequest, header: string): string {
   const sent = req.headers[header];
   return typeof sent === "string" && REQUEST_ID.test(sent) ? sent : randomUUID();
 }
@@ -64,7 +64,7 @@ export function requestIdOf(req: IncomingMessage, header: string): string {
  * Proto/Host, Forwarded (RFC 7239), Via, the request id, and a W3C traceparent whose
  * parent is the gateway (a new span; the trace id is kept when the client sent one).
  */
-export function upstreamRequestHeaders(req: IncomingMessage, origin: RequestOrigin, options: { requestIdHeader: string; requestId: string }): HeaderMap {
+export function upstreamRequestHeaders(req: GatewayRequest, origin: RequestOrigin, options: { requestIdHeader: string; requestId: string }): HeaderMap {
   const source = req.headers;
   const dropped = connectionTokens(source.connection);
   const headers: HeaderMap = {};

@@ -3,7 +3,7 @@
  * response → log. Steps run synchronously until one returns a promise, so a chain of
  * in-memory policies costs no microtask per step.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { GatewayRequest, GatewayResponse } from "./server/message-types";
 import type { Logger } from "pino";
 import { type CompiledRoute, NO_PLAN_STEPS, systemRoute, type PlanSteps, type ResponseStep, type Step } from "../config/compiled-route";
 import type { Snapshot } from "../config/compile-snapshot";
@@ -22,7 +22,7 @@ export interface PipelineContext {
 }
 
 /** Handles one request against the snapshot current when it arrived. */
-export async function handleRequest(snapshot: Snapshot, req: IncomingMessage, res: ServerResponse, context: PipelineContext): Promise<void> {
+export async function handleRequest(snapshot: Snapshot, req: GatewayRequest, res: GatewayResponse, context: PipelineContext): Promise<void> {
   const url = req.url ?? "/";
   const found = snapshot.router.find((req.method ?? "GET") as "GET", url);
   const requestId = requestIdOf(req, snapshot.requestIdHeader);
@@ -182,7 +182,7 @@ function finishLogging(exchange: Exchange, context: PipelineContext): void {
   context.accessLog?.write(exchange);
 }
 
-function hasBody(req: IncomingMessage): boolean {
+function hasBody(req: GatewayRequest): boolean {
   const length = req.headers["content-length"];
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }

@@ -15,6 +15,7 @@ export const PROBLEMS = {
   "not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },
   gone: { status: 410, title: "This API version is retired" },
+  "request-timeout": { status: 408, title: "Request timeout" },
   "payload-too-large": { status: 413, title: "Request body too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
   "headers-too-large": { status: 431, title: "Request header fields too large" },

@@ -11,7 +11,8 @@
  */
 import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import type { GatewayRequest, GatewayResponse } from "../http/server/message-types";
 import { extname, resolve, sep } from "node:path";
 import { problem } from "../http/problem";
 import { PORTAL_CONTENT_SECURITY_POLICY } from "../../../portal-site/content-security-policy";
@@ -61,14 +62,14 @@ export class PortalSite {
   }
 
   /** Answers the request; never rejects. */
-  handle(req: IncomingMessage, res: ServerResponse): void {
+  handle(req: GatewayRequest, res: GatewayResponse): void {
     this.serve(req, res).catch(() => {
       if (!res.headersSent) send(res, req, problem("internal-error", "the portal file could not be read"));
       else res.destroy();
     });
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serve(req: GatewayRequest, res: GatewayResponse): Promise<void> {
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const rawPath = query === -1 ? url : url.slice(0, query);
@@ -152,17 +153,33 @@ export class PortalSite {
       res.end();
       return;
     }
-    const stream = createReadStream(file);
-    stream.on("error", () => res.destroy());
-    stream.pipe(res);
+    sendFile(createReadStream(file), res);
   }
+}
+
+/** Streams a file into the response, with backpressure (the response is not a Writable to pipe into). */
+function sendFile(stream: Readable, res: GatewayResponse): void {
+  const stop = () => stream.destroy();
+  stream.on("data", (chunk: Buffer) => {
+    if (!res.write(chunk)) {
+      stream.pause();
+      res.once("drain", () => stream.resume());
+    }
+  });
+  stream.on("end", () => {
+    res.off("close", stop);
+    res.end();
+  });
+  stream.on("error", () => res.destroy());
+  // The client went away: stop reading the file.
+  res.once("close", stop);
 }
 
 function notFound() {
   return problem("not-found", "no such page in the portal");
 }
 
-function send(res: ServerResponse, req: IncomingMessage, reply: { status: number; headers: Record<string, string | string[]>; body: string }): void {
+function send(res: GatewayResponse, req: GatewayRequest, reply: { status: number; headers: Record<string, string | string[]>; body: string }): void {
   res.writeHead(reply.status, { ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)), "cache-control": "no-store" });
   res.end(req.method === "HEAD" ? undefined : reply.body);
 }

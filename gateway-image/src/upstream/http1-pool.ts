@@ -16,10 +16,13 @@
  * upstream agreed to keep alive, and dropped before the upstream's own `Keep-Alive: timeout`
  * ends them; connect, response-head and body-inactivity timeouts.
  */
-import type { IncomingMessage } from "node:http";
+import type { GatewayRequest } from "../http/server/message-types";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { HeaderMap } from "../http/exchange";
+import { type NativeParser, type ParserBinding, nativeParser, releaseParser } from "../http/native-parser";
+
+export { nativeParser };
 
 /** What one upstream request needs. */
 export interface UpstreamRequest {
@@ -29,7 +32,7 @@ export interface UpstreamRequest {
   /** Headers to send; `undefined` values are skipped. Framing headers are the pool's. */
   readonly headers: HeaderMap;
   /** The body: buffered, streamed from the client, or none. */
-  readonly body: Buffer | IncomingMessage | null;
+  readonly body: Buffer | GatewayRequest | null;
   /** Milliseconds to wait for the response head once the request is on a connection; 0: none. */
   readonly headersTimeout: number;
   /** Milliseconds of silence allowed between response body chunks; 0: none. */
@@ -76,71 +79,6 @@ export class UpstreamClientError extends Error {
   ) {
     super(message);
   }
-}
-
-interface ParserBinding {
-  new (): NativeParser;
-  REQUEST: number;
-  RESPONSE: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
-  kOnExecute: number;
-  kLenientNone: number;
-}
-
-interface NativeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): number | Error | undefined;
-  consume(handle: unknown): void;
-  unconsume(): void;
-  close(): void;
-  [callback: number]: unknown;
-}
-
-/** Node's native HTTP parser, or null when this Node does not expose it as node:http 20–24 do. */
-export const nativeParser: ParserBinding | null = loadNativeParser();
-
-function loadNativeParser(): ParserBinding | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const binding = (require("node:_http_common") as { HTTPParser?: ParserBinding }).HTTPParser;
-    if (typeof binding !== "function") return null;
-    for (const key of ["kOnHeaders", "kOnHeadersComplete", "kOnBody", "kOnMessageComplete", "kOnExecute", "RESPONSE"] as const) {
-      if (typeof binding[key] !== "number") return null;
-    }
-    const probe = new binding();
-    if (typeof probe.consume !== "function" || typeof probe.initialize !== "function" || typeof probe.finish !== "function") return null;
-    return parsesAsExpected(binding) ? binding : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The binding is internal to Node: rather than trust its callback signatures, parse one
- * answer with it at load and use it only if every callback says what this module expects.
- */
-function parsesAsExpected(binding: ParserBinding): boolean {
-  const parser = new binding();
-  parser.initialize(binding.RESPONSE, {}, 0, binding.kLenientNone ?? 0);
-  let seen = "";
-  parser[binding.kOnHeadersComplete] = (_major: number, _minor: number, headers: string[], _method: unknown, _url: unknown, status: number, _message: string, _upgrade: boolean, keepAlive: boolean) => {
-    seen += `${status}|${headers.join(",")}|${keepAlive}|`;
-    return 0;
-  };
-  parser[binding.kOnBody] = (chunk: Buffer) => {
-    seen += chunk.toString("latin1");
-  };
-  parser[binding.kOnMessageComplete] = () => {
-    seen += "|complete";
-  };
-  const answer = Buffer.from("HTTP/1.1 201 Created\r\nX-Probe: 1\r\nContent-Length: 2\r\n\r\nok", "latin1");
-  const result = parser.execute(answer);
-  parser.close();
-  return result === answer.length && seen === "201|X-Probe,1,Content-Length,2|true|ok|complete";
 }
 
 /** RFC 9110 token: what a header name may be. */
@@ -287,7 +225,7 @@ class Http1Connection {
     if (this.phase === "body" && !this.paused) this.fail(new UpstreamClientError("UND_ERR_BODY_TIMEOUT", `no response data for ${ms} ms`));
   });
   private connectTimer: NodeJS.Timeout | null;
-  private bodySource: IncomingMessage | null = null;
+  private bodySource: GatewayRequest | null = null;
 
   constructor(private readonly pool: Http1Pool) {
     this.keepAliveMs = pool.options.keepAliveTimeoutMs;
@@ -396,7 +334,7 @@ class Http1Connection {
   }
 
   /** Streams the client's body: as it came when its length is known, chunked otherwise. */
-  private streamBody(source: IncomingMessage): void {
+  private streamBody(source: GatewayRequest): void {
     const declared = source.headers["content-length"];
     const chunked = declared === undefined;
     const expected = chunked ? -1 : Number(declared);
@@ -558,16 +496,7 @@ class Http1Connection {
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.headersTimer.stop();
     this.bodyTimer.stop();
-    const parser = this.parser;
-    if (this.consumed) {
-      try {
-        parser.unconsume();
-      } catch {
-        // never consumed: the connection failed before it was established
-      }
-    }
-    // Deleted once the parser's own stack has unwound (node:http does the same).
-    setImmediate(() => parser.close());
+    releaseParser(this.parser, this.consumed);
     this.pool.forget(this);
   }
 

@@ -3,7 +3,7 @@
  * timeouts, circuit breaking, outlier ejection, active health checks and failover. Bodies
  * are streamed both ways with backpressure; nothing is buffered unless a policy asked.
  */
-import type { IncomingMessage } from "node:http";
+import type { GatewayRequest } from "../http/server/message-types";
 import type { UpstreamConfig } from "../../../constructs/upstream";
 import type { Exchange, HeaderMap } from "../http/exchange";
 import { HOP_BY_HOP, connectionTokens } from "../http/forwarding";
@@ -76,7 +76,7 @@ export class Upstream {
    * Sends the exchange's upstream request and streams the answer into `sink`. Rejects with
    * an UpstreamError when no response head could be obtained.
    */
-  async forward(exchange: Exchange, body: Buffer | IncomingMessage | null, sink: ResponseSink): Promise<void> {
+  async forward(exchange: Exchange, body: Buffer | GatewayRequest | null, sink: ResponseSink): Promise<void> {
     const method = exchange.req.method ?? "GET";
     // A streamed body can be sent once; a buffered or absent one can be sent again.
     const replayable = body === null || Buffer.isBuffer(body);
@@ -145,7 +145,7 @@ export class Upstream {
     exchange: Exchange,
     target: Target,
     method: string,
-    body: Buffer | IncomingMessage | null,
+    body: Buffer | GatewayRequest | null,
     sink: ResponseSink,
     timeoutMs: number,
     retryable: boolean,

@@ -8,7 +8,7 @@
  * main.ts loads this module only when a control store is configured: without one, none of it
  * (nor a database driver) is loaded and the gateway behaves as before.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { GatewayRequest, GatewayResponse } from "../../http/server/message-types";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../../../../constructs/manifest/schema";
 import { type RemainingQuota, quotaInstanceFor, remainingQuota } from "../../../../policies/quota/remaining";
@@ -124,7 +124,7 @@ export class ControlPlane {
   }
 
   /** Answers a control API request; never rejects. */
-  handle(req: IncomingMessage, res: ServerResponse): void {
+  handle(req: GatewayRequest, res: GatewayResponse): void {
     this.api.handle(req, res).catch((error: unknown) => {
       this.logger.error({ err: error }, "control API: request failed");
       if (!res.headersSent) {

@@ -5,7 +5,7 @@
  * may not use a route is 403.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { GatewayRequest } from "../../http/server/message-types";
 import type { AdminRole, ControlStore } from "../control-store";
 import { fail } from "./control-problem";
 
@@ -44,7 +44,7 @@ export function secretsEqual(a: string, b: string): boolean {
 }
 
 /** The principal of a request, or a 401 problem. */
-export async function authenticateAdmin(req: IncomingMessage, store: ControlStore, bootstrapToken: string | null): Promise<AdminPrincipal> {
+export async function authenticateAdmin(req: GatewayRequest, store: ControlStore, bootstrapToken: string | null): Promise<AdminPrincipal> {
   const header = req.headers.authorization;
   if (header === undefined || header.trim() === "") fail("unauthorized", "send an admin token as Authorization: Bearer <token>", { headers: { "www-authenticate": REALM } });
   const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);

@@ -6,7 +6,7 @@
  *
  * The routes are documented in `openapi/control-api.yaml`; a test keeps the two in step.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { GatewayRequest, GatewayResponse } from "../../http/server/message-types";
 import FindMyWay from "find-my-way";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../../../../constructs/manifest/schema";
@@ -38,7 +38,7 @@ export interface ControlApiOptions {
 
 export interface ControlApi {
   /** Handles a request whose path starts with CONTROL_API_PREFIX (the caller checks the prefix). Never throws; always answers. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  handle(req: GatewayRequest, res: GatewayResponse): Promise<void>;
 }
 
 const METHODS: readonly HttpMethod[] = ["GET", "POST", "PATCH", "DELETE"];
@@ -82,7 +82,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
   const router = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 });
   for (const route of routes) router.on(route.method, routerPath(route.path), () => undefined, route);
 
-  async function answer(req: IncomingMessage): Promise<Reply> {
+  async function answer(req: GatewayRequest): Promise<Reply> {
     const method = (req.method ?? "GET").toUpperCase();
     let url: URL;
     try {

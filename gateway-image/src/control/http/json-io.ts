@@ -2,7 +2,7 @@
  * JSON in and out of the control API: request bodies read with a size limit and a required
  * media type, replies written with headers that keep secrets out of caches.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { GatewayRequest, GatewayResponse } from "../../http/server/message-types";
 import type { Reply } from "../../http/problem";
 import { ControlHttpError, controlProblem, fail } from "./control-problem";
 
@@ -13,7 +13,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
 /** Whether the request carries a body at all (a length above zero, or chunked). */
-function hasBody(req: IncomingMessage): boolean {
+function hasBody(req: GatewayRequest): boolean {
   const length = req.headers["content-length"];
   if (length !== undefined) return Number(length) > 0;
   return req.headers["transfer-encoding"] !== undefined;
@@ -24,7 +24,7 @@ function hasBody(req: IncomingMessage): boolean {
  * type, 413 over `limit` bytes (checked against Content-Length before reading, and while
  * reading for chunked bodies) and 400 for malformed JSON.
  */
-export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+export async function readJsonBody(req: GatewayRequest, limit = MAX_BODY_BYTES): Promise<unknown> {
   if (!hasBody(req)) return undefined;
   const type = req.headers["content-type"];
   if (type === undefined || !JSON_MEDIA_TYPE.test(type)) fail("unsupported-media-type", "send the request body as application/json", { headers: { accept: "application/json" } });
@@ -46,7 +46,7 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
  * (`Connection: close`, so the unread rest goes with the connection). It does not destroy the
  * request: that would take the socket, and with it the 413, down too.
  */
-function readText(req: IncomingMessage, limit: number): Promise<string> {
+function readText(req: GatewayRequest, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -98,7 +98,7 @@ export function noContent(headers: Record<string, string | string[]> = {}): Repl
  * Writes a reply. Every control answer is `no-store`: some carry secrets shown once (API keys,
  * admin tokens, CSRF tokens), and none is worth caching.
  */
-export function sendReply(res: ServerResponse, reply: Reply, headOnly = false): void {
+export function sendReply(res: GatewayResponse, reply: Reply, headOnly = false): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -4,7 +4,7 @@
  * a cross-site page can make the browser send the cookie, but cannot read the token (it is
  * only in responses to the portal's own same-origin calls), so it cannot forge the header.
  */
-import type { IncomingMessage } from "node:http";
+import type { GatewayRequest } from "../../http/server/message-types";
 import { type ControlStore, type Developer, type Session, isControlStoreError } from "../control-store";
 import { fail } from "./control-problem";
 import { clearedSessionCookie, csrfTokenMatches, isStateChanging, sessionTokenOf } from "./session-cookie";
@@ -30,7 +30,7 @@ export const PORTAL_CHALLENGE = 'Cookie realm="turnpike-portal"';
  * developer: a stale cookie is cleared), or 403 for a state-changing request without the
  * session's CSRF token.
  */
-export async function authenticateSession(req: IncomingMessage, store: ControlStore, secureCookies: boolean): Promise<SignedIn> {
+export async function authenticateSession(req: GatewayRequest, store: ControlStore, secureCookies: boolean): Promise<SignedIn> {
   const token = sessionTokenOf(req);
   if (token === null) fail("unauthorized", "sign in first", { headers: { "www-authenticate": PORTAL_CHALLENGE } });
   const signedOut = (): never => fail("unauthorized", "the session has ended; sign in again", { headers: { "www-authenticate": PORTAL_CHALLENGE, "set-cookie": clearedSessionCookie(secureCookies) } });

@@ -3,7 +3,7 @@
  * the query string and body, and the handler. The route tables are plain data, so the OpenAPI
  * test can compare them with the document, and the same pipeline parses every route's input.
  */
-import type { IncomingMessage } from "node:http";
+import type { GatewayRequest } from "../../http/server/message-types";
 import type { z } from "zod";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../../../../constructs/manifest/schema";
@@ -61,11 +61,11 @@ export interface MountedRoute {
   readonly method: HttpMethod;
   /** Full path template, e.g. `/_turnpike/admin/v1/apps/{appId}`. */
   readonly path: string;
-  run(req: IncomingMessage, params: Readonly<Record<string, string>>, search: URLSearchParams): Promise<Reply>;
+  run(req: GatewayRequest, params: Readonly<Record<string, string>>, search: URLSearchParams): Promise<Reply>;
 }
 
 /** Parses the query string, then the body (in that order: a bad query is found without reading the body), and runs the handler. */
-export async function runRoute<C, M>(route: Route<C, M>, context: C, req: IncomingMessage, params: Readonly<Record<string, string>>, search: URLSearchParams): Promise<Reply> {
+export async function runRoute<C, M>(route: Route<C, M>, context: C, req: GatewayRequest, params: Readonly<Record<string, string>>, search: URLSearchParams): Promise<Reply> {
   const query = route.query === undefined ? undefined : parseInput(route.query, queryRecord(search), "query");
   const body = route.body === undefined ? undefined : parseInput(route.body, (await readJsonBody(req)) ?? {}, "body");
   return route.handle(context, { params, body, query });

@@ -5,7 +5,7 @@
  * SHA-256.
  */
 import { timingSafeEqual, createHash } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { GatewayRequest } from "../../http/server/message-types";
 
 export const SESSION_COOKIE = "turnpike_session";
 /** Where the browser sends the cookie: the portal API only, not the APIs behind the gateway. */
@@ -24,7 +24,7 @@ export function clearedSessionCookie(secure: boolean): string {
 }
 
 /** The session token from the request's cookies, or `null`. */
-export function sessionTokenOf(req: IncomingMessage): string | null {
+export function sessionTokenOf(req: GatewayRequest): string | null {
   const header = req.headers.cookie;
   if (header === undefined) return null;
   for (const part of header.split(";")) {
