@@ -1,6 +1,6 @@
 /** The access log line: pino's format, one JSON object per line, whatever the client sent. */
 import fc from "fast-check";
-import { JsonLinesAccessLog } from "../../gateway-image/src/observability/access-log";
+import { JsonLinesAccessLog, milliseconds } from "../../gateway-image/src/observability/access-log";
 import type { Exchange } from "../../gateway-image/src/http/exchange";
 
 function exchange(fields: Partial<Record<string, unknown>> = {}): Exchange {
@@ -62,5 +62,14 @@ describe("JsonLinesAccessLog", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("milliseconds", () => {
+  test("prints durations as Math.round(ms * 1000) / 1000 does (any double, and every whole microsecond)", () => {
+    const reference = (ms: number) => String(Math.round(ms * 1000) / 1000);
+    fc.assert(fc.property(fc.double({ min: 0, max: 1e7, noNaN: true }), (ms) => milliseconds(ms) === reference(ms)), { numRuns: 20_000 });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 10_000_000 }), (micros) => milliseconds(micros / 1000) === reference(micros / 1000)), { numRuns: 20_000 });
+    for (const ms of [0, 0.0004, 0.001, 0.01, 0.1, 1, 1.5, 12.05, 2 ** 31]) expect(milliseconds(ms)).toBe(reference(ms));
   });
 });

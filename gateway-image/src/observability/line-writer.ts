@@ -46,15 +46,17 @@ export class LineWriter {
 
   private readonly flushOnExit = (): void => this.flush();
 
-  /** Buffers a line (ending in `\n`); writes the buffer once it holds 4 KiB. */
+  /** Buffers a line (ending in `\n`); writes the buffer when the line would not fit in 4 KiB with it. */
   write(line: string): void {
     if (this.pendingBytes > this.maxPendingBytes) {
       this.dropped++;
       return;
     }
+    // Flushing before the batch overflows makes each flush one full write, not a full one
+    // and a one-line remainder.
+    if (this.pendingBytes + line.length > ATOMIC_WRITE_BYTES) this.flush();
     this.pending.push(line);
     this.pendingBytes += line.length;
-    if (this.pendingBytes >= ATOMIC_WRITE_BYTES) this.flush();
   }
 
   /** Writes a line and everything before it now. */
@@ -105,8 +107,11 @@ export function processLineWriter(): LineWriter {
  * next flush); after part of it went out the rest is retried at once, so a line is never cut.
  */
 function writeWhole(fd: number, text: string): void {
+  // Usually all of it goes out at once, encoded by writeSync itself without a Buffer.
+  const first = writeSync(fd, text);
+  if (first === Buffer.byteLength(text)) return;
   const bytes = Buffer.from(text);
-  let offset = 0;
+  let offset = first;
   while (offset < bytes.length) {
     try {
       offset += writeSync(fd, bytes, offset);

@@ -156,16 +156,16 @@ export class ServerConnection implements ResponseConnection, RequestBodySource {
       next.activate();
       finished = next;
     }
+    if (this.readPausedByQueue && this.responses.length <= MAX_UNANSWERED / 2) {
+      this.readPausedByQueue = false;
+      this.updateReading();
+    }
     if (this.responses.length > 0) return;
     if (this.pendingError !== null) {
       const error = this.pendingError;
       this.pendingError = null;
       this.host.reject(error, this.socket);
     } else if (this.endAfterResponses) endSoon(this.socket);
-    else if (this.readPausedByQueue) {
-      this.readPausedByQueue = false;
-      this.updateReading();
-    }
   }
 
   resumeBody(): void {

@@ -29,6 +29,9 @@ const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
 /** What a header value may not contain (Node's rule: no CR, LF, NUL, nothing above 0xff). */
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const CLOSE = /(?:^|\W)close(?:$|\W)/i;
+/** Header names already found to be tokens (bounded: names are not client-controlled, but stay safe). */
+const validNames = new Set<string>();
+const MAX_REMEMBERED_NAMES = 1024;
 const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
 
 let dateSecond = 0;
@@ -150,7 +153,11 @@ export class ServerResponse extends EventEmitter {
             if (name.toLowerCase() === "transfer-encoding") continue;
             break;
         }
-        if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+        if (!validNames.has(name)) {
+          if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+          // The same few dozen names come back on every response.
+          if (validNames.size < MAX_REMEMBERED_NAMES) validNames.add(name);
+        }
         if (typeof value === "string") {
           if (INVALID_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`);
           head += `${name}: ${value}\r\n`;
