@@ -253,12 +253,15 @@ describe("Http1Server", () => {
     test("a body given whole to end() gets a Content-Length; write()s get chunked framing; a Date header is always there", async () => {
       const { port } = await start((req, res) => {
         if (req.url === "/whole") return void res.end("hello");
+        if (req.url === "/hex") return void res.end("68c3a9", "hex");
         res.write("a");
         res.write("b");
         res.end();
       });
-      const client = new RawClient(port).write(GET("/whole") + GET("/parts", CLOSE));
-      const [whole, parts] = await client.responses(2);
+      const client = new RawClient(port).write(GET("/whole") + GET("/hex") + GET("/parts", CLOSE));
+      const [whole, hex, parts] = await client.responses(3);
+      // The length of the bytes the encoding gives, not of the text.
+      expect(hex).toMatchObject({ body: "h\xc3\xa9", headers: { "content-length": "3" } });
       expect(whole).toMatchObject({ body: "hello", headers: { "content-length": "5", connection: "keep-alive", "keep-alive": "timeout=65" } });
       expect(whole!.headers["transfer-encoding"]).toBeUndefined();
       expect(parts).toMatchObject({ body: "ab", headers: { "transfer-encoding": "chunked", connection: "close" } });

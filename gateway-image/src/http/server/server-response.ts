@@ -194,7 +194,7 @@ export class ServerResponse extends EventEmitter {
     if (this.destroyed) return this;
     if (this.head === null) this.writeHead(this.statusCode);
     const body = chunk ?? "";
-    if (!this.chunkedOrFirst(body, true) && body.length > 0) this.writeBody(body, encoding);
+    if (!this.chunkedOrFirst(body, true, encoding) && body.length > 0) this.writeBody(body, encoding);
     if (this.chunked) this.output("0\r\n\r\n", "latin1");
     this.writableEnded = true;
     this.emit("finish");
@@ -242,12 +242,12 @@ export class ServerResponse extends EventEmitter {
    * Content-Length for a response ended with its whole body, chunked (or close-delimited for
    * HTTP/1.0) otherwise. Returns true when `chunk` needs no more writing (no body allowed).
    */
-  private chunkedOrFirst(chunk: string | Buffer, ending: boolean): boolean {
+  private chunkedOrFirst(chunk: string | Buffer, ending: boolean, encoding?: BufferEncoding): boolean {
     const head = this.head;
     if (head !== "") {
       let framing = "";
       if (this.hasBody && !this.hasLength) {
-        if (ending) framing = `content-length: ${typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length}\r\n`;
+        if (ending) framing = `content-length: ${typeof chunk === "string" ? Buffer.byteLength(chunk, encoding) : chunk.length}\r\n`;
         else if (this.req.httpVersionMinor === 1) {
           this.chunked = true;
           framing = "transfer-encoding: chunked\r\n";
