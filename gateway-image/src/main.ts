@@ -24,7 +24,6 @@ import { MemoryStore } from "./store/memory-store";
 import type { Store } from "./store/store";
 import { DEFAULT_CACHE_MAX_BYTES, configureSharedResponseStore } from "../../policies/cache/response-store";
 import { defaultUpstreamClient } from "./upstream/pool-registry";
-import { httpServerKind } from "./http/data-plane-server";
 
 const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [--operator-port 9901] [--host 0.0.0.0]
                         [--workers auto|N] [--store memory|redis://host:6379]
@@ -262,7 +261,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
   if (!/^https?:\/\//.test(options.source)) manifestWatcher = watchManifest(options.source, reload);
   // Announced last: whoever waits for this line may change the manifest at once, and that
   // change must not fall between the line and the watch (it did, under load in the tests).
-  logger.info({ port: ports.port, operatorPort: ports.operatorPort, workers: 1, revision: manifest.metadata.revision, upstreamClient: defaultUpstreamClient(), httpServer: httpServerKind() }, "gateway listening");
+  logger.info({ port: ports.port, operatorPort: ports.operatorPort, workers: 1, revision: manifest.metadata.revision, upstreamClient: defaultUpstreamClient(), httpServer: gateway.httpServer }, "gateway listening");
 }
 
 /** A worker exits at once (its IPC channel would keep it alive); a lone process lets stdout drain. */
