@@ -1,4 +1,5 @@
 /** The gateway as a proxy: routing, streaming, forwarding headers, hop-by-hop, errors as problem+json. */
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { Consumer, Credential, Plan, Product, Secret } from "../../constructs/index";
 import { itemsApi, testPlatform } from "../helpers/declaration";
@@ -175,8 +176,33 @@ describe("errors are problem+json and the gateway keeps serving", () => {
   });
 });
 
-function rawRequest(text: string): Promise<string> {
-  const { port } = new URL(gateway.url);
+describe("on node:http's server (TURNPIKE_HTTP_SERVER=node, the fallback where Node lacks the parser binding)", () => {
+  let fallback: RunningGateway;
+  beforeAll(async () => {
+    fallback = await startGateway({ manifest: gateway.manifest, json: readFileSync(gateway.manifestFile, "utf8") }, { env: { APP_KEY: KEY, TURNPIKE_HTTP_SERVER: "node" } });
+  });
+  afterAll(async () => {
+    await fallback?.stop();
+  });
+
+  it("says so in its listening line, proxies, answers HEAD, and rejects malformed requests the same way", async () => {
+    expect(fallback.logs.find((line) => line.msg === "gateway listening")).toMatchObject({ httpServer: "node" });
+    expect(gateway.logs.find((line) => line.msg === "gateway listening")).toMatchObject({ httpServer: "native" });
+    const response = await fetch(`${fallback.url}/items/v1/items/42?x=1`, { headers: authed });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(await response.text())).toMatchObject({ method: "GET", url: "/items/42?x=1" });
+    expect((await fetch(`${fallback.url}/items/v1/items/42`, { method: "HEAD", headers: authed })).status).toBe(200);
+    const before = upstream.requests.length;
+    const ambiguous = await rawRequest(`POST /items/v1/items HTTP/1.1\r\nHost: x\r\nx-api-key: ${KEY}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, fallback);
+    expect(ambiguous).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(ambiguous).toContain("application/problem+json");
+    expect(await rawRequest(`GET /items/v1/items HTTP/1.1\r\nHost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`, fallback)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(upstream.requests.length).toBe(before);
+  });
+});
+
+function rawRequest(text: string, target: RunningGateway = gateway): Promise<string> {
+  const { port } = new URL(target.url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), "127.0.0.1", () => socket.write(text));
     let answer = "";
