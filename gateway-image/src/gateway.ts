@@ -14,6 +14,7 @@ import { ManifestError, loadManifest } from "./config/load-manifest";
 import { type DataPlaneServer, createDataPlaneServer } from "./http/data-plane-server";
 import { handleRequest } from "./http/handle-request";
 import type { GatewayRequest, GatewayResponse } from "./http/server/message-types";
+import { endSoon } from "./http/server/server-connection";
 import { listen } from "./http/listen";
 import { problem } from "./http/problem";
 import type { SecretSources } from "./identity/consumer-directory";
@@ -237,7 +238,9 @@ export class Gateway {
           : problem("bad-request", "the request is not valid HTTP/1.1 and was not forwarded");
     this.logger.warn({ code: error.code, reason: error.message }, "malformed request rejected");
     this.metrics.rejections.labels("none", reply.kind!).inc();
-    socket.once("finish", () => socket.destroy());
-    socket.end(`HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(reply.body)}\r\nconnection: close\r\n\r\n${reply.body}`);
+    endSoon(
+      socket,
+      `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(reply.body)}\r\nconnection: close\r\n\r\n${reply.body}`,
+    );
   }
 }

@@ -52,7 +52,7 @@ export function createDataPlaneServer(
   kind: HttpServerKind = httpServerKind(),
 ): DataPlaneServer {
   if (kind === "native" && nativeServerParser !== null) {
-    const server = new Http1Server(nativeServerParser, { ...options }, onRequest, onClientError);
+    const server = new Http1Server(nativeServerParser, options, onRequest, onClientError);
     return {
       kind: "native",
       listener: server.listener,

@@ -10,7 +10,6 @@ export interface ParserBinding {
   new (): NativeParser;
   REQUEST: number;
   RESPONSE: number;
-  kOnMessageBegin: number;
   kOnHeaders: number;
   kOnHeadersComplete: number;
   kOnBody: number;
@@ -26,9 +25,6 @@ export interface NativeParser {
   consume(handle: unknown): void;
   unconsume(): void;
   close(): void;
-  /** Stops parsing: the rest of the current chunk, and later ones, wait for `resume`. */
-  pause(): void;
-  resume(): void;
   /** Milliseconds since the current message's first byte; 0 between messages. */
   duration(): number;
   /** Whether the current message's header section is complete. */
@@ -77,7 +73,7 @@ function loadBinding(): ServerParserBinding | null {
       if (typeof Parser[key] !== "number") return null;
     }
     const probe = new Parser() as unknown as Record<string, unknown>;
-    for (const method of ["consume", "unconsume", "initialize", "execute", "finish", "close", "pause", "resume"]) {
+    for (const method of ["consume", "unconsume", "initialize", "execute", "finish", "close"]) {
       if (typeof probe[method] !== "function") return null;
     }
     return { Parser, methods: common.methods };
@@ -86,25 +82,31 @@ function loadBinding(): ServerParserBinding | null {
   }
 }
 
+/** A parser of `type` that records what its callbacks report, the head as `describeHead` puts it. */
+function recordingParser(Parser: ParserBinding, type: number, describeHead: (...args: never[]) => string): { parser: NativeParser; seen: () => string } {
+  const parser = new Parser();
+  parser.initialize(type, {}, 0, Parser.kLenientNone ?? 0);
+  let seen = "";
+  parser[Parser.kOnHeadersComplete] = (...args: never[]) => {
+    seen += `${describeHead(...args)}|`;
+    return 0;
+  };
+  parser[Parser.kOnBody] = (chunk: Buffer) => {
+    seen += chunk.toString("latin1");
+  };
+  parser[Parser.kOnMessageComplete] = () => {
+    seen += "|complete";
+  };
+  return { parser, seen: () => seen };
+}
+
 function parsesResponse(Parser: ParserBinding): boolean {
   try {
-    const parser = new Parser();
-    parser.initialize(Parser.RESPONSE, {}, 0, Parser.kLenientNone ?? 0);
-    let seen = "";
-    parser[Parser.kOnHeadersComplete] = (_major: number, _minor: number, headers: string[], _method: unknown, _url: unknown, status: number, _message: string, _upgrade: boolean, keepAlive: boolean) => {
-      seen += `${status}|${headers.join(",")}|${keepAlive}|`;
-      return 0;
-    };
-    parser[Parser.kOnBody] = (chunk: Buffer) => {
-      seen += chunk.toString("latin1");
-    };
-    parser[Parser.kOnMessageComplete] = () => {
-      seen += "|complete";
-    };
+    const { parser, seen } = recordingParser(Parser, Parser.RESPONSE, (_major: number, _minor: number, headers: string[], _method: unknown, _url: unknown, status: number, _message: string, _upgrade: boolean, keepAlive: boolean) => `${status}|${headers.join(",")}|${keepAlive}`);
     const answer = Buffer.from("HTTP/1.1 201 Created\r\nX-Probe: 1\r\nContent-Length: 2\r\n\r\nok", "latin1");
     const result = parser.execute(answer);
     parser.close();
-    return result === answer.length && seen === "201|X-Probe,1,Content-Length,2|true|ok|complete";
+    return result === answer.length && seen() === "201|X-Probe,1,Content-Length,2|true|ok|complete";
   } catch {
     return false;
   }
@@ -116,20 +118,13 @@ function parsesResponse(Parser: ParserBinding): boolean {
  */
 function parsesRequest({ Parser, methods }: ServerParserBinding): boolean {
   try {
-    const parser = new Parser();
-    parser.initialize(Parser.REQUEST, {}, 0, Parser.kLenientNone ?? 0);
+    const { parser, seen } = recordingParser(
+      Parser,
+      Parser.REQUEST,
+      (major: number, minor: number, headers: string[], method: number, url: string, _status: unknown, _message: unknown, upgrade: boolean, keepAlive: boolean) =>
+        `${major}.${minor}|${methods[method]}|${url}|${headers.join(",")}|${upgrade}|${keepAlive}|${parser.headersCompleted()}`,
+    );
     if (typeof parser.duration !== "function" || typeof parser.headersCompleted !== "function") return false;
-    let seen = "";
-    parser[Parser.kOnHeadersComplete] = (major: number, minor: number, headers: string[], method: number, url: string, _status: unknown, _message: unknown, upgrade: boolean, keepAlive: boolean) => {
-      seen += `${major}.${minor}|${methods[method]}|${url}|${headers.join(",")}|${upgrade}|${keepAlive}|${parser.headersCompleted()}|`;
-      return 0;
-    };
-    parser[Parser.kOnBody] = (chunk: Buffer) => {
-      seen += chunk.toString("latin1");
-    };
-    parser[Parser.kOnMessageComplete] = () => {
-      seen += "|complete";
-    };
     const head = Buffer.from("POST /probe?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n", "latin1");
     const partial = parser.execute(head);
     const midway = parser.duration() >= 0 && parser.headersCompleted() === true;
@@ -138,7 +133,7 @@ function parsesRequest({ Parser, methods }: ServerParserBinding): boolean {
     // "GET" began the next message and is waiting for more.
     const begun = parser.headersCompleted() === false;
     parser.close();
-    return partial === head.length && midway && result === rest.length && begun && seen === "1.1|POST|/probe?x=1|Host,h,Content-Length,2|false|true|true|ok|complete";
+    return partial === head.length && midway && result === rest.length && begun && seen() === "1.1|POST|/probe?x=1|Host,h,Content-Length,2|false|true|true|ok|complete";
   } catch {
     return false;
   }

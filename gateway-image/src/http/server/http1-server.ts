@@ -13,7 +13,6 @@
  * `requestTimeoutMs` for the whole request, `keepAliveTimeoutMs` for an idle connection;
  * checked by one sweep a second over all connections.
  */
-import { EventEmitter } from "node:events";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { ServerParserBinding } from "../native-parser";
@@ -40,7 +39,7 @@ export type RequestListener = (req: ServerRequest, res: ServerResponse) => void;
 /** Called for a request that is not acceptable HTTP; answers it on `socket` (or destroys it). */
 export type ClientErrorListener = (error: ClientError, socket: net.Socket) => void;
 
-export class Http1Server extends EventEmitter implements ConnectionHost {
+export class Http1Server implements ConnectionHost {
   /** The listening socket server: `listen()` on it. */
   readonly listener: net.Server;
   readonly maxHeaderBytes: number;
@@ -56,7 +55,6 @@ export class Http1Server extends EventEmitter implements ConnectionHost {
     private readonly onRequest: RequestListener,
     private readonly onClientError: ClientErrorListener,
   ) {
-    super();
     this.maxHeaderBytes = options.maxHeaderBytes;
     this.keepAliveSeconds = Math.floor(options.keepAliveTimeoutMs / 1000);
     // allowHalfOpen: a client that half-closes after its request still gets the answer.
@@ -112,30 +110,11 @@ export class Http1Server extends EventEmitter implements ConnectionHost {
   private accept(socket: net.Socket): void {
     const connection = new ServerConnection(socket, this);
     this.connections.add(connection);
-    this.emit("connection", socket);
   }
 
   private sweep(): void {
-    const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = this.options;
-    const interval = this.options.sweepIntervalMs ?? 1000;
-    for (const connection of this.connections) {
-      const { elapsedMs, headersComplete } = connection.requestProgress();
-      if (elapsedMs > 0) {
-        connection.idleSweeps = 0;
-        if ((!headersComplete && elapsedMs > headersTimeoutMs) || (requestTimeoutMs > 0 && elapsedMs > requestTimeoutMs)) connection.timedOut();
-        continue;
-      }
-      if (!connection.idle || connection.requests !== connection.sweptRequests) {
-        connection.sweptRequests = connection.requests;
-        connection.idleSweeps = 0;
-        continue;
-      }
-      if (this.stopping) {
-        connection.destroy();
-        continue;
-      }
-      connection.idleSweeps++;
-      if (connection.idleSweeps * interval >= keepAliveTimeoutMs) connection.destroy();
-    }
+    const limits = { ...this.options, sweepIntervalMs: this.options.sweepIntervalMs ?? 1000, closeIdle: this.stopping };
+    for (const connection of this.connections) connection.checkTimeouts(limits);
   }
+
 }

@@ -24,6 +24,16 @@ export interface ConnectionHost {
   forget(connection: ServerConnection): void;
 }
 
+/** The server's timeouts, ms, as one sweep applies them. */
+export interface TimeoutLimits {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly sweepIntervalMs: number;
+  /** The server is closing: idle connections close now. */
+  readonly closeIdle: boolean;
+}
+
 /** An error about what the client sent, with the parser's code (`HPE_*`) or the server's. */
 export type ClientError = Error & { code?: string; bytesParsed?: number };
 
@@ -44,12 +54,13 @@ export class ServerConnection implements ResponseConnection, RequestBodySource {
   private pendingHeaders: string[] | null = null;
   private pendingUrl = "";
   /** Anything received: before that, the parser's clock means nothing. */
-  started = false;
-  readonly openedAt = Date.now();
-  /** Requests parsed so far; the sweeper compares it between rounds to see idleness. */
-  requests = 0;
-  sweptRequests = 0;
-  idleSweeps = 0;
+  private started = false;
+  private readonly openedAt = Date.now();
+  /** Requests parsed so far; compared between sweeps to see idleness. */
+  private requests = 0;
+  private sweptRequests = 0;
+  /** Consecutive sweeps that found the connection idle. */
+  private idleSweeps = 0;
   /** The client half-closed: end the connection after the responses still owed. */
   private endAfterResponses = false;
   /** A bad request behind ones still being answered: rejected once they are. */
@@ -115,10 +126,25 @@ export class ServerConnection implements ResponseConnection, RequestBodySource {
     return this.responses.length === 0 && this.current === null && (!this.started || this.parser.duration() === 0);
   }
 
-  /** Milliseconds the current request has been arriving (0: none), and whether its head is complete. */
-  requestProgress(): { elapsedMs: number; headersComplete: boolean } {
-    if (!this.started) return { elapsedMs: Date.now() - this.openedAt, headersComplete: false };
-    return { elapsedMs: this.parser.duration(), headersComplete: this.parser.headersCompleted() };
+  /**
+   * One sweep of the server's timeouts: a request whose head (or whole) is late is answered 408;
+   * a connection idle for `keepAliveTimeoutMs`, or idle at all once `closeIdle`, is closed.
+   */
+  checkTimeouts(limits: TimeoutLimits): void {
+    const elapsedMs = this.started ? this.parser.duration() : Date.now() - this.openedAt;
+    if (elapsedMs > 0) {
+      this.idleSweeps = 0;
+      const headersComplete = this.started && this.parser.headersCompleted();
+      if ((!headersComplete && elapsedMs > limits.headersTimeoutMs) || (limits.requestTimeoutMs > 0 && elapsedMs > limits.requestTimeoutMs)) this.timedOut();
+      return;
+    }
+    if (!this.idle || this.requests !== this.sweptRequests) {
+      this.sweptRequests = this.requests;
+      this.idleSweeps = 0;
+      return;
+    }
+    this.idleSweeps++;
+    if (limits.closeIdle || this.idleSweeps * limits.sweepIntervalMs >= limits.keepAliveTimeoutMs) this.destroy();
   }
 
   isActive(response: ServerResponse): boolean {
@@ -181,14 +207,12 @@ export class ServerConnection implements ResponseConnection, RequestBodySource {
   }
 
   /** Closes the connection if nothing is in progress on it (graceful shutdown). */
-  closeIfIdle(): boolean {
-    if (!this.idle) return false;
-    this.socket.destroy();
-    return true;
+  closeIfIdle(): void {
+    if (this.idle) this.socket.destroy();
   }
 
   /** A request took too long to arrive: 408 when nothing else is owed, then close. */
-  timedOut(): void {
+  private timedOut(): void {
     this.fail(Object.assign(new Error("the request did not arrive in time"), { code: "ERR_HTTP_REQUEST_TIMEOUT", bytesParsed: 0 }));
   }
 
@@ -332,12 +356,13 @@ export class ServerConnection implements ResponseConnection, RequestBodySource {
 }
 
 /**
- * Ends the socket and closes it once everything written has gone out (node:http's
+ * Ends the socket (after `lastData`) and closes it once everything written has gone out (node:http's
  * `destroySoon`): with half-open sockets allowed, a client that never closes its side would
  * otherwise hold the connection open.
  */
-export function endSoon(socket: Socket): void {
-  socket.end();
+export function endSoon(socket: Socket, lastData?: string): void {
+  if (lastData === undefined) socket.end();
+  else socket.end(lastData);
   if (socket.writableFinished) socket.destroy();
   else socket.once("finish", () => socket.destroy());
 }

@@ -86,10 +86,6 @@ export class ServerResponse extends EventEmitter {
     return this.connection.socket;
   }
 
-  get writableFinished(): boolean {
-    return this.writableEnded;
-  }
-
   /** Sets a header for `writeHead` to send (its own headers win); validated now, as node:http does. */
   setHeader(name: string, value: OutgoingHeaderValue): this {
     if (this.head !== null || this.headersSent) throw headersSentError();
@@ -105,10 +101,6 @@ export class ServerResponse extends EventEmitter {
   /** Whether anything of this response has been written to the socket. */
   get onWire(): boolean {
     return this.head === "" && this.buffered === null;
-  }
-
-  getHeader(name: string): OutgoingHeaderValue {
-    return this.extraHeaders?.[name.toLowerCase()];
   }
 
   /**
