@@ -1,6 +1,6 @@
 /** The access log line: pino's format, one JSON object per line, whatever the client sent. */
 import fc from "fast-check";
-import { JsonLinesAccessLog, milliseconds } from "../../gateway-image/src/observability/access-log";
+import { IsoClock, JsonLinesAccessLog, milliseconds } from "../../gateway-image/src/observability/access-log";
 import type { Exchange } from "../../gateway-image/src/http/exchange";
 
 function exchange(fields: Partial<Record<string, unknown>> = {}): Exchange {
@@ -50,17 +50,43 @@ describe("JsonLinesAccessLog", () => {
     });
   });
 
-  it("stays one valid JSON line whatever a client puts in the request id, and keeps it exact", () => {
+  it("stays one valid JSON line in ASCII whatever a client or a declaration puts in it, and keeps it exact", () => {
+    const anyText = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }));
     fc.assert(
-      fc.property(fc.string({ unit: "binary" }), fc.option(fc.string({ unit: "binary" }), { nil: null }), (requestId, failure) => {
+      fc.property(fc.string({ unit: "binary" }), fc.option(fc.string({ unit: "grapheme" }), { nil: null }), fc.string({ unit: "binary" }), anyText, (requestId, failure, consumer, operationId) => {
         const lines: string[] = [];
-        new JsonLinesAccessLog((line) => lines.push(line)).write(exchange({ requestId, failure }));
-        expect(lines[0]!.indexOf("\n")).toBe(lines[0]!.length - 1);
-        const parsed = JSON.parse(lines[0]!) as { requestId: string; failure: string | null };
+        const route = { operation: { route: "/ïtems/{id}" }, apiId: "items-v1", operationId };
+        new JsonLinesAccessLog((line) => lines.push(line)).write(exchange({ requestId, failure, route, consumer: { name: consumer } }));
+        const line = lines[0]!;
+        expect(line.indexOf("\n")).toBe(line.length - 1);
+        // The writer copies the line one byte per character.
+        expect(/^[\x00-\x7f]*$/.test(line)).toBe(true);
+        const parsed = JSON.parse(line) as { requestId: string; failure: string | null; consumer: string; operation: string; route: string };
         expect(parsed.requestId).toBe(requestId);
         expect(parsed.failure).toBe(failure);
+        expect(parsed.consumer).toBe(consumer);
+        expect(parsed.operation).toBe(operationId);
+        expect(parsed.route).toBe("/ïtems/{id}");
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("IsoClock", () => {
+  test("gives Date.prototype.toISOString() of every millisecond it is asked for, in any order", () => {
+    const instant = fc.oneof(fc.integer({ min: -62_000_000_000_000, max: 250_000_000_000_000 }), fc.integer({ min: 1_790_000_000_000, max: 1_790_000_005_000 }));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(instant, fc.integer({ min: 0, max: 1_500 })), { minLength: 1, maxLength: 200 }), (steps) => {
+        let now = 1_790_000_000_000;
+        const clock = new IsoClock(() => now);
+        for (const step of steps) {
+          // Small steps walk forward through one second and across into the next; large ones jump anywhere.
+          now = step <= 1_500 ? now + step : step;
+          expect(clock.now()).toBe(new Date(now).toISOString());
+        }
+      }),
+      { numRuns: 2_000 },
     );
   });
 });

@@ -1,54 +1,130 @@
-/** Log lines reach stdout whole: whole-line batches of at most 4 KiB, events at once, EAGAIN retried. */
+/**
+ * Log lines reach stdout whole: whole-line batches of at most the batch size (4 KiB for a
+ * pipe, 64 KiB for a file), events at once, EAGAIN and partial writes retried, nothing lost.
+ */
 import fc from "fast-check";
-import { LineWriter } from "../../gateway-image/src/observability/line-writer";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ATOMIC_WRITE_BYTES, FILE_BATCH_BYTES, LineWriter } from "../../gateway-image/src/observability/line-writer";
 
-function writer(writes: string[], options: { failWith?: () => string | null } = {}) {
+interface Outcome {
+  /** What each write call put out, as text. */
+  readonly writes: string[];
+}
+
+function writer(outcome: Outcome, options: { batchBytes?: number; maxPendingBytes?: number; refuse?: () => boolean; partial?: () => boolean } = {}) {
   return new LineWriter({
     flushIntervalMs: 60_000,
-    write: (_fd, text) => {
-      const code = options.failWith?.() ?? null;
-      if (code) throw Object.assign(new Error(code), { code });
-      writes.push(text);
+    batchBytes: options.batchBytes ?? ATOMIC_WRITE_BYTES,
+    maxPendingBytes: options.maxPendingBytes,
+    write: (_fd, bytes, offset, length) => {
+      if (options.refuse?.()) throw Object.assign(new Error("EAGAIN"), { code: "EAGAIN" });
+      // A partial write puts out half (at least one byte) of what it was given.
+      const written = options.partial?.() ? Math.max(1, length >> 1) : length;
+      outcome.writes.push(Buffer.from(bytes.subarray(offset, offset + written)).toString());
+      return written;
     },
   });
 }
 
+const asciiLine = fc.string({ minLength: 0, maxLength: 1_500 }).map((text) => `${text.replace(/[^\x20-\x7e]/g, "?")}\n`);
+
 describe("LineWriter", () => {
-  it("batches lines into whole-line writes of at most 4 KiB, in order", () => {
+  it("batches access lines into whole-line writes of at most the batch size, in order", () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 0, maxLength: 1_500 }).map((text) => `${text.replace(/\n/g, " ")}\n`), { maxLength: 60 }), (lines) => {
-        const writes: string[] = [];
-        const lineWriter = writer(writes);
-        for (const line of lines) lineWriter.write(line);
+      fc.property(fc.array(asciiLine, { maxLength: 60 }), fc.constantFrom(ATOMIC_WRITE_BYTES, 1_000, FILE_BATCH_BYTES), (lines, batchBytes) => {
+        const outcome: Outcome = { writes: [] };
+        const lineWriter = writer(outcome, { batchBytes });
+        for (const line of lines) lineWriter.writeAscii(line);
         lineWriter.close();
-        expect(writes.join("")).toBe(lines.join(""));
-        for (const text of writes) {
+        expect(outcome.writes.join("")).toBe(lines.join(""));
+        for (const text of outcome.writes) {
           expect(text.endsWith("\n")).toBe(true);
-          if (text.length > 4096) expect(text.indexOf("\n")).toBe(text.length - 1);
+          if (text.length > batchBytes) expect(text.indexOf("\n")).toBe(text.length - 1);
         }
       }),
     );
   });
 
-  it("writes events at once, after the access lines buffered before them", () => {
-    const writes: string[] = [];
-    const lineWriter = writer(writes);
-    lineWriter.write("access 1\n");
-    expect(writes).toEqual([]);
-    lineWriter.writeNow("event\n");
-    expect(writes).toEqual(["access 1\nevent\n"]);
+  it("writes events at once, in UTF-8, after the access lines buffered before them", () => {
+    const outcome: Outcome = { writes: [] };
+    const lineWriter = writer(outcome);
+    lineWriter.writeAscii("access 1\n");
+    expect(outcome.writes).toEqual([]);
+    lineWriter.writeNow('{"msg":"reloaded ünïcode ✓ 😀"}\n');
+    expect(outcome.writes).toEqual(['access 1\n{"msg":"reloaded ünïcode ✓ 😀"}\n']);
+    const long = `${"é".repeat(3_000)}\n`;
+    lineWriter.writeAscii("access 2\n");
+    lineWriter.writeNow(long);
+    expect(outcome.writes.slice(1)).toEqual(["access 2\n", long]);
     lineWriter.close();
   });
 
-  it("keeps what a full pipe refused (EAGAIN) for the next flush, and loses nothing", () => {
-    const writes: string[] = [];
-    let refuse = true;
-    const lineWriter = writer(writes, { failWith: () => (refuse ? "EAGAIN" : null) });
-    lineWriter.writeNow("event 1\n");
-    expect(writes).toEqual([]);
-    refuse = false;
-    lineWriter.writeNow("event 2\n");
-    expect(writes).toEqual(["event 1\nevent 2\n"]);
+  it("keeps what a full pipe refused (EAGAIN) for the next flush, in order, and loses nothing", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), asciiLine, fc.boolean()), { maxLength: 40 }), (steps) => {
+        const outcome: Outcome = { writes: [] };
+        let refuse = false;
+        const lineWriter = writer(outcome, { refuse: () => refuse });
+        const expected: string[] = [];
+        for (const [pipeFull, line, event] of steps) {
+          refuse = pipeFull;
+          if (event) lineWriter.writeNow(line);
+          else lineWriter.writeAscii(line);
+          expected.push(line);
+        }
+        refuse = false;
+        lineWriter.close();
+        expect(outcome.writes.join("")).toBe(expected.join(""));
+        for (const text of outcome.writes) expect(text.endsWith("\n") || text.length === 0).toBe(true);
+      }),
+    );
+  });
+
+  it("finishes a write that went out in part at once, so no line is ever cut", () => {
+    const outcome: Outcome = { writes: [] };
+    let calls = 0;
+    const lineWriter = writer(outcome, { partial: () => calls++ % 2 === 0 });
+    const lines = Array.from({ length: 30 }, (_, index) => `{"line":${index},"pad":"${"x".repeat(200)}"}\n`);
+    for (const line of lines) lineWriter.writeAscii(line);
     lineWriter.close();
+    expect(outcome.writes.join("")).toBe(lines.join(""));
+  });
+
+  it("drops access lines, never events, once the refused backlog passes maxPendingBytes", () => {
+    const outcome: Outcome = { writes: [] };
+    let refuse = true;
+    const lineWriter = writer(outcome, { batchBytes: 100, maxPendingBytes: 300, refuse: () => refuse });
+    for (let index = 0; index < 20; index++) lineWriter.writeAscii(`${String(index).padStart(48, "0")}\n`);
+    lineWriter.writeNow("event\n");
+    expect(lineWriter.dropped).toBeGreaterThan(0);
+    refuse = false;
+    lineWriter.close();
+    const text = outcome.writes.join("");
+    expect(text.endsWith("event\n")).toBe(true);
+    expect(text.split("\n").length - 1).toBe(20 - lineWriter.dropped + 1);
+  });
+
+  it("takes 64 KiB batches on a regular file and 4 KiB ones elsewhere, and writes the file whole", () => {
+    const directory = mkdtempSync(join(tmpdir(), "line-writer-"));
+    const path = join(directory, "access.log");
+    const fd = openSync(path, "w");
+    try {
+      const fileWriter = new LineWriter({ fd, flushIntervalMs: 60_000 });
+      expect(fileWriter.batchBytes).toBe(FILE_BATCH_BYTES);
+      const lines = Array.from({ length: 1_000 }, (_, index) => `{"line":${index}}\n`);
+      for (const line of lines) fileWriter.writeAscii(line);
+      fileWriter.close();
+      expect(readFileSync(path, "utf8")).toBe(lines.join(""));
+      const devNull = openSync("/dev/null", "w");
+      const otherWriter = new LineWriter({ fd: devNull, flushIntervalMs: 60_000 });
+      expect(otherWriter.batchBytes).toBe(ATOMIC_WRITE_BYTES);
+      otherWriter.close();
+      closeSync(devNull);
+    } finally {
+      closeSync(fd);
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -37,18 +37,18 @@ export interface AccessLog {
  * by hand because it is the one log line per request: a route's constant fields are escaped
  * once per route, the time string once per millisecond, and only values a client controls
  * are escaped per request. pino.info() with an object cost ~11 µs per request here (most of
- * the full chain's overhead); this costs ~1.5 µs.
+ * the full chain's overhead); this costs ~1.5 µs. Every line is ASCII (JSON escapes for the
+ * rest), so the writer copies it one byte per character without encoding it.
  */
 export function createAccessLog(options: LoggerOptions = {}): AccessLog {
   const writer = options.writer ?? processLineWriter();
-  return new JsonLinesAccessLog((line) => writer.write(line), options.worker);
+  return new JsonLinesAccessLog((line) => writer.writeAscii(line), options.worker);
 }
 
 export class JsonLinesAccessLog implements AccessLog {
   private readonly routeFields = new WeakMap<object, string>();
   private readonly head: string;
-  private lastMs = 0;
-  private lastTime = "";
+  private readonly clock = new IsoClock();
 
   constructor(
     private readonly sink: (line: string) => void,
@@ -61,16 +61,11 @@ export class JsonLinesAccessLog implements AccessLog {
     const route = exchange.route;
     let fields = this.routeFields.get(route);
     if (fields === undefined) {
-      fields = `,"route":${JSON.stringify(route.operation?.route ?? null)},"api":${JSON.stringify(route.apiId)},"operation":${JSON.stringify(route.operationId)}`;
+      fields = `,"route":${json(route.operation?.route ?? null)},"api":${json(route.apiId)},"operation":${json(route.operationId)}`;
       this.routeFields.set(route, fields);
     }
-    const now = Date.now();
-    if (now !== this.lastMs) {
-      this.lastMs = now;
-      this.lastTime = new Date(now).toISOString();
-    }
     this.sink(
-      `{"level":30,"time":"${this.lastTime}"${this.head}${text(exchange.requestId)},"method":"${exchange.req.method}"${fields},"status":${exchange.status || 499},"durationMs":${milliseconds(exchange.elapsedMs())},"client":${text(exchange.clientIp)},"consumer":${nullable(exchange.consumer?.name)},"plan":${nullable(exchange.subscription?.plan)},"upstream":${nullable(exchange.upstreamTarget)},"cache":${nullable(exchange.cacheStatus)},"failure":${nullable(exchange.failure)}}\n`,
+      `{"level":30,"time":"${this.clock.now()}"${this.head}${text(exchange.requestId)},"method":"${exchange.req.method}"${fields},"status":${exchange.status || 499},"durationMs":${milliseconds(exchange.elapsedMs())},"client":${text(exchange.clientIp)},"consumer":${nullable(exchange.consumer?.name)},"plan":${nullable(exchange.subscription?.plan)},"upstream":${nullable(exchange.upstreamTarget)},"cache":${nullable(exchange.cacheStatus)},"failure":${nullable(exchange.failure)}}\n`,
     );
   }
 }
@@ -90,11 +85,49 @@ export function milliseconds(ms: number): string {
   return `${whole}.${fraction < 10 ? "00" : fraction < 100 ? "0" : ""}${fraction}`;
 }
 
+/**
+ * `Date.prototype.toISOString()` of the current millisecond, built from the second's prefix:
+ * the builtin is a C++ call of ~2 µs, made here once a second instead of once a millisecond.
+ */
+export class IsoClock {
+  private lastMs = Number.NaN;
+  private secondStart = Number.NaN;
+  private prefix = "";
+  private time = "";
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  now(): string {
+    const ms = this.clock();
+    if (ms === this.lastMs) return this.time;
+    this.lastMs = ms;
+    const offset = ms - this.secondStart;
+    if (offset >= 0 && offset < 1000) {
+      this.time = `${this.prefix}${offset < 10 ? "00" : offset < 100 ? "0" : ""}${offset}Z`;
+    } else {
+      this.time = new Date(ms).toISOString();
+      this.secondStart = ms - (((ms % 1000) + 1000) % 1000);
+      this.prefix = this.time.slice(0, -4);
+    }
+    return this.time;
+  }
+}
+
 /** Characters that never need escaping in a JSON string: most values (ids, addresses, names). */
 const PLAIN = /^[\w .:/@+=~,;!*()[\]{}$%&#?-]*$/;
+const NON_ASCII = /[\u007f-\uffff]/g;
 
 function text(value: string): string {
-  return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
+  return PLAIN.test(value) ? `"${value}"` : json(value);
+}
+
+/** JSON text in ASCII: what JSON.stringify writes, with `\uXXXX` for every non-ASCII unit. */
+export function json(value: unknown): string {
+  return JSON.stringify(value).replace(NON_ASCII, escapeUnit);
+}
+
+function escapeUnit(unit: string): string {
+  return `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 function nullable(value: string | null | undefined): string {

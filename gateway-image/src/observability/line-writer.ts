@@ -1,44 +1,69 @@
 /**
  * The one writer of a process's log lines (events and access lines alike) to stdout.
- * Several writers on one file descriptor interleave: a write larger than PIPE_BUF (4 KiB)
- * to a pipe is not atomic, so an event line written while a buffered batch of access lines
- * is half out lands inside another line and both are lost (seen in the tests under load),
- * and cluster workers share their primary's stdout. So every write here is a whole number
- * of lines and at most 4 KiB (one longer line is written alone), done synchronously in
- * batches: buffered lines go out at 4 KiB, every `flushIntervalMs` and on exit; events are
- * flushed at once. When stdout is a full non-blocking pipe the rest waits for the next
- * flush; past `maxPendingBytes` access lines are dropped and counted, never events.
+ *
+ * Several writers on one file descriptor interleave: a write larger than PIPE_BUF (4 KiB) to a
+ * pipe is not atomic, so an event line written while a buffered batch of access lines is half
+ * out lands inside another line and both are lost (seen in the tests under load), and cluster
+ * workers share their primary's stdout. So every write here is a whole number of lines, done
+ * synchronously in batches: at most 4 KiB to a pipe, a socket or a terminal; up to 64 KiB to
+ * a regular file, where Linux keeps each write whole whatever its size (writers sharing an
+ * open file take its position lock for the whole write), and a write costs ~8 µs here
+ * whatever it carries. One longer line is written alone.
+ *
+ * Access lines are copied into one preallocated batch buffer as they come, so no line string
+ * outlives its request and a flush is one write of bytes already encoded: keeping the strings
+ * and joining them at the flush cost ~1 µs more per request (perf, BENCHMARKS.md). The buffer
+ * goes out when the next line would not fit, every `flushIntervalMs` and on exit; events go out
+ * at once. When stdout is a full non-blocking pipe (EAGAIN) the refused batches wait for the
+ * next flush; past `maxPendingBytes` of them access lines are dropped and counted, never events.
  */
-import { writeSync } from "node:fs";
+import { fstatSync, writeSync } from "node:fs";
 
 /** Largest write that a pipe keeps whole (POSIX PIPE_BUF on Linux). */
-const ATOMIC_WRITE_BYTES = 4096;
+export const ATOMIC_WRITE_BYTES = 4096;
+/** Largest write to a regular file. */
+export const FILE_BATCH_BYTES = 64 * 1024;
+
+/** Writes `length` bytes of `bytes` from `offset`; returns how many went out. */
+export type WriteBytes = (fd: number, bytes: Uint8Array, offset: number, length: number) => number;
 
 export interface LineWriterOptions {
   /** @default 1 (stdout) */
   readonly fd?: number;
   /** @default 250 */
   readonly flushIntervalMs?: number;
-  /** @default 16 MiB */
+  /** Bytes refused by a full pipe kept for later; access lines past it are dropped. @default 16 MiB */
   readonly maxPendingBytes?: number;
-  /** For tests: the write call. */
-  readonly write?: (fd: number, text: string) => void;
+  /**
+   * Largest write, in bytes.
+   * @default 64 KiB when `fd` is a regular file, else 4 KiB (PIPE_BUF)
+   */
+  readonly batchBytes?: number;
+  /** For tests: the write call (may write part, or throw EAGAIN). @default fs.writeSync */
+  readonly write?: WriteBytes;
 }
 
 export class LineWriter {
-  private pending: string[] = [];
-  private pendingBytes = 0;
   /** Access lines dropped because stdout could not keep up. */
   dropped = 0;
+  /** The largest write, in bytes. */
+  readonly batchBytes: number;
+  private readonly batch: Buffer;
+  private used = 0;
+  /** Batches a full pipe refused, oldest first, each a whole number of lines. */
+  private backlog: Buffer[] = [];
+  private backlogBytes = 0;
   private readonly fd: number;
   private readonly maxPendingBytes: number;
-  private readonly writeText: (fd: number, text: string) => void;
+  private readonly writeBytes: WriteBytes;
   private readonly timer: NodeJS.Timeout;
 
   constructor(options: LineWriterOptions = {}) {
     this.fd = options.fd ?? 1;
+    this.batchBytes = options.batchBytes ?? (isRegularFile(this.fd) ? FILE_BATCH_BYTES : ATOMIC_WRITE_BYTES);
+    this.batch = Buffer.allocUnsafe(this.batchBytes);
     this.maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
-    this.writeText = options.write ?? writeWhole;
+    this.writeBytes = options.write ?? writeSync;
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 250);
     this.timer.unref();
     process.once("exit", this.flushOnExit);
@@ -46,47 +71,49 @@ export class LineWriter {
 
   private readonly flushOnExit = (): void => this.flush();
 
-  /** Buffers a line (ending in `\n`); writes the buffer when the line would not fit in 4 KiB with it. */
-  write(line: string): void {
-    if (this.pendingBytes > this.maxPendingBytes) {
+  /**
+   * Buffers an access line: ASCII only (one byte per character, copied as such), ending in
+   * `\n`. The batch is written first when the line would not fit in it.
+   */
+  writeAscii(line: string): void {
+    if (this.backlogBytes > this.maxPendingBytes) {
       this.dropped++;
       return;
     }
-    // Flushing before the batch overflows makes each flush one full write, not a full one
-    // and a one-line remainder.
-    if (this.pendingBytes + line.length > ATOMIC_WRITE_BYTES) this.flush();
-    this.pending.push(line);
-    this.pendingBytes += line.length;
+    if (this.used + line.length > this.batchBytes) {
+      this.flush();
+      if (line.length > this.batchBytes) {
+        this.queue(Buffer.from(line, "latin1"));
+        this.flush();
+        return;
+      }
+    }
+    this.used += this.batch.write(line, this.used, "latin1");
   }
 
-  /** Writes a line and everything before it now. */
+  /** Writes a line (any text, ending in `\n`) and everything before it now. */
   writeNow(line: string): void {
-    this.pending.push(line);
-    this.pendingBytes += line.length;
+    const bytes = Buffer.byteLength(line);
+    if (this.used + bytes > this.batchBytes) this.flush();
+    if (bytes > this.batchBytes) this.queue(Buffer.from(line));
+    else this.used += this.batch.write(line, this.used, "utf8");
     this.flush();
   }
 
-  /** Writes what is buffered, in whole-line batches of at most 4 KiB. */
+  /** Writes what is buffered: the refused batches first, then the current one. */
   flush(): void {
-    const lines = this.pending;
-    if (lines.length === 0) return;
-    let index = 0;
-    try {
-      while (index < lines.length) {
-        let batch = lines[index]!;
-        let next = index + 1;
-        while (next < lines.length && batch.length + lines[next]!.length <= ATOMIC_WRITE_BYTES) batch += lines[next++];
-        this.writeText(this.fd, batch);
-        index = next;
+    while (this.backlog.length > 0) {
+      const bytes = this.backlog[0]!;
+      if (!this.writeWhole(bytes, bytes.length)) {
+        this.keepBatch();
+        return;
       }
-      this.pending = [];
-      this.pendingBytes = 0;
-    } catch (error) {
-      // A full non-blocking pipe (EAGAIN): keep the rest for the next flush.
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
-      this.pending = lines.slice(index);
-      this.pendingBytes = this.pending.reduce((sum, line) => sum + line.length, 0);
+      this.backlog.shift();
+      this.backlogBytes -= bytes.length;
     }
+    if (this.used === 0) return;
+    if (this.writeWhole(this.batch, this.used)) this.used = 0;
+    else this.keepBatch();
   }
 
   close(): void {
@@ -94,29 +121,52 @@ export class LineWriter {
     process.off("exit", this.flushOnExit);
     this.flush();
   }
+
+  /** Moves the current batch to the backlog (a copy), so the batch buffer takes new lines. */
+  private keepBatch(): void {
+    if (this.used === 0) return;
+    this.queue(Buffer.from(this.batch.subarray(0, this.used)));
+    this.used = 0;
+  }
+
+  private queue(bytes: Buffer): void {
+    this.backlog.push(bytes);
+    this.backlogBytes += bytes.length;
+  }
+
+  /**
+   * Writes all of `length` bytes, or nothing: false when a full pipe refused the first byte
+   * (EAGAIN). After part went out the rest is retried at once, so a line is never cut.
+   */
+  private writeWhole(bytes: Uint8Array, length: number): boolean {
+    let offset: number;
+    try {
+      offset = this.writeBytes(this.fd, bytes, 0, length);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EAGAIN") return false;
+      throw error;
+    }
+    while (offset < length) {
+      try {
+        offset += this.writeBytes(this.fd, bytes, offset, length - offset);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      }
+    }
+    return true;
+  }
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The process's writer, shared by every logger of the process. */
 let shared: LineWriter | null = null;
 export function processLineWriter(): LineWriter {
   return (shared ??= new LineWriter());
-}
-
-/**
- * Writes all of `text`. EAGAIN before anything went out is thrown (the batch waits for the
- * next flush); after part of it went out the rest is retried at once, so a line is never cut.
- */
-function writeWhole(fd: number, text: string): void {
-  // Usually all of it goes out at once, encoded by writeSync itself without a Buffer.
-  const first = writeSync(fd, text);
-  if (first === Buffer.byteLength(text)) return;
-  const bytes = Buffer.from(text);
-  let offset = first;
-  while (offset < bytes.length) {
-    try {
-      offset += writeSync(fd, bytes, offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN" || offset === 0) throw error;
-    }
-  }
 }
