@@ -18,6 +18,7 @@ import type { PrimaryControlPlane } from "./control/gateway/primary-provisioning
 import { watchManifest } from "./config/watch-manifest";
 import { Gateway, type TlsListenerOptions } from "./gateway";
 import { createAccessLog, createLogger } from "./observability/access-log";
+import { processLineWriter } from "./observability/line-writer";
 import { GatewayMetrics } from "./observability/metrics";
 import { createStore } from "./store/create-store";
 import { MemoryStore } from "./store/memory-store";
@@ -164,6 +165,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     return failStart(worker);
   }
   const metrics = new GatewayMetrics();
+  metrics.watchLogLines(() => processLineWriter().dropped);
   let store: Store;
   let ipcStore: IpcStore | null = null;
   let tls: TlsListenerOptions | undefined;

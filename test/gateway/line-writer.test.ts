@@ -13,13 +13,16 @@ interface Outcome {
   readonly writes: string[];
 }
 
-function writer(outcome: Outcome, options: { batchBytes?: number; maxPendingBytes?: number; refuse?: () => boolean; partial?: () => boolean } = {}) {
+function writer(outcome: Outcome, options: { batchBytes?: number; maxPendingBytes?: number; refuse?: () => boolean; partial?: () => boolean; fail?: () => string | null; reportFd?: number } = {}) {
   return new LineWriter({
     flushIntervalMs: 60_000,
     batchBytes: options.batchBytes ?? ATOMIC_WRITE_BYTES,
     maxPendingBytes: options.maxPendingBytes,
+    reportFd: options.reportFd,
     write: (_fd, bytes, offset, length) => {
       if (options.refuse?.()) throw Object.assign(new Error("EAGAIN"), { code: "EAGAIN" });
+      const code = options.fail?.() ?? null;
+      if (code !== null) throw Object.assign(new Error(code), { code });
       // A partial write puts out half (at least one byte) of what it was given.
       const written = options.partial?.() ? Math.max(1, length >> 1) : length;
       outcome.writes.push(Buffer.from(bytes.subarray(offset, offset + written)).toString());
@@ -104,6 +107,60 @@ describe("LineWriter", () => {
     const text = outcome.writes.join("");
     expect(text.endsWith("event\n")).toBe(true);
     expect(text.split("\n").length - 1).toBe(20 - lineWriter.dropped + 1);
+  });
+
+  it("loses a batch a write error refused (EPIPE: the reader went away), counts its lines, reports once per run of failures, and never throws", () => {
+    const directory = mkdtempSync(join(tmpdir(), "line-writer-"));
+    const reportPath = join(directory, "stderr");
+    const reportFd = openSync(reportPath, "w");
+    try {
+      const outcome: Outcome = { writes: [] };
+      let failure: string | null = "EPIPE";
+      const lineWriter = writer(outcome, { batchBytes: 100, fail: () => failure, reportFd });
+      for (let index = 0; index < 10; index++) lineWriter.writeAscii(`${String(index).padStart(39, "0")}\n`);
+      expect(() => lineWriter.writeNow("event while the pipe is broken\n")).not.toThrow();
+      expect(outcome.writes).toEqual([]);
+      expect(lineWriter.dropped).toBe(11);
+      failure = null;
+      lineWriter.writeNow("event after\n");
+      expect(outcome.writes).toEqual(["event after\n"]);
+      failure = "EPIPE";
+      lineWriter.writeNow("lost again\n");
+      expect(lineWriter.dropped).toBe(12);
+      lineWriter.close();
+      const reports = readFileSync(reportPath, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { level: number; code: string; msg: string });
+      // One line per run of failures: the first run and the one after the successful write.
+      expect(reports).toHaveLength(2);
+      expect(reports[0]).toMatchObject({ level: 50, code: "EPIPE" });
+      expect(reports[0]!.msg).toContain("turnpike_log_lines_dropped_total");
+    } finally {
+      closeSync(reportFd);
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("counts the line a write error cut in half as lost, and the lines after it", () => {
+    const written: string[] = [];
+    let calls = 0;
+    const lineWriter = new LineWriter({
+      flushIntervalMs: 60_000,
+      batchBytes: ATOMIC_WRITE_BYTES,
+      reportFd: -1,
+      // The first call writes half of what it was given, the next one fails.
+      write: (_fd, bytes, offset, length) => {
+        if (calls++ === 1) throw Object.assign(new Error("EIO"), { code: "EIO" });
+        const half = length >> 1;
+        written.push(Buffer.from(bytes.subarray(offset, offset + half)).toString());
+        return half;
+      },
+    });
+    const lines = Array.from({ length: 4 }, (_, index) => `line ${index} ${"x".repeat(20)}\n`);
+    for (const line of lines) lineWriter.writeAscii(line);
+    lineWriter.flush();
+    const whole = written.join("").split("\n").length - 1;
+    expect(whole).toBe(2);
+    expect(lineWriter.dropped).toBe(2);
+    lineWriter.close();
   });
 
   it("takes 64 KiB batches on a regular file and 4 KiB ones elsewhere, and writes the file whole", () => {

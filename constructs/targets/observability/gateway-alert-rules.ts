@@ -1,4 +1,4 @@
-/** Alerts on the gateway's own health, beside the SLO alerts: the shared store and manifest reloads. */
+/** Alerts on the gateway's own health, beside the SLO alerts: the shared store, manifest reloads and lost log lines. */
 import type { RuleGroup } from "./slo-alert-rules";
 
 export function gatewayAlertRules(): RuleGroup {
@@ -23,6 +23,16 @@ export function gatewayAlertRules(): RuleGroup {
         annotations: {
           summary: "A gateway rejected a new manifest and keeps serving the previous one",
           description: "The manifest failed validation or compilation in the gateway; its log says why.",
+        },
+      },
+      {
+        alert: "TurnpikeLogLinesDropped",
+        expr: "sum(increase(turnpike_log_lines_dropped_total[10m])) > 0",
+        for: "0m",
+        labels: { severity: "warning" },
+        annotations: {
+          summary: "A gateway lost log lines: stdout could not take them",
+          description: "Traffic is served, but access lines (and events, if stdout is gone) are missing from the logs; the pod's stderr names the write error (EPIPE: the log reader went away).",
         },
       },
     ],

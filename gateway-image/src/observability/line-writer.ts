@@ -16,6 +16,9 @@
  * goes out when the next line would not fit, every `flushIntervalMs` and on exit; events go out
  * at once. When stdout is a full non-blocking pipe (EAGAIN) the refused batches wait for the
  * next flush; past `maxPendingBytes` of them access lines are dropped and counted, never events.
+ * Any other write error (EPIPE when the reader of stdout went away, EIO, ENOSPC) loses that
+ * batch, counted, with one line on stderr per run of failures: logging never stops traffic,
+ * as nginx and Envoy keep serving when a log cannot be written.
  */
 import { fstatSync, writeSync } from "node:fs";
 
@@ -41,11 +44,15 @@ export interface LineWriterOptions {
   readonly batchBytes?: number;
   /** For tests: the write call (may write part, or throw EAGAIN). @default fs.writeSync */
   readonly write?: WriteBytes;
+  /** Where the one line about lost lines goes. @default 2 (stderr) */
+  readonly reportFd?: number;
 }
 
 export class LineWriter {
-  /** Access lines dropped because stdout could not keep up. */
+  /** Lines lost: access lines dropped because stdout could not keep up, and lines of batches a write error lost. */
   dropped = 0;
+  /** The error code of the failure run under way, reported once on stderr; null after a write succeeds. */
+  private failing: string | null = null;
   /** The largest write, in bytes. */
   readonly batchBytes: number;
   private readonly batch: Buffer;
@@ -56,6 +63,7 @@ export class LineWriter {
   private readonly fd: number;
   private readonly maxPendingBytes: number;
   private readonly writeBytes: WriteBytes;
+  private readonly reportFd: number;
   private readonly timer: NodeJS.Timeout;
 
   constructor(options: LineWriterOptions = {}) {
@@ -64,6 +72,7 @@ export class LineWriter {
     this.batch = Buffer.allocUnsafe(this.batchBytes);
     this.maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
     this.writeBytes = options.write ?? writeSync;
+    this.reportFd = options.reportFd ?? 2;
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 250);
     this.timer.unref();
     process.once("exit", this.flushOnExit);
@@ -116,6 +125,7 @@ export class LineWriter {
     else this.keepBatch();
   }
 
+
   close(): void {
     clearInterval(this.timer);
     process.off("exit", this.flushOnExit);
@@ -135,25 +145,41 @@ export class LineWriter {
   }
 
   /**
-   * Writes all of `length` bytes, or nothing: false when a full pipe refused the first byte
-   * (EAGAIN). After part went out the rest is retried at once, so a line is never cut.
+   * Writes all of `length` bytes: false when a full pipe refused the first byte (EAGAIN), to
+   * be tried again later. After part went out the rest is retried at once, so a line is never
+   * cut. Any other error loses what was not written (true: nothing to keep).
    */
   private writeWhole(bytes: Uint8Array, length: number): boolean {
-    let offset: number;
+    let offset = 0;
     try {
       offset = this.writeBytes(this.fd, bytes, 0, length);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EAGAIN") return false;
-      throw error;
-    }
-    while (offset < length) {
-      try {
-        offset += this.writeBytes(this.fd, bytes, offset, length - offset);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      while (offset < length) {
+        try {
+          offset += this.writeBytes(this.fd, bytes, offset, length - offset);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+        }
       }
+      this.failing = null;
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unknown";
+      if (code === "EAGAIN" && offset === 0) return false;
+      this.lose(bytes, offset, length, code);
+      return true;
     }
-    return true;
+  }
+
+  private lose(bytes: Uint8Array, from: number, to: number, code: string): void {
+    // Every line ends in \n: those not written whole are those whose \n was not written.
+    for (let index = from; index < to; index++) if (bytes[index] === 0x0a) this.dropped++;
+    if (this.failing === code) return;
+    this.failing = code;
+    try {
+      writeSync(this.reportFd, `${JSON.stringify({ level: 50, time: new Date().toISOString(), service: "turnpike-gateway", msg: "log lines lost: writing them failed; the gateway keeps serving and counts them in turnpike_log_lines_dropped_total", code, fd: this.fd })}\n`);
+    } catch {
+      // stderr is gone too: the counter still says it.
+    }
   }
 }
 

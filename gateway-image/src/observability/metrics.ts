@@ -63,6 +63,22 @@ export class GatewayMetrics {
     byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
   }
 
+  /**
+   * `turnpike_log_lines_dropped_total`: log lines the process lost, read at scrape time:
+   * access lines dropped while stdout could not keep up, and lines a failed write lost.
+   */
+  watchLogLines(dropped: () => number): void {
+    new Counter({
+      name: "turnpike_log_lines_dropped_total",
+      help: "Log lines lost: access lines dropped while stdout could not keep up, and lines of writes that failed (summed across cluster workers).",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(dropped());
+      },
+    });
+  }
+
   /** `turnpike_cache_bytes`: what the process's response cache holds, read at scrape time. */
   watchCacheSize(bytes: () => number): void {
     if (this.cacheBytes !== null) return;
