@@ -125,7 +125,6 @@ export class LineWriter {
     else this.keepBatch();
   }
 
-
   close(): void {
     clearInterval(this.timer);
     process.off("exit", this.flushOnExit);
