@@ -3,12 +3,10 @@
  * shipper that died), every write fails with EPIPE; the gateway keeps answering, counts the
  * lines it lost in `turnpike_log_lines_dropped_total` and says so once on stderr.
  */
-import { Consumer, Credential, Plan, Product, Secret } from "../../constructs/index";
 import { itemsApi, testPlatform } from "../helpers/declaration";
 import { type RunningGateway, startGateway } from "../helpers/gateway";
 import { type TestUpstream, startUpstream } from "../helpers/upstream";
 
-const KEY = "log-loss-key-0123456789";
 let upstream: TestUpstream;
 let gateway: RunningGateway;
 
@@ -17,11 +15,11 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "application/json" });
     res.end('{"ok":true}');
   });
+  // The contract's public operation (GET /health): what is logged does not matter here, only
+  // that every request writes a line.
   const platform = testPlatform();
-  const api = itemsApi(platform, "items", { upstream: { targets: [{ url: upstream.url }] } });
-  const product = new Product(platform, "shop", { apis: [api], plans: [new Plan(platform, "free")] });
-  new Consumer(platform, "app", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("APP_KEY") })] });
-  gateway = await startGateway(platform, { env: { APP_KEY: KEY } });
+  itemsApi(platform, "items", { upstream: { targets: [{ url: upstream.url }] } });
+  gateway = await startGateway(platform);
 });
 
 afterAll(async () => {
@@ -43,7 +41,7 @@ describe("a gateway whose stdout reader went away", () => {
     gateway.process.stdout!.destroy();
     const statuses: number[] = [];
     for (let round = 0; round < 10; round++) {
-      const responses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${gateway.url}/items/v1/items`, { headers: { "x-api-key": KEY } })));
+      const responses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${gateway.url}/items/v1/health`)));
       for (const response of responses) {
         statuses.push(response.status);
         await response.arrayBuffer();

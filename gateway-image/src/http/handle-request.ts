@@ -178,8 +178,10 @@ function runResponseSteps(exchange: Exchange, status: number, headers: HeaderMap
 function finishLogging(exchange: Exchange, context: PipelineContext): void {
   const steps = exchange.route.log;
   for (let i = 0; i < steps.length; i++) steps[i]!(exchange);
-  exchange.route.recorder?.record(exchange.status || 499, exchange.subscription?.plan ?? null, exchange.elapsedMs() / 1000);
-  context.accessLog?.write(exchange);
+  // One reading of the clock: the metric and the access line report the same duration.
+  const elapsedMs = exchange.elapsedMs();
+  exchange.route.recorder?.record(exchange.status || 499, exchange.subscription?.plan ?? null, elapsedMs / 1000);
+  context.accessLog?.write(exchange, elapsedMs);
 }
 
 function hasBody(req: GatewayRequest): boolean {

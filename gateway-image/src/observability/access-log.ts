@@ -29,7 +29,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** Where access lines go: one JSON line per finished exchange. */
 export interface AccessLog {
-  write(exchange: Exchange): void;
+  /** `elapsedMs`: the exchange's duration, as its metrics recorded it. */
+  write(exchange: Exchange, elapsedMs: number): void;
 }
 
 /**
@@ -57,7 +58,7 @@ export class JsonLinesAccessLog implements AccessLog {
     this.head = `,"service":"turnpike-gateway"${worker === undefined ? "" : `,"worker":${worker}`},"msg":"request","requestId":`;
   }
 
-  write(exchange: Exchange): void {
+  write(exchange: Exchange, elapsedMs: number): void {
     const route = exchange.route;
     let fields = this.routeFields.get(route);
     if (fields === undefined) {
@@ -65,7 +66,7 @@ export class JsonLinesAccessLog implements AccessLog {
       this.routeFields.set(route, fields);
     }
     this.sink(
-      `{"level":30,"time":"${this.clock.now()}"${this.head}${text(exchange.requestId)},"method":"${exchange.req.method}"${fields},"status":${exchange.status || 499},"durationMs":${milliseconds(exchange.elapsedMs())},"client":${text(exchange.clientIp)},"consumer":${nullable(exchange.consumer?.name)},"plan":${nullable(exchange.subscription?.plan)},"upstream":${nullable(exchange.upstreamTarget)},"cache":${nullable(exchange.cacheStatus)},"failure":${nullable(exchange.failure)}}\n`,
+      `{"level":30,"time":"${this.clock.now()}"${this.head}${text(exchange.requestId)},"method":"${exchange.req.method}"${fields},"status":${exchange.status || 499},"durationMs":${milliseconds(elapsedMs)},"client":${text(exchange.clientIp)},"consumer":${nullable(exchange.consumer?.name)},"plan":${nullable(exchange.subscription?.plan)},"upstream":${nullable(exchange.upstreamTarget)},"cache":${nullable(exchange.cacheStatus)},"failure":${nullable(exchange.failure)}}\n`,
     );
   }
 }

@@ -565,16 +565,13 @@ export class LazyTimer {
   /** `performance.now()` at which the Node timer wakes. */
   private wakeAt = 0;
 
-  constructor(
-    private readonly onFire: (ms: number) => void,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+  constructor(private readonly onFire: (ms: number) => void) {}
 
   /** Starts (or restarts) the countdown of `ms` milliseconds; 0 or less: no timeout. */
   arm(ms: number): void {
     if (ms <= 0) return this.stop();
     this.ms = ms;
-    this.deadline = this.now() + ms;
+    this.deadline = performance.now() + ms;
     // The Node timer under it must wake at or before the deadline (the per-try timeout is
     // what is left of the total one, a little less on each request: the timer set for the
     // previous one still wakes in time).
@@ -585,7 +582,7 @@ export class LazyTimer {
 
   /** Restarts a running countdown; nothing when stopped. */
   refresh(): void {
-    if (this.deadline !== 0) this.deadline = this.now() + this.ms;
+    if (this.deadline !== 0) this.deadline = performance.now() + this.ms;
   }
 
   /** Stops the countdown (the Node timer, if set, wakes once more and finds nothing to do). */
@@ -603,7 +600,7 @@ export class LazyTimer {
   private readonly check = (): void => {
     this.timer = null;
     if (this.deadline === 0) return;
-    const left = this.deadline - this.now();
+    const left = this.deadline - performance.now();
     if (left > 0) {
       this.setTimer(Math.max(1, Math.ceil(left)));
       return;
@@ -613,7 +610,7 @@ export class LazyTimer {
   };
 
   private setTimer(ms: number): void {
-    this.wakeAt = this.now() + ms;
+    this.wakeAt = performance.now() + ms;
     this.timer = setTimeout(this.check, ms).unref();
   }
 }

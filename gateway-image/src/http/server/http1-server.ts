@@ -116,5 +116,4 @@ export class Http1Server implements ConnectionHost {
     const limits = { ...this.options, sweepIntervalMs: this.options.sweepIntervalMs ?? 1000, closeIdle: this.stopping };
     for (const connection of this.connections) connection.checkTimeouts(limits);
   }
-
 }
