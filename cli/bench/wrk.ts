@@ -2,7 +2,7 @@
  * Runs wrk and reads its `--latency` report: requests/s, latency percentiles from the
  * latency distribution, socket errors and non-2xx/3xx answers.
  */
-import { spawn } from "node:child_process";
+import { runForOutput } from "./run-for-output";
 
 export const WRK = "/usr/bin/wrk";
 
@@ -48,15 +48,7 @@ export function commandLine(command: string, args: readonly string[]): string {
 export async function runWrk(options: WrkOptions, signal?: AbortSignal): Promise<WrkResult> {
   const args = wrkArgs(options);
   const command = commandLine("wrk", args);
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(WRK, args, { stdio: ["ignore", "pipe", "pipe"], signal });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.once("error", reject);
-    child.once("close", (exitCode) => resolve({ code: exitCode, stdout: out, stderr: err }));
-  });
+  const { code, stdout, stderr } = await runForOutput(WRK, args, signal);
   if (code !== 0) throw new Error(`${command} exited with ${code}:\n${stdout}${stderr}`);
   try {
     return { ...parseWrkOutput(stdout), command };
