@@ -928,19 +928,19 @@ export function formatGatewayBench(result: GatewayBenchResult, machine: string):
   if (!("skipped" in result.openLoop)) {
     const open = result.openLoop;
     const row = (label: string, run: OpenLoopRun | { p50Ms: number; p99Ms: number; p999Ms: number; cpuUsPerRequest: number }) =>
-      `| ${label} | ${ms(run.p50Ms)} | ${ms(run.p99Ms)} | ${ms(run.p999Ms)} | ${"maxMs" in run ? `${run.maxMs.toFixed(1)} ms` : "—"} | ${"backlogMax" in run ? run.backlogMax : "—"} | ${run.cpuUsPerRequest.toFixed(1)} |`;
+      `| ${label} | ${ms(run.p50Ms)} | ${ms(run.p99Ms)} | ${ms(run.p999Ms)} | ${"maxMs" in run ? `${run.maxMs.toFixed(1)} ms` : "—"} | ${"backlogMax" in run ? run.backlogMax : "—"} | ${run.cpuUsPerRequest.toFixed(1)} | ${"sendLagP99Ms" in run ? ms(run.sendLagP99Ms) : "—"} |`;
     lines.push(
       `#### Latency at half of Turnpike's peak, open loop (${thousands(open.targetRequestsPerSecond)} requests/s, Poisson arrivals)`,
       "",
       `\`${open.command}\` (${open.connections} keep-alive connections; ${OPEN_LOOP_WARMUP_SECONDS} s of load before each measured run): each request is due at its own time and its latency counts from then, so a contender that falls behind is charged for the queue it causes (wrk paced with \`delay()\`, above, is a closed loop and is not). ` +
-        `Direct and Turnpike alternate, ${result.rounds} round(s), the same arrival times for both in a round; medians. "Queued" is the most requests that waited at once for a free connection. CPU µs/request: the contender's process tree, warm-up included.`,
+        `Direct and Turnpike alternate, ${result.rounds} round(s), the same arrival times for both in a round; medians. "Queued" is the most requests that waited at once for a free connection. CPU µs/request: the contender's process tree, warm-up included. The send lag is how late the generator itself sent requests that found a free connection: its own share of the latency.`,
       "",
-      "| contender | p50 | p99 | p99.9 | max | queued | CPU µs/request |",
-      "|---|---|---|---|---|---|---|",
+      "| contender | p50 | p99 | p99.9 | max | queued | CPU µs/request | generator's send lag, p99 |",
+      "|---|---|---|---|---|---|---|---|",
       ...open.runs.map((run) => row(`${run.contender === "direct" ? "direct to the upstream" : "Turnpike full chain, 1 worker"}, round ${run.round}`, run)),
       row("**direct, median**", open.direct),
       row("**Turnpike, median**", open.turnpike),
-      `| **added by Turnpike** | ${ms(open.turnpike.p50Ms - open.direct.p50Ms)} | ${ms(open.addedP99Ms)} | ${ms(open.turnpike.p999Ms - open.direct.p999Ms)} | | | |`,
+      `| **added by Turnpike** | ${ms(open.turnpike.p50Ms - open.direct.p50Ms)} | ${ms(open.addedP99Ms)} | ${ms(open.turnpike.p999Ms - open.direct.p999Ms)} | | | | |`,
       "",
       "Lower rates, one run each:",
       "",

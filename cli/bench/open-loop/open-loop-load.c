@@ -305,11 +305,9 @@ static void reopen(Connection *connection, int lost) {
   release(connection, now_ns());
 }
 
+/* `needle` in [from, to): glibc's memmem over a range. */
 static const char *find(const char *from, const char *to, const char *needle) {
-  size_t n = strlen(needle);
-  for (const char *p = from; p + n <= to; p++)
-    if (*p == needle[0] && memcmp(p, needle, n) == 0) return p;
-  return NULL;
+  return to > from ? memmem(from, (size_t)(to - from), needle, strlen(needle)) : NULL;
 }
 
 /*

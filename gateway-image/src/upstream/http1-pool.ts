@@ -571,13 +571,14 @@ export class LazyTimer {
   arm(ms: number): void {
     if (ms <= 0) return this.stop();
     this.ms = ms;
-    this.deadline = performance.now() + ms;
+    const now = performance.now();
+    this.deadline = now + ms;
     // The Node timer under it must wake at or before the deadline (the per-try timeout is
     // what is left of the total one, a little less on each request: the timer set for the
     // previous one still wakes in time).
     if (this.timer !== null && this.wakeAt <= this.deadline) return;
     if (this.timer !== null) clearTimeout(this.timer);
-    this.setTimer(ms);
+    this.setTimer(now, ms);
   }
 
   /** Restarts a running countdown; nothing when stopped. */
@@ -600,17 +601,18 @@ export class LazyTimer {
   private readonly check = (): void => {
     this.timer = null;
     if (this.deadline === 0) return;
-    const left = this.deadline - performance.now();
+    const now = performance.now();
+    const left = this.deadline - now;
     if (left > 0) {
-      this.setTimer(Math.max(1, Math.ceil(left)));
+      this.setTimer(now, Math.max(1, Math.ceil(left)));
       return;
     }
     this.deadline = 0;
     this.onFire(this.ms);
   };
 
-  private setTimer(ms: number): void {
-    this.wakeAt = performance.now() + ms;
+  private setTimer(now: number, ms: number): void {
+    this.wakeAt = now + ms;
     this.timer = setTimeout(this.check, ms).unref();
   }
 }
