@@ -199,6 +199,34 @@ describe("Http1Server", () => {
     expect(seen.headers).toMatchObject({ host: expect.stringMatching(/^127\.0\.0\.1:\d+$/), "x-custom": "v", accept: "text/plain" });
   });
 
+  test("a head and a body of known length leave in one write of one buffer, at once; a body over 16 KiB is written beside the head, not copied", async () => {
+    const writes: { bytes: number; buffer: boolean; corked: number }[][] = [];
+    const big = Buffer.alloc(20 * 1024, "b");
+    const { port } = await start((req, res) => {
+      const socket = req.socket;
+      const mine: { bytes: number; buffer: boolean; corked: number }[] = [];
+      writes.push(mine);
+      const write = socket.write;
+      socket.write = function (this: net.Socket, data: string | Uint8Array, ...rest: unknown[]) {
+        mine.push({ bytes: Buffer.byteLength(data), buffer: Buffer.isBuffer(data), corked: this.writableCorked });
+        return (write as (...args: unknown[]) => boolean).call(this, data, ...rest);
+      } as typeof socket.write;
+      const body = req.url === "/big" ? big : Buffer.from("hello");
+      res.writeHead(200, { "content-length": body.length, "content-type": "text/plain" });
+      res.write(body);
+      res.end();
+      socket.write = write;
+    });
+    const small = await exchange(port, "GET /small HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const [answer] = parseResponses(small.text);
+    expect(answer).toMatchObject({ status: 200, body: "hello" });
+    expect(writes[0]).toEqual([{ bytes: small.text.length, buffer: true, corked: 0 }]);
+    const large = await exchange(port, "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect(parseResponses(large.text)[0]!.body).toBe(big.toString());
+    expect(writes[1]).toHaveLength(2);
+    expect(writes[1]![1]).toEqual({ bytes: big.length, buffer: true, corked: 1 });
+  });
+
   test("merges repeated request headers as node:http does", async () => {
     let headers: IncomingHttpHeaders = {};
     const { port } = await start((req, res) => ((headers = req.headers), res.end()));

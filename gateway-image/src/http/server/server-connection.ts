@@ -162,6 +162,11 @@ export class ServerConnection implements ResponseConnection, RequestBodySource {
     return encoding === undefined ? socket.write(data) : socket.write(data, encoding);
   }
 
+  writeNow(data: Buffer): boolean {
+    // Behind writes of this tick being batched, it joins them (order is kept either way).
+    return this.socket.write(data);
+  }
+
   uncork(): void {
     this.corked = false;
     this.socket.uncork();

@@ -19,6 +19,8 @@ export interface ResponseConnection {
   isActive(response: ServerResponse): boolean;
   /** Writes to the socket, batching the writes of one tick into one system call. */
   write(data: string | Buffer, encoding?: BufferEncoding): boolean;
+  /** Writes to the socket now, unless writes of this tick are being batched (then after them). */
+  writeNow(data: Buffer): boolean;
   responseFinished(response: ServerResponse): void;
   /** Advertised in `Keep-Alive: timeout=`, seconds. */
   readonly keepAliveSeconds: number;
@@ -33,6 +35,11 @@ const CLOSE = /(?:^|\W)close(?:$|\W)/i;
 const validNames = new Set<string>();
 const MAX_REMEMBERED_NAMES = 1024;
 const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
+/**
+ * A body chunk up to this size goes out in one buffer with the head: one write, with no
+ * batching to wait for. A larger one is written beside it (a writev), not copied.
+ */
+const JOIN_WITH_HEAD_BYTES = 16 * 1024;
 
 let dateSecond = 0;
 let dateLine = "";
@@ -62,6 +69,8 @@ export class ServerResponse extends EventEmitter {
   expectsContinue = false;
   /** Status line and headers, without the framing lines, until the first byte is written. */
   private head: string | null = null;
+  /** The whole head, framing decided, while the first write that sends it is under way. */
+  private unsentHead: string | null = null;
   /** Headers from `setHeader`, merged under `writeHead`'s. */
   private extraHeaders: OutgoingHeaders | null = null;
   private hasLength = false;
@@ -100,7 +109,7 @@ export class ServerResponse extends EventEmitter {
 
   /** Whether anything of this response has been written to the socket. */
   get onWire(): boolean {
-    return this.head === "" && this.buffered === null;
+    return this.head === "" && this.unsentHead === null && this.buffered === null;
   }
 
   /**
@@ -186,7 +195,7 @@ export class ServerResponse extends EventEmitter {
     if (this.destroyed) return this;
     if (this.head === null) this.writeHead(this.statusCode);
     const body = chunk ?? "";
-    if (!this.chunkedOrFirst(body, true, encoding) && body.length > 0) this.writeBody(body, encoding);
+    if (!this.chunkedOrFirst(body, true, encoding)) this.writeBody(body, encoding);
     if (this.chunked) this.output("0\r\n\r\n", "latin1");
     this.writableEnded = true;
     this.emit("finish");
@@ -230,9 +239,10 @@ export class ServerResponse extends EventEmitter {
   }
 
   /**
-   * Sends the head the first time anything is written, with the framing now known: a
+   * Completes the head the first time anything is written, with the framing now known: a
    * Content-Length for a response ended with its whole body, chunked (or close-delimited for
-   * HTTP/1.0) otherwise. Returns true when `chunk` needs no more writing (no body allowed).
+   * HTTP/1.0) otherwise. The head goes out with the first body chunk (writeBody), or now when
+   * there can be no body: returns true then (`chunk` needs no more writing).
    */
   private chunkedOrFirst(chunk: string | Buffer, ending: boolean, encoding?: BufferEncoding): boolean {
     const head = this.head;
@@ -247,22 +257,55 @@ export class ServerResponse extends EventEmitter {
       }
       const connection = this.shouldKeepAlive ? `connection: keep-alive\r\nkeep-alive: timeout=${this.connection.keepAliveSeconds}\r\n` : "connection: close\r\n";
       this.head = "";
-      this.output(`${head}${framing}${connection}\r\n`, "latin1");
+      this.unsentHead = `${head}${framing}${connection}\r\n`;
     }
-    return !this.hasBody;
+    if (this.hasBody) return false;
+    this.sendHead();
+    return true;
+  }
+
+  /** Writes the head if it has not gone out yet. */
+  private sendHead(): boolean {
+    const head = this.unsentHead;
+    if (head === null) return true;
+    this.unsentHead = null;
+    return this.output(head, "latin1");
   }
 
   private writeBody(chunk: string | Buffer, encoding?: BufferEncoding): boolean {
-    if (chunk.length === 0) return true;
+    if (chunk.length === 0) return this.sendHead();
     let flowing: boolean;
+    const head = this.unsentHead;
     if (this.chunked) {
       const size = typeof chunk === "string" ? Buffer.byteLength(chunk, encoding) : chunk.length;
-      this.output(`${size.toString(16)}\r\n`, "latin1");
+      this.unsentHead = null;
+      this.output(`${head ?? ""}${size.toString(16)}\r\n`, "latin1");
       this.output(chunk, encoding);
       flowing = this.output("\r\n", "latin1");
+    } else if (head !== null) {
+      this.unsentHead = null;
+      flowing = this.writeWithHead(head, chunk, encoding);
     } else flowing = this.output(chunk, encoding);
     if (!flowing) this.needDrain = true;
     return flowing;
+  }
+
+  /**
+   * The head and the first body chunk in one buffer: one write system call, at once. Most
+   * answers are exactly this (a head and a body of known length), and it spares them the
+   * batching of a tick (a nextTick and a writev).
+   */
+  private writeWithHead(head: string, chunk: string | Buffer, encoding?: BufferEncoding): boolean {
+    const size = typeof chunk === "string" ? Buffer.byteLength(chunk, encoding) : chunk.length;
+    if (size > JOIN_WITH_HEAD_BYTES || !this.connection.isActive(this)) {
+      this.output(head, "latin1");
+      return this.output(chunk, encoding);
+    }
+    const bytes = Buffer.allocUnsafe(head.length + size);
+    bytes.write(head, 0, "latin1");
+    if (typeof chunk === "string") bytes.write(chunk, head.length, encoding);
+    else chunk.copy(bytes, head.length);
+    return this.connection.writeNow(bytes);
   }
 
   private output(data: string | Buffer, encoding?: BufferEncoding): boolean {
