@@ -185,6 +185,25 @@ export interface OpenLoopHalfPeak {
   readonly addedP99Ms: number;
   /** Lower fractions of the peak, one run each: where the added p99 stays small. */
   readonly ladder: { fraction: number; rate: number; direct: OpenLoopRun; turnpike: OpenLoopRun; addedP99Ms: number }[];
+  /**
+   * The peers the issue names, each at half of its own peak, alternating with direct at the
+   * same rate in the same rounds: what "p99 added at half of the peak" is for them on this host.
+   */
+  readonly peers: OpenLoopPeer[];
+}
+
+/** One peer's half-peak measure on the open loop. */
+export interface OpenLoopPeer {
+  readonly contender: string;
+  /** Its own peak, requests/s (c=64 median). */
+  readonly peakRequestsPerSecond: number;
+  readonly targetRequestsPerSecond: number;
+  readonly runs: OpenLoopRun[];
+  /** Direct to the upstream at the same rate, the same rounds. */
+  readonly directRuns: OpenLoopRun[];
+  readonly direct: { p50Ms: number; p99Ms: number; p999Ms: number; cpuUsPerRequest: number };
+  readonly peer: { p50Ms: number; p99Ms: number; p999Ms: number; cpuUsPerRequest: number };
+  readonly addedP99Ms: number;
 }
 
 export interface TargetCheck {
@@ -235,6 +254,8 @@ const HALF_PEAK_CONNECTIONS = 64;
 const OPEN_LOOP_LADDER = [0.2, 0.3, 0.4];
 /** Seconds of open-loop load before each measured run. */
 const OPEN_LOOP_WARMUP_SECONDS = 1;
+/** Peers also measured at half of their own peak on the open loop, when they run. */
+const OPEN_LOOP_PEERS = ["nginx-1w", "fast-gateway"];
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -584,7 +605,12 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
           );
           return run;
         };
-        openLoop = await measureOpenLoop({ peak, rounds, direct, turnpike: full1, run: runOpen, command: commandLine("open-loop-load", openLoopArgs({ url: "<contender URL>", rate: Math.round(peak / 2), durationSeconds, warmupSeconds: OPEN_LOOP_WARMUP_SECONDS, connections: HALF_PEAK_CONNECTIONS, headers: { [BENCH_KEY_HEADER]: "<key>" } })) });
+        const peers = OPEN_LOOP_PEERS.flatMap((name) => {
+          const entry = running.find((candidate) => candidate.spec.name === name);
+          const itsPeak = summary.find((candidate) => candidate.contender === name && candidate.connections === peakAt)?.requestsPerSecond;
+          return entry && itsPeak ? [{ entry, peak: itsPeak }] : [];
+        });
+        openLoop = await measureOpenLoop({ peak, rounds, direct, turnpike: full1, peers, run: runOpen, command: commandLine("open-loop-load", openLoopArgs({ url: "<contender URL>", rate: Math.round(peak / 2), durationSeconds, warmupSeconds: OPEN_LOOP_WARMUP_SECONDS, connections: HALF_PEAK_CONNECTIONS, headers: { [BENCH_KEY_HEADER]: "<key>" } })) });
       }
       halfPeak = await measureHalfPeak({ peak, peakAt, durationSeconds, rounds, dir, progress, run: (entry, script, seconds) => measure(entry, HALF_PEAK_CONNECTIONS, seconds, script), direct, turnpike: full1 });
     }
@@ -651,25 +677,36 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
 
 /**
  * Direct and Turnpike alternating at half of Turnpike's peak, open loop, with the same arrival
- * times (one seed per round); then once each at the ladder's lower fractions of the peak.
+ * times (one seed per round), each peer in the same rounds at half of its own peak beside
+ * direct at that rate; then Turnpike and direct once each at the ladder's lower fractions.
  */
 async function measureOpenLoop(input: {
   peak: number;
   rounds: number;
   direct: Running;
   turnpike: Running;
+  peers: { entry: Running; peak: number }[];
   command: string;
   run: (entry: Running, rate: number, round: number, seed: number) => Promise<OpenLoopRun>;
 }): Promise<OpenLoopHalfPeak> {
   const target = input.peak / 2;
   const runs: OpenLoopRun[] = [];
+  const peerRuns = input.peers.map(() => ({ runs: [] as OpenLoopRun[], directRuns: [] as OpenLoopRun[] }));
   for (let round = 1; round <= input.rounds; round++) {
     for (const entry of [input.direct, input.turnpike]) runs.push(await input.run(entry, target, round, round));
+    for (const [index, peer] of input.peers.entries()) {
+      peerRuns[index]!.directRuns.push(await input.run(input.direct, peer.peak / 2, round, round));
+      peerRuns[index]!.runs.push(await input.run(peer.entry, peer.peak / 2, round, round));
+    }
   }
-  const of = (name: string) => {
-    const mine = runs.filter((run) => run.contender === name);
-    return { p50Ms: median(mine.map((run) => run.p50Ms)), p99Ms: median(mine.map((run) => run.p99Ms)), p999Ms: median(mine.map((run) => run.p999Ms)), cpuUsPerRequest: median(mine.map((run) => run.cpuUsPerRequest)) };
-  };
+  const medians = (mine: readonly OpenLoopRun[]) => ({ p50Ms: median(mine.map((run) => run.p50Ms)), p99Ms: median(mine.map((run) => run.p99Ms)), p999Ms: median(mine.map((run) => run.p999Ms)), cpuUsPerRequest: median(mine.map((run) => run.cpuUsPerRequest)) });
+  const of = (name: string) => medians(runs.filter((run) => run.contender === name));
+  const peers: OpenLoopPeer[] = input.peers.map((peer, index) => {
+    const measured = peerRuns[index]!;
+    const direct = medians(measured.directRuns);
+    const itself = medians(measured.runs);
+    return { contender: peer.entry.spec.name, peakRequestsPerSecond: peer.peak, targetRequestsPerSecond: peer.peak / 2, runs: measured.runs, directRuns: measured.directRuns, direct, peer: itself, addedP99Ms: itself.p99Ms - direct.p99Ms };
+  });
   const ladder: OpenLoopHalfPeak["ladder"] = [];
   for (const fraction of OPEN_LOOP_LADDER) {
     const rate = input.peak * fraction;
@@ -679,7 +716,7 @@ async function measureOpenLoop(input: {
   }
   const direct = of(input.direct.spec.name);
   const turnpike = of(input.turnpike.spec.name);
-  return { peakRequestsPerSecond: input.peak, targetRequestsPerSecond: target, connections: HALF_PEAK_CONNECTIONS, command: input.command, runs, direct, turnpike, addedP99Ms: turnpike.p99Ms - direct.p99Ms, ladder };
+  return { peakRequestsPerSecond: input.peak, targetRequestsPerSecond: target, connections: HALF_PEAK_CONNECTIONS, command: input.command, runs, direct, turnpike, addedP99Ms: turnpike.p99Ms - direct.p99Ms, ladder, peers };
 }
 
 /** How far a paced run's rate may be from half of the peak and still count. */
@@ -952,6 +989,20 @@ export function formatGatewayBench(result: GatewayBenchResult, machine: string):
       ),
       "",
     );
+    if (open.peers.length) {
+      lines.push(
+        "The same measure for the peers, each at half of its own peak (c=64), direct at the same rate in the same rounds; medians:",
+        "",
+        "| contender | its peak | rate | direct p99 | its p50 | its p99 | its p99.9 | CPU µs/request | p99 added |",
+        "|---|---|---|---|---|---|---|---|---|",
+        `| Turnpike full chain, 1 worker | ${thousands(open.peakRequestsPerSecond)}/s | ${thousands(open.targetRequestsPerSecond)}/s | ${ms(open.direct.p99Ms)} | ${ms(open.turnpike.p50Ms)} | ${ms(open.turnpike.p99Ms)} | ${ms(open.turnpike.p999Ms)} | ${open.turnpike.cpuUsPerRequest.toFixed(1)} | ${ms(open.addedP99Ms)} |`,
+        ...open.peers.map(
+          (peer) =>
+            `| ${spec(peer.contender).label}, ${spec(peer.contender).workers} worker(s) | ${thousands(peer.peakRequestsPerSecond)}/s | ${thousands(peer.targetRequestsPerSecond)}/s | ${ms(peer.direct.p99Ms)} | ${ms(peer.peer.p50Ms)} | ${ms(peer.peer.p99Ms)} | ${ms(peer.peer.p999Ms)} | ${peer.peer.cpuUsPerRequest.toFixed(1)} | ${ms(peer.addedP99Ms)} |`,
+        ),
+        "",
+      );
+    }
   }
   lines.push("#### Targets", "", "| measure | this run | target | result |", "|---|---|---|---|");
   for (const check of result.checks) lines.push(`| ${check.measure} | ${check.value} | ${check.target} | ${check.pass === null ? "n/a" : check.pass ? "PASS" : "**MISS**"} |`);
