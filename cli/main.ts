@@ -95,7 +95,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
     .option("--rounds <n>", "gateway: rounds of all contenders", "3")
     .option("--connections <list>", "gateway: wrk connection counts", "64,16")
     .option("--only <names>", "gateway: contenders to run, comma-separated (* matches any text)")
-    .action(async (suites: string[], options: { json?: boolean; duration: string; rounds: string; connections: string; only?: string }) => {
+    .option("--pairs <n>", "gateway: back-to-back pairs per throughput target (0: none)", "6")
+    .action(async (suites: string[], options: { json?: boolean; duration: string; rounds: string; connections: string; only?: string; pairs: string }) => {
       code = await benchCommand(suites, { ...options, json: options.json === true }, output);
     });
 

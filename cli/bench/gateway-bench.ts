@@ -37,6 +37,11 @@ export interface GatewayBenchOptions {
   readonly connections?: readonly number[];
   /** Contender names (or patterns with *) to run; all when empty. */
   readonly only?: readonly string[];
+  /**
+   * Back-to-back pairs run per throughput target (the two contenders of a ratio one right
+   * after the other, at c=64, half of `durationSeconds` each); 0: none. @default 6
+   */
+  readonly pairs?: number;
   /** Progress lines (stderr). */
   readonly progress?: (line: string) => void;
   /** The command line that ran the benchmark, for the report. */
@@ -206,6 +211,22 @@ export interface OpenLoopPeer {
   readonly addedP99Ms: number;
 }
 
+/** One throughput ratio measured in back-to-back pairs. */
+export interface PairedRatio {
+  /** The numerator's contender. */
+  readonly a: string;
+  /** The denominator's contender. */
+  readonly b: string;
+  readonly connections: number;
+  /** Seconds of each run. */
+  readonly seconds: number;
+  /** requests/s of a and b, pair by pair (the order alternates: a b, b a, …). */
+  readonly pairs: { a: number; b: number }[];
+  /** a / b of each pair. */
+  readonly ratios: number[];
+  readonly medianRatio: number;
+}
+
 export interface TargetCheck {
   readonly measure: string;
   readonly value: string;
@@ -235,6 +256,8 @@ export interface GatewayBenchResult {
   readonly halfPeak: HalfPeakResult | { skipped: string };
   /** The open-loop measure at half of the peak: the one the target is checked on. */
   readonly openLoop: OpenLoopHalfPeak | { skipped: string };
+  /** The throughput ratios of the targets again, each from pairs of runs back to back. */
+  readonly paired: PairedRatio[];
   readonly checks: TargetCheck[];
   readonly warnings: string[];
 }
@@ -256,6 +279,31 @@ const OPEN_LOOP_LADDER = [0.2, 0.3, 0.4];
 const OPEN_LOOP_WARMUP_SECONDS = 1;
 /** Peers also measured at half of their own peak on the open loop, when they run. */
 const OPEN_LOOP_PEERS = ["nginx-1w", "fast-gateway"];
+/**
+ * The ratios the throughput targets are about (a / b), measured again in back-to-back pairs:
+ * a round of all contenders takes minutes, and this host's load changes within them, so two
+ * medians of rounds can compare different hosts. A pair's two runs are seconds apart.
+ */
+const PAIRED_RATIOS: readonly PairedTarget[] = [
+  { a: "turnpike-full-2w", b: "nginx-2w", measure: "Turnpike full chain 2 workers / nginx 2 workers", kind: "ratio", target: 0.45 },
+  { a: "turnpike-full-1w", b: "fast-gateway", measure: "Turnpike full chain 1 worker / fast-gateway", kind: "ratio", target: 1.5 },
+  { a: "turnpike-full-1w", b: "turnpike-bare-1w", measure: "full chain cost vs no policies, 1 worker", kind: "loss", target: 10 },
+  { a: "turnpike-full-2w", b: "turnpike-bare-2w", measure: "full chain cost vs no policies, 2 workers", kind: "loss", target: 10 },
+  { a: "turnpike-1000-1w", b: "turnpike-full-1w", measure: "1,000 routes vs 10 routes, 1 worker", kind: "loss", target: 5, strict: true },
+  { a: "turnpike-1000-2w", b: "turnpike-full-2w", measure: "1,000 routes vs 10 routes, 2 workers", kind: "loss", target: 5, strict: true },
+];
+
+/** A throughput target on a / b: a ratio of at least `target`, or a loss (1 − a/b) of at most `target` %. */
+interface PairedTarget {
+  readonly a: string;
+  readonly b: string;
+  readonly measure: string;
+  readonly kind: "ratio" | "loss";
+  readonly target: number;
+  /** The loss must stay below `target` (not reach it). */
+  readonly strict?: boolean;
+}
+const PAIRED_CONNECTIONS = 64;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -313,6 +361,7 @@ export class Interrupted extends Error {
 export async function runGatewayBench(options: GatewayBenchOptions = {}): Promise<GatewayBenchResult> {
   const durationSeconds = options.durationSeconds ?? 10;
   const rounds = options.rounds ?? 3;
+  const pairCount = options.pairs ?? 6;
   const connections = [...(options.connections ?? [64, 16])];
   const progress = options.progress ?? (() => undefined);
   const selected = selectContenders(options.only);
@@ -559,6 +608,29 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       }
     }
 
+    // The targets' ratios again, from runs back to back.
+    const paired: PairedRatio[] = [];
+    const pairSeconds = Math.max(1, Math.round(durationSeconds / 2));
+    for (const ratio of PAIRED_RATIOS) {
+      const a = running.find((entry) => entry.spec.name === ratio.a);
+      const b = running.find((entry) => entry.spec.name === ratio.b);
+      if (!a || !b || pairCount === 0) continue;
+      const pairs: { a: number; b: number }[] = [];
+      for (let index = 0; index < pairCount; index++) {
+        const order = index % 2 === 0 ? [a, b] : [b, a];
+        const rates = new Map<Running, number>();
+        for (const entry of order) {
+          const run = await measure(entry, PAIRED_CONNECTIONS, pairSeconds);
+          if (run.wrk.errors) warnings.push(`pair ${index + 1}, ${entry.spec.name}: ${run.wrk.errors} errors`);
+          rates.set(entry, run.wrk.requestsPerSecond);
+        }
+        pairs.push({ a: rates.get(a)!, b: rates.get(b)! });
+        progress(`pair ${index + 1}/${pairCount} ${ratio.a} / ${ratio.b}: ${Math.round(rates.get(a)!)} / ${Math.round(rates.get(b)!)} = ${(rates.get(a)! / rates.get(b)!).toFixed(3)}`);
+      }
+      const ratios = pairs.map((pair) => pair.a / pair.b);
+      paired.push({ a: ratio.a, b: ratio.b, connections: PAIRED_CONNECTIONS, seconds: pairSeconds, pairs, ratios, medianRatio: median(ratios) });
+    }
+
     // p99 added over direct at half of Turnpike's peak rate: open loop (the target), then wrk paced.
     let halfPeak: HalfPeakResult | { skipped: string };
     let openLoop: OpenLoopHalfPeak | { skipped: string };
@@ -655,6 +727,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       memory,
       halfPeak,
       openLoop: openLoop!,
+      paired,
       checks: [],
       warnings,
     };
@@ -843,10 +916,12 @@ export function targetChecks(result: Omit<GatewayBenchResult, "checks">): Target
       }
     }
   };
-  ratio("Turnpike full chain 2 workers / nginx 2 workers", "turnpike-full-2w", "nginx-2w", 0.45);
-  ratio("Turnpike full chain 1 worker / fast-gateway", "turnpike-full-1w", "fast-gateway", 1.5);
-  loss("full chain cost vs no policies, 1 worker", "turnpike-full-1w", "turnpike-bare-1w", 10, false);
-  loss("full chain cost vs no policies, 2 workers", "turnpike-full-2w", "turnpike-bare-2w", 10, false);
+  const target = (name: string) => PAIRED_RATIOS.find((entry) => entry.measure === name)!;
+  const check = (definition: PairedTarget) => (definition.kind === "ratio" ? ratio(definition.measure, definition.a, definition.b, definition.target) : loss(definition.measure, definition.a, definition.b, definition.target, definition.strict === true));
+  check(target("Turnpike full chain 2 workers / nginx 2 workers"));
+  check(target("Turnpike full chain 1 worker / fast-gateway"));
+  check(target("full chain cost vs no policies, 1 worker"));
+  check(target("full chain cost vs no policies, 2 workers"));
   // Not targets: where the 1-worker chain cost above comes from.
   for (const [measure, cost, base] of [
     ["of which the access log (no policies, with vs without it), 1 worker", "turnpike-bare-log-1w", "turnpike-bare-1w"],
@@ -856,8 +931,25 @@ export function targetChecks(result: Omit<GatewayBenchResult, "checks">): Target
     loss(measure, cost, base, 10, false);
     for (let index = before; index < checks.length; index++) checks[index] = { ...checks[index]!, target: "(split, not a target)", pass: null };
   }
-  loss("1,000 routes vs 10 routes, 1 worker", "turnpike-1000-1w", "turnpike-full-1w", 5, true);
-  loss("1,000 routes vs 10 routes, 2 workers", "turnpike-1000-2w", "turnpike-full-2w", 5, true);
+  check(target("1,000 routes vs 10 routes, 1 worker"));
+  check(target("1,000 routes vs 10 routes, 2 workers"));
+  // The same targets from back-to-back pairs: the host's load changes less within seconds than across a round.
+  for (const pair of result.paired) {
+    const definition = PAIRED_RATIOS.find((entry) => entry.a === pair.a && entry.b === pair.b)!;
+    const range = `${pair.ratios.length} pairs, ${Math.min(...pair.ratios).toFixed(3)}–${Math.max(...pair.ratios).toFixed(3)}`;
+    const measure = `${definition.measure}, c=${pair.connections}, back-to-back pairs`;
+    if (definition.kind === "ratio") {
+      checks.push({ measure, value: `${pair.medianRatio.toFixed(2)} (median ratio; ${range})`, target: `≥ ${definition.target}`, pass: pair.medianRatio >= definition.target });
+    } else {
+      const value = (1 - pair.medianRatio) * 100;
+      checks.push({
+        measure,
+        value: `${value.toFixed(1)} % (median ratio ${pair.medianRatio.toFixed(3)}; ${range})`,
+        target: `${definition.strict ? "<" : "≤"} ${definition.target} % fewer requests/s`,
+        pass: definition.strict ? value < definition.target : value <= definition.target,
+      });
+    }
+  }
   for (const name of ["turnpike-full-1w", "turnpike-full-2w"]) {
     const entry = rps(name, 64);
     const measure = `p99 at c=64, ${name}`;
@@ -1003,6 +1095,19 @@ export function formatGatewayBench(result: GatewayBenchResult, machine: string):
         "",
       );
     }
+  }
+  if (result.paired.length) {
+    const first = result.paired[0]!;
+    lines.push(
+      `#### The targets' ratios from back-to-back pairs (c=${first.connections}, ${first.seconds} s each)`,
+      "",
+      `\`${commandLine("wrk", wrkArgs({ url: "<contender URL>", threads: result.threads, connections: first.connections, durationSeconds: first.seconds, headers: { [BENCH_KEY_HEADER]: "<key>" } }))}\`, the two contenders of a ratio one right after the other, the order alternating (a b, b a, …), after the rounds above: a round takes minutes and the host's load changes within them; a pair's runs are seconds apart. The ratio of each pair, and their median.`,
+      "",
+      "| a / b | requests/s, pair by pair (a / b) | ratio, pair by pair | median ratio |",
+      "|---|---|---|---|",
+      ...result.paired.map((pair) => `| ${pair.a} / ${pair.b} | ${pair.pairs.map((run) => `${thousands(run.a)} / ${thousands(run.b)}`).join(", ")} | ${pair.ratios.map((ratio) => ratio.toFixed(3)).join(", ")} | ${pair.medianRatio.toFixed(3)} |`),
+      "",
+    );
   }
   lines.push("#### Targets", "", "| measure | this run | target | result |", "|---|---|---|---|");
   for (const check of result.checks) lines.push(`| ${check.measure} | ${check.value} | ${check.target} | ${check.pass === null ? "n/a" : check.pass ? "PASS" : "**MISS**"} |`);

@@ -20,6 +20,8 @@ export interface BenchOptions {
   readonly connections?: string;
   /** gateway: contenders to run, comma-separated names or patterns with * (default all). */
   readonly only?: string;
+  /** gateway: back-to-back pairs per throughput target, 0 for none (default 6). */
+  readonly pairs?: string;
 }
 
 export async function benchCommand(suites: readonly string[], options: BenchOptions, output: Output): Promise<number> {
@@ -33,8 +35,9 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
   const rounds = Number(options.rounds ?? 3);
   const connections = (options.connections ?? "64,16").split(",").map((count) => Number(count.trim()));
   const only = options.only === undefined ? [] : options.only.split(",").map((name) => name.trim()).filter(Boolean);
-  if (!(duration >= 1) || !Number.isInteger(duration) || !Number.isInteger(rounds) || rounds < 1 || connections.some((count) => !Number.isInteger(count) || count < 2)) {
-    output.stderr("--duration and --rounds are whole numbers ≥ 1 (seconds, rounds); --connections a comma-separated list of whole numbers ≥ 2\n");
+  const pairs = Number(options.pairs ?? 6);
+  if (!(duration >= 1) || !Number.isInteger(duration) || !Number.isInteger(rounds) || rounds < 1 || connections.some((count) => !Number.isInteger(count) || count < 2) || !Number.isInteger(pairs) || pairs < 0) {
+    output.stderr("--duration and --rounds are whole numbers ≥ 1 (seconds, rounds); --connections a comma-separated list of whole numbers ≥ 2; --pairs a whole number ≥ 0\n");
     return 2;
   }
   if (selected.includes("gateway")) {
@@ -89,6 +92,7 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
         rounds,
         connections,
         only,
+        pairs,
         commandLine: commandLine("node", [script, ...process.argv.slice(2)]),
         progress: (line) => output.stderr(`${output.paint("dim", "[bench gateway]")} ${line}\n`),
       });
