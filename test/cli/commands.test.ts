@@ -1,5 +1,6 @@
 /** `turnpike dev`, `lint`, `policies` and `bench`. */
 import { runCompileBench } from "../../cli/bench/compile-bench";
+import { targetChecks } from "../../cli/bench/gateway-bench";
 import { POLICIES } from "../../policies/index";
 import { REPO_ROOT, runCli, tempProject } from "../helpers/cli";
 
@@ -73,5 +74,37 @@ describe("turnpike bench", () => {
 
   it("refuses unknown suites", async () => {
     expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile, first-call, portal-search, gateway\n" });
+  });
+
+  it("refuses a --pairs that is not a whole number ≥ 0", async () => {
+    for (const pairs of ["-1", "1.5", "x"]) {
+      const result = await runCli(["bench", "gateway", "--pairs", pairs], REPO_ROOT);
+      expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining("--pairs a whole number ≥ 0") });
+    }
+  });
+
+  it("judges the throughput targets on back-to-back pairs by the median pair ratio", () => {
+    const pair = (a: string, b: string, ratios: number[]) => ({ a, b, connections: 64, seconds: 5, pairs: ratios.map((ratio) => ({ a: ratio * 1000, b: 1000 })), ratios, medianRatio: [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)]! });
+    const result = {
+      connections: [64],
+      summary: [],
+      memory: [],
+      halfPeak: { skipped: "not run" },
+      openLoop: { skipped: "not run" },
+      paired: [
+        pair("turnpike-full-2w", "nginx-2w", [0.44, 0.46, 0.47]),
+        pair("turnpike-full-2w", "turnpike-bare-2w", [0.75, 0.8, 0.95]),
+        pair("turnpike-1000-1w", "turnpike-full-1w", [0.9, 0.95, 1.2]),
+        pair("turnpike-1000-2w", "turnpike-full-2w", [0.96, 0.97, 1.0]),
+      ],
+    } as unknown as Parameters<typeof targetChecks>[0];
+    const verdicts = Object.fromEntries(targetChecks(result).filter((check) => check.measure.endsWith("back-to-back pairs")).map((check) => [check.measure, [check.pass, check.value]]));
+    expect(verdicts).toEqual({
+      "Turnpike full chain 2 workers / nginx 2 workers, c=64, back-to-back pairs": [true, "0.46 (median ratio; 3 pairs, 0.440–0.470)"],
+      "full chain cost vs no policies, 2 workers, c=64, back-to-back pairs": [false, "20.0 % (median ratio 0.800; 3 pairs, 0.750–0.950)"],
+      // A loss of exactly 5 % misses "< 5 %"; 3 % passes.
+      "1,000 routes vs 10 routes, 1 worker, c=64, back-to-back pairs": [false, "5.0 % (median ratio 0.950; 3 pairs, 0.900–1.200)"],
+      "1,000 routes vs 10 routes, 2 workers, c=64, back-to-back pairs": [true, "3.0 % (median ratio 0.970; 3 pairs, 0.960–1.000)"],
+    });
   });
 });
