@@ -4,7 +4,7 @@
  * workers is 10, not 20) and is never exceeded. Calls are batched: all decisions asked for
  * during one turn of the event loop travel in one IPC message.
  *
- * Rate limits large enough (burst ≥ 8 per worker) are leased: a worker takes up to 64
+ * Rate limits large enough (burst ≥ 16 per worker) are leased: a worker takes up to 1,024
  * requests' worth of the bucket in one round trip and spends them locally, without IPC.
  * Leases are taken from the primary's bucket, so there is no overshoot; a lease unused
  * after {@link LEASE_MS} is given back. The cost is a bounded undershoot: while a worker

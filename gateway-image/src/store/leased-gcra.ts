@@ -13,8 +13,13 @@ import type { GcraDecision } from "./store";
 
 /** How long a leased request may wait to be used before it is given back, ms. */
 export const LEASE_MS = 200;
-/** Most requests leased at once. */
-export const MAX_LEASE = 64;
+/**
+ * Most requests leased at once. Lease sizes are also at most an eighth of a burst shared out
+ * (callers size them), so this cap only matters for limits far above the traffic, where a
+ * round trip per 64 requests cost the cluster primary 7 % of a core at ~27k requests/s and
+ * left the requests of a worker waiting whenever a lease ran out (BENCHMARKS.md).
+ */
+export const MAX_LEASE = 1024;
 
 /** What the shared bucket answers to a request for up to `want` requests' worth. */
 export interface LeaseGrant {

@@ -3,7 +3,7 @@
  * Envoy's global rate limit). One Lua script per decision (redis-scripts.ts); ioredis batches
  * the decisions of one event-loop tick into one round trip (auto-pipelining).
  *
- * Large rate limits are leased (LeasedGcra): a replica takes up to 64 requests' worth of a
+ * Large rate limits are leased (LeasedGcra): a replica takes up to 1,024 requests' worth of a
  * bucket in one script and spends them locally, so Redis sees a fraction of the traffic.
  * Lease sizes are burst / (8 × leaseReplicas), so the processes sharing the Redis (when
  * there are at most `leaseReplicas` of them) hold at most an eighth of a burst unused, for
