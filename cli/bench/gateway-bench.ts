@@ -211,12 +211,8 @@ export interface OpenLoopPeer {
   readonly addedP99Ms: number;
 }
 
-/** One throughput ratio measured in back-to-back pairs. */
-export interface PairedRatio {
-  /** The numerator's contender. */
-  readonly a: string;
-  /** The denominator's contender. */
-  readonly b: string;
+/** One throughput target's ratio measured in back-to-back pairs. */
+export interface PairedRatio extends PairedTarget {
   readonly connections: number;
   /** Seconds of each run. */
   readonly seconds: number;
@@ -284,7 +280,7 @@ const OPEN_LOOP_PEERS = ["nginx-1w", "fast-gateway"];
  * a round of all contenders takes minutes, and this host's load changes within them, so two
  * medians of rounds can compare different hosts. A pair's two runs are seconds apart.
  */
-const PAIRED_RATIOS: readonly PairedTarget[] = [
+export const PAIRED_RATIOS: readonly PairedTarget[] = [
   { a: "turnpike-full-2w", b: "nginx-2w", measure: "Turnpike full chain 2 workers / nginx 2 workers", kind: "ratio", target: 0.45 },
   { a: "turnpike-full-1w", b: "fast-gateway", measure: "Turnpike full chain 1 worker / fast-gateway", kind: "ratio", target: 1.5 },
   { a: "turnpike-full-1w", b: "turnpike-bare-1w", measure: "full chain cost vs no policies, 1 worker", kind: "loss", target: 10 },
@@ -294,8 +290,10 @@ const PAIRED_RATIOS: readonly PairedTarget[] = [
 ];
 
 /** A throughput target on a / b: a ratio of at least `target`, or a loss (1 − a/b) of at most `target` %. */
-interface PairedTarget {
+export interface PairedTarget {
+  /** The numerator's contender. */
   readonly a: string;
+  /** The denominator's contender. */
   readonly b: string;
   readonly measure: string;
   readonly kind: "ratio" | "loss";
@@ -611,24 +609,24 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     // The targets' ratios again, from runs back to back.
     const paired: PairedRatio[] = [];
     const pairSeconds = Math.max(1, Math.round(durationSeconds / 2));
-    for (const ratio of PAIRED_RATIOS) {
-      const a = running.find((entry) => entry.spec.name === ratio.a);
-      const b = running.find((entry) => entry.spec.name === ratio.b);
-      if (!a || !b || pairCount === 0) continue;
+    const rateOf = async (entry: Running, index: number) => {
+      const run = await measure(entry, PAIRED_CONNECTIONS, pairSeconds);
+      if (run.wrk.errors) warnings.push(`pair ${index + 1}, ${entry.spec.name}: ${run.wrk.errors} errors`);
+      return run.wrk.requestsPerSecond;
+    };
+    for (const definition of pairCount > 0 ? PAIRED_RATIOS : []) {
+      const a = running.find((entry) => entry.spec.name === definition.a);
+      const b = running.find((entry) => entry.spec.name === definition.b);
+      if (!a || !b) continue;
       const pairs: { a: number; b: number }[] = [];
       for (let index = 0; index < pairCount; index++) {
-        const order = index % 2 === 0 ? [a, b] : [b, a];
-        const rates = new Map<Running, number>();
-        for (const entry of order) {
-          const run = await measure(entry, PAIRED_CONNECTIONS, pairSeconds);
-          if (run.wrk.errors) warnings.push(`pair ${index + 1}, ${entry.spec.name}: ${run.wrk.errors} errors`);
-          rates.set(entry, run.wrk.requestsPerSecond);
-        }
-        pairs.push({ a: rates.get(a)!, b: rates.get(b)! });
-        progress(`pair ${index + 1}/${pairCount} ${ratio.a} / ${ratio.b}: ${Math.round(rates.get(a)!)} / ${Math.round(rates.get(b)!)} = ${(rates.get(a)! / rates.get(b)!).toFixed(3)}`);
+        // The order alternates, so neither side always runs first.
+        const pair = index % 2 === 0 ? { a: await rateOf(a, index), b: await rateOf(b, index) } : { b: await rateOf(b, index), a: await rateOf(a, index) };
+        pairs.push(pair);
+        progress(`pair ${index + 1}/${pairCount} ${definition.a} / ${definition.b}: ${Math.round(pair.a)} / ${Math.round(pair.b)} = ${(pair.a / pair.b).toFixed(3)}`);
       }
       const ratios = pairs.map((pair) => pair.a / pair.b);
-      paired.push({ a: ratio.a, b: ratio.b, connections: PAIRED_CONNECTIONS, seconds: pairSeconds, pairs, ratios, medianRatio: median(ratios) });
+      paired.push({ ...definition, connections: PAIRED_CONNECTIONS, seconds: pairSeconds, pairs, ratios, medianRatio: median(ratios) });
     }
 
     // p99 added over direct at half of Turnpike's peak rate: open loop (the target), then wrk paced.
@@ -879,76 +877,48 @@ async function measureHalfPeak(input: {
   };
 }
 
-const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
+/** A target's verdict on a / b: the figure as shown, the target as written, and whether it is met. */
+function judge(definition: PairedTarget, ratio: number): { shown: string; target: string; pass: boolean } {
+  if (definition.kind === "ratio") return { shown: ratio.toFixed(2), target: `≥ ${definition.target}`, pass: ratio >= definition.target };
+  const loss = (1 - ratio) * 100;
+  return {
+    shown: `${loss.toFixed(1)} %`,
+    target: `${definition.strict ? "<" : "≤"} ${definition.target} % fewer requests/s`,
+    pass: definition.strict ? loss < definition.target : loss <= definition.target,
+  };
+}
 
 /** The targets of the issue, each PASS or MISS on this run's medians. */
 export function targetChecks(result: Omit<GatewayBenchResult, "checks">): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const rps = (name: string, connections: number) => result.summary.find((entry) => entry.contender === name && entry.connections === connections);
-  const ratio = (measure: string, numerator: string, denominator: string, target: number) => {
+  // Each target from the medians of rounds, per connection count.
+  const fromRounds = (definition: PairedTarget, split = false) => {
     for (const connections of result.connections) {
-      const top = rps(numerator, connections);
-      const bottom = rps(denominator, connections);
-      const label = `${measure}, c=${connections}`;
-      if (!top || !bottom) checks.push({ measure: label, value: "not measured", target: `≥ ${target}`, pass: null });
-      else {
-        const value = top.requestsPerSecond / bottom.requestsPerSecond;
-        checks.push({ measure: label, value: `${value.toFixed(2)} (${Math.round(top.requestsPerSecond)} / ${Math.round(bottom.requestsPerSecond)})`, target: `≥ ${target}`, pass: value >= target });
+      const a = rps(definition.a, connections);
+      const b = rps(definition.b, connections);
+      const label = `${definition.measure}, c=${connections}`;
+      const judged = judge(definition, a && b ? a.requestsPerSecond / b.requestsPerSecond : Number.NaN);
+      const target = split ? "(split, not a target)" : judged.target;
+      if (!a || !b) {
+        checks.push({ measure: label, value: "not measured", target, pass: null });
+        continue;
       }
+      const cpu = a.cpuUsPerRequest - b.cpuUsPerRequest;
+      const detail = definition.kind === "ratio" ? `${Math.round(a.requestsPerSecond)} / ${Math.round(b.requestsPerSecond)}` : `${Math.round(a.requestsPerSecond)} vs ${Math.round(b.requestsPerSecond)}; ${cpu >= 0 ? "+" : ""}${cpu.toFixed(1)} µs CPU/request`;
+      checks.push({ measure: label, value: `${judged.shown} (${detail})`, target, pass: split ? null : judged.pass });
     }
   };
-  const loss = (measure: string, cost: string, base: string, target: number, strict: boolean) => {
-    for (const connections of result.connections) {
-      const with_ = rps(cost, connections);
-      const without = rps(base, connections);
-      const label = `${measure}, c=${connections}`;
-      const targetText = `${strict ? "<" : "≤"} ${target} % fewer requests/s`;
-      if (!with_ || !without) checks.push({ measure: label, value: "not measured", target: targetText, pass: null });
-      else {
-        const value = 1 - with_.requestsPerSecond / without.requestsPerSecond;
-        const cpu = with_.cpuUsPerRequest - without.cpuUsPerRequest;
-        checks.push({
-          measure: label,
-          value: `${percent(value)} (${Math.round(with_.requestsPerSecond)} vs ${Math.round(without.requestsPerSecond)}; ${cpu >= 0 ? "+" : ""}${cpu.toFixed(1)} µs CPU/request)`,
-          target: targetText,
-          pass: strict ? value * 100 < target : value * 100 <= target,
-        });
-      }
-    }
-  };
-  const target = (name: string) => PAIRED_RATIOS.find((entry) => entry.measure === name)!;
-  const check = (definition: PairedTarget) => (definition.kind === "ratio" ? ratio(definition.measure, definition.a, definition.b, definition.target) : loss(definition.measure, definition.a, definition.b, definition.target, definition.strict === true));
-  check(target("Turnpike full chain 2 workers / nginx 2 workers"));
-  check(target("Turnpike full chain 1 worker / fast-gateway"));
-  check(target("full chain cost vs no policies, 1 worker"));
-  check(target("full chain cost vs no policies, 2 workers"));
-  // Not targets: where the 1-worker chain cost above comes from.
-  for (const [measure, cost, base] of [
-    ["of which the access log (no policies, with vs without it), 1 worker", "turnpike-bare-log-1w", "turnpike-bare-1w"],
-    ["of which apiKey + rateLimit (full chain vs no policies, both with the access log), 1 worker", "turnpike-full-1w", "turnpike-bare-log-1w"],
-  ] as const) {
-    const before = checks.length;
-    loss(measure, cost, base, 10, false);
-    for (let index = before; index < checks.length; index++) checks[index] = { ...checks[index]!, target: "(split, not a target)", pass: null };
-  }
-  check(target("1,000 routes vs 10 routes, 1 worker"));
-  check(target("1,000 routes vs 10 routes, 2 workers"));
+  for (const definition of PAIRED_RATIOS) fromRounds(definition);
+  // Not targets: where the 1-worker chain cost comes from.
+  fromRounds({ a: "turnpike-bare-log-1w", b: "turnpike-bare-1w", measure: "of which the access log (no policies, with vs without it), 1 worker", kind: "loss", target: 10 }, true);
+  fromRounds({ a: "turnpike-full-1w", b: "turnpike-bare-log-1w", measure: "of which apiKey + rateLimit (full chain vs no policies, both with the access log), 1 worker", kind: "loss", target: 10 }, true);
   // The same targets from back-to-back pairs: the host's load changes less within seconds than across a round.
   for (const pair of result.paired) {
-    const definition = PAIRED_RATIOS.find((entry) => entry.a === pair.a && entry.b === pair.b)!;
+    const judged = judge(pair, pair.medianRatio);
     const range = `${pair.ratios.length} pairs, ${Math.min(...pair.ratios).toFixed(3)}–${Math.max(...pair.ratios).toFixed(3)}`;
-    const measure = `${definition.measure}, c=${pair.connections}, back-to-back pairs`;
-    if (definition.kind === "ratio") {
-      checks.push({ measure, value: `${pair.medianRatio.toFixed(2)} (median ratio; ${range})`, target: `≥ ${definition.target}`, pass: pair.medianRatio >= definition.target });
-    } else {
-      const value = (1 - pair.medianRatio) * 100;
-      checks.push({
-        measure,
-        value: `${value.toFixed(1)} % (median ratio ${pair.medianRatio.toFixed(3)}; ${range})`,
-        target: `${definition.strict ? "<" : "≤"} ${definition.target} % fewer requests/s`,
-        pass: definition.strict ? value < definition.target : value <= definition.target,
-      });
-    }
+    const detail = pair.kind === "ratio" ? `median ratio; ${range}` : `median ratio ${pair.medianRatio.toFixed(3)}; ${range}`;
+    checks.push({ measure: `${pair.measure}, c=${pair.connections}, back-to-back pairs`, value: `${judged.shown} (${detail})`, target: judged.target, pass: judged.pass });
   }
   for (const name of ["turnpike-full-1w", "turnpike-full-2w"]) {
     const entry = rps(name, 64);

@@ -1,6 +1,6 @@
 /** `turnpike dev`, `lint`, `policies` and `bench`. */
 import { runCompileBench } from "../../cli/bench/compile-bench";
-import { targetChecks } from "../../cli/bench/gateway-bench";
+import { PAIRED_RATIOS, targetChecks } from "../../cli/bench/gateway-bench";
 import { POLICIES } from "../../policies/index";
 import { REPO_ROOT, runCli, tempProject } from "../helpers/cli";
 
@@ -84,7 +84,7 @@ describe("turnpike bench", () => {
   });
 
   it("judges the throughput targets on back-to-back pairs by the median pair ratio", () => {
-    const pair = (a: string, b: string, ratios: number[]) => ({ a, b, connections: 64, seconds: 5, pairs: ratios.map((ratio) => ({ a: ratio * 1000, b: 1000 })), ratios, medianRatio: [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)]! });
+    const pair = (a: string, b: string, ratios: number[]) => ({ ...PAIRED_RATIOS.find((target) => target.a === a && target.b === b)!, connections: 64, seconds: 5, pairs: ratios.map((ratio) => ({ a: ratio * 1000, b: 1000 })), ratios, medianRatio: [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)]! });
     const result = {
       connections: [64],
       summary: [],
@@ -106,5 +106,22 @@ describe("turnpike bench", () => {
       "1,000 routes vs 10 routes, 1 worker, c=64, back-to-back pairs": [false, "5.0 % (median ratio 0.950; 3 pairs, 0.900–1.200)"],
       "1,000 routes vs 10 routes, 2 workers, c=64, back-to-back pairs": [true, "3.0 % (median ratio 0.970; 3 pairs, 0.960–1.000)"],
     });
+  });
+
+  it("judges the same targets on the medians of rounds, and shows the splits without a verdict", () => {
+    const median = (contender: string, requestsPerSecond: number, cpuUsPerRequest: number) => ({ contender, connections: 64, requestsPerSecond, cpuUsPerRequest, p99Ms: 7 });
+    const result = {
+      connections: [64],
+      summary: [median("turnpike-full-1w", 22_017, 45.1), median("turnpike-bare-1w", 24_857, 39.6), median("turnpike-bare-log-1w", 22_834, 43.4), median("fast-gateway", 9_772, 100)],
+      memory: [],
+      halfPeak: { skipped: "not run" },
+      openLoop: { skipped: "not run" },
+      paired: [],
+    } as unknown as Parameters<typeof targetChecks>[0];
+    const checks = Object.fromEntries(targetChecks(result).map((check) => [check.measure, [check.value, check.target, check.pass]]));
+    expect(checks["full chain cost vs no policies, 1 worker, c=64"]).toEqual(["11.4 % (22017 vs 24857; +5.5 µs CPU/request)", "≤ 10 % fewer requests/s", false]);
+    expect(checks["Turnpike full chain 1 worker / fast-gateway, c=64"]).toEqual(["2.25 (22017 / 9772)", "≥ 1.5", true]);
+    expect(checks["of which the access log (no policies, with vs without it), 1 worker, c=64"]).toEqual(["8.1 % (22834 vs 24857; +3.8 µs CPU/request)", "(split, not a target)", null]);
+    expect(checks["Turnpike full chain 2 workers / nginx 2 workers, c=64"]).toEqual(["not measured", "≥ 0.45", null]);
   });
 });

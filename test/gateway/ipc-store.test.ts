@@ -8,12 +8,13 @@ import { IpcStore, LEASE_MS, answerCalls, type StoreRequestMessage } from "../..
 import { MemoryStore, gcraStep, gcraTake } from "../../gateway-image/src/store/memory-store";
 import type { GcraDecision } from "../../gateway-image/src/store/store";
 
-/** `workers` IpcStores talking to one primary store through asynchronous messages. */
-function cluster(workers: number) {
+/** `workers` IpcStores talking to one primary store through asynchronous messages (each seen by `observe`). */
+function cluster(workers: number, observe: (message: StoreRequestMessage) => void = () => undefined) {
   const primary = new MemoryStore();
   const stores: IpcStore[] = [];
   for (let index = 0; index < workers; index++) {
     const store: IpcStore = new IpcStore((message: StoreRequestMessage) => {
+      observe(message);
       setImmediate(() => store.receive({ turnpike: "store-reply", answers: answerCalls(primary, message.calls) }));
       return true;
     }, workers);
@@ -61,21 +62,13 @@ describe("IpcStore", () => {
   });
 
   it("a limit far above the traffic costs one round trip per 1,024 requests of a worker", async () => {
-    const primary = new MemoryStore();
     let leaseCalls = 0;
-    const stores = [0, 1].map(() => {
-      const store: IpcStore = new IpcStore((message: StoreRequestMessage) => {
-        leaseCalls += message.calls.filter((call) => call[1] === "t").length;
-        setImmediate(() => store.receive({ turnpike: "store-reply", answers: answerCalls(primary, message.calls) }));
-        return true;
-      }, 2);
-      return store;
-    });
+    const { stores, close } = cluster(2, (message) => (leaseCalls += message.calls.filter((call) => call[1] === "t").length));
     const decisions = await Promise.all(Array.from({ length: 5_000 }, (_, index) => stores[index % 2]!.gcra("k", 0.0001, 10_000_000, Date.now())));
     expect(decisions.every((decision) => decision.allowed)).toBe(true);
     // 2,500 requests per worker: 3 leases each (1,024 + 1,024 + 452 used).
     expect(leaseCalls).toBe(6);
-    await Promise.all([primary.close(), ...stores.map((store) => store.close())]);
+    await close();
   });
 
   it("decides small limits one request at a time, exactly", async () => {
