@@ -6,6 +6,16 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { type RouteRecorder, RouteMetrics } from "./route-metrics";
 
+/**
+ * How often the event loop's delay is sampled for `turnpike_nodejs_eventloop_lag_*`, ms.
+ * prom-client's default, 10 ms, wakes every process 100 times a second even with no traffic:
+ * on this kind of VM (each wake-up of an idle vCPU is an exit to the hypervisor) an idle
+ * one-process gateway used 0.7 % of a core, and 0.15 % with 100 ms (BENCHMARKS.md).
+ * Ten samples a second still give a p99 over a 15 s scrape interval from 150 samples, and a
+ * stall of S ms still shows as a delay of S − 100 to S ms.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   /** `turnpike_requests_total` and `turnpike_request_duration_seconds`, per route. */
@@ -28,7 +38,7 @@ export class GatewayMetrics {
     this.reloads = new Counter({ name: "turnpike_config_reloads_total", help: "Manifest loads, by result (applied or rejected).", labelNames: ["result"], registers });
     // Across cluster workers: 1 for each revision some worker serves (not their sum).
     this.revision = new Gauge({ name: "turnpike_config_info", help: "The manifest revision being served (value 1).", labelNames: ["revision"], registers, aggregator: "max" });
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "turnpike_" });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "turnpike_", eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   }
 
   /**
