@@ -211,6 +211,19 @@ export interface OpenLoopPeer {
   readonly addedP99Ms: number;
 }
 
+/** A throughput target on a / b: a ratio of at least `target`, or a loss (1 − a/b) of at most `target` %. */
+export interface PairedTarget {
+  /** The numerator's contender. */
+  readonly a: string;
+  /** The denominator's contender. */
+  readonly b: string;
+  readonly measure: string;
+  readonly kind: "ratio" | "loss";
+  readonly target: number;
+  /** The loss must stay below `target` (not reach it). */
+  readonly strict?: boolean;
+}
+
 /** One throughput target's ratio measured in back-to-back pairs. */
 export interface PairedRatio extends PairedTarget {
   readonly connections: number;
@@ -288,19 +301,7 @@ export const PAIRED_RATIOS: readonly PairedTarget[] = [
   { a: "turnpike-1000-1w", b: "turnpike-full-1w", measure: "1,000 routes vs 10 routes, 1 worker", kind: "loss", target: 5, strict: true },
   { a: "turnpike-1000-2w", b: "turnpike-full-2w", measure: "1,000 routes vs 10 routes, 2 workers", kind: "loss", target: 5, strict: true },
 ];
-
-/** A throughput target on a / b: a ratio of at least `target`, or a loss (1 − a/b) of at most `target` %. */
-export interface PairedTarget {
-  /** The numerator's contender. */
-  readonly a: string;
-  /** The denominator's contender. */
-  readonly b: string;
-  readonly measure: string;
-  readonly kind: "ratio" | "loss";
-  readonly target: number;
-  /** The loss must stay below `target` (not reach it). */
-  readonly strict?: boolean;
-}
+/** Connections of the back-to-back pair runs. */
 const PAIRED_CONNECTIONS = 64;
 
 export function median(values: readonly number[]): number {

@@ -1,6 +1,6 @@
 /** `turnpike dev`, `lint`, `policies` and `bench`. */
 import { runCompileBench } from "../../cli/bench/compile-bench";
-import { PAIRED_RATIOS, targetChecks } from "../../cli/bench/gateway-bench";
+import { PAIRED_RATIOS, median, targetChecks } from "../../cli/bench/gateway-bench";
 import { POLICIES } from "../../policies/index";
 import { REPO_ROOT, runCli, tempProject } from "../helpers/cli";
 
@@ -84,7 +84,7 @@ describe("turnpike bench", () => {
   });
 
   it("judges the throughput targets on back-to-back pairs by the median pair ratio", () => {
-    const pair = (a: string, b: string, ratios: number[]) => ({ ...PAIRED_RATIOS.find((target) => target.a === a && target.b === b)!, connections: 64, seconds: 5, pairs: ratios.map((ratio) => ({ a: ratio * 1000, b: 1000 })), ratios, medianRatio: [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)]! });
+    const pair = (a: string, b: string, ratios: number[]) => ({ ...PAIRED_RATIOS.find((target) => target.a === a && target.b === b)!, connections: 64, seconds: 5, pairs: ratios.map((ratio) => ({ a: ratio * 1000, b: 1000 })), ratios, medianRatio: median(ratios) });
     const result = {
       connections: [64],
       summary: [],

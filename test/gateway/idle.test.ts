@@ -5,27 +5,21 @@
  * context switches from /proc (each wake-up from a blocking epoll_wait is one voluntary switch).
  */
 import { readFileSync } from "node:fs";
-import { Consumer, Credential, Plan, Product, Secret } from "../../constructs/index";
 import { itemsApi, testPlatform } from "../helpers/declaration";
 import { type RunningGateway, startGateway } from "../helpers/gateway";
-import { type TestUpstream, startUpstream } from "../helpers/upstream";
 
-const KEY = "idle-key-0123456789";
-let upstream: TestUpstream;
 let gateway: RunningGateway;
 
+// No upstream is needed: nothing here sends a request through the gateway (its upstream is
+// only ever connected to for a request), so the process does nothing but its own chores.
 beforeAll(async () => {
-  upstream = await startUpstream();
   const platform = testPlatform();
-  const api = itemsApi(platform, "items", { upstream: { targets: [{ url: upstream.url }] } });
-  const product = new Product(platform, "shop", { apis: [api], plans: [new Plan(platform, "free")] });
-  new Consumer(platform, "app", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("APP_KEY") })] });
-  gateway = await startGateway(platform, { env: { APP_KEY: KEY } });
+  itemsApi(platform, "items");
+  gateway = await startGateway(platform);
 }, 60_000);
 
 afterAll(async () => {
   await gateway?.stop();
-  await upstream?.close();
 });
 
 /** Voluntary context switches of the process's main thread (its event loop) so far. */
@@ -38,9 +32,6 @@ const onLinux = process.platform === "linux" ? it : it.skip;
 
 describe("an idle gateway", () => {
   onLinux("wakes fewer than 40 times a second with no traffic (not every 10 ms)", async () => {
-    const response = await fetch(`${gateway.url}/items/v1/items`, { headers: { "x-api-key": KEY } });
-    expect(response.status).toBe(200);
-    await response.arrayBuffer();
     // Let start-up work (compilation, the first GCs) settle, then count for 3 s.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const pid = gateway.process.pid!;
