@@ -1,9 +1,9 @@
 /**
  * Log lines reach stdout whole: whole-line batches of at most the batch size (4 KiB for a
- * pipe, 64 KiB for a file), events at once, EAGAIN and partial writes retried, nothing lost.
+ * pipe, 256 KiB for a file), events at once, EAGAIN and partial writes retried, nothing lost.
  */
 import fc from "fast-check";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ATOMIC_WRITE_BYTES, FILE_BATCH_BYTES, LineWriter } from "../../gateway-image/src/observability/line-writer";
@@ -163,17 +163,27 @@ describe("LineWriter", () => {
     lineWriter.close();
   });
 
-  it("takes 64 KiB batches on a regular file and 4 KiB ones elsewhere, and writes the file whole", () => {
+  it("takes 256 KiB batches on a regular file and 4 KiB ones elsewhere, and writes the file whole", () => {
     const directory = mkdtempSync(join(tmpdir(), "line-writer-"));
     const path = join(directory, "access.log");
     const fd = openSync(path, "w");
     try {
-      const fileWriter = new LineWriter({ fd, flushIntervalMs: 60_000 });
+      const writes: number[] = [];
+      const fileWriter = new LineWriter({
+        fd,
+        flushIntervalMs: 60_000,
+        write: (target, bytes, offset, length) => {
+          writes.push(length);
+          return writeSync(target, bytes, offset, length);
+        },
+      });
       expect(fileWriter.batchBytes).toBe(FILE_BATCH_BYTES);
-      const lines = Array.from({ length: 1_000 }, (_, index) => `{"line":${index}}\n`);
+      // 2,000 lines of ~100 bytes: one write, where 64 KiB batches took four.
+      const lines = Array.from({ length: 2_000 }, (_, index) => `{"line":${index},"pad":"${"x".repeat(80)}"}\n`);
       for (const line of lines) fileWriter.writeAscii(line);
       fileWriter.close();
       expect(readFileSync(path, "utf8")).toBe(lines.join(""));
+      expect(writes).toEqual([lines.join("").length]);
       const devNull = openSync("/dev/null", "w");
       const otherWriter = new LineWriter({ fd: devNull, flushIntervalMs: 60_000 });
       expect(otherWriter.batchBytes).toBe(ATOMIC_WRITE_BYTES);
