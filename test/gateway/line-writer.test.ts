@@ -182,8 +182,9 @@ describe("LineWriter", () => {
       const lines = Array.from({ length: 2_000 }, (_, index) => `{"line":${index},"pad":"${"x".repeat(80)}"}\n`);
       for (const line of lines) fileWriter.writeAscii(line);
       fileWriter.close();
-      expect(readFileSync(path, "utf8")).toBe(lines.join(""));
-      expect(writes).toEqual([lines.join("").length]);
+      const whole = lines.join("");
+      expect(readFileSync(path, "utf8")).toBe(whole);
+      expect(writes).toEqual([whole.length]);
       const devNull = openSync("/dev/null", "w");
       const otherWriter = new LineWriter({ fd: devNull, flushIntervalMs: 60_000 });
       expect(otherWriter.batchBytes).toBe(ATOMIC_WRITE_BYTES);

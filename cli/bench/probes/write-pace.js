@@ -9,8 +9,9 @@
  *   node cli/bench/probes/write-pace.js 262144 52 80     # 256 KiB at the same rate
  *
  * Prints the mean, median and largest time of a `writeSync`, and the mean per 400-byte line
- * (an access line's size). The gap is slept (the process is idle between writes, as a gateway
- * between flushes is busy elsewhere).
+ * (an access line's size). The process sleeps through each gap; what matters is that the
+ * writes come apart in time, as a gateway's do (spinning through the gaps instead measured
+ * 65–74 µs per 64 KiB write every 6 ms, sleeping 80–91 µs, back to back ~20 µs).
  */
 "use strict";
 const { closeSync, mkdtempSync, openSync, rmSync, writeSync } = require("node:fs");
