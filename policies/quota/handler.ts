@@ -3,7 +3,7 @@
  * store. Answers 429 with Retry-After at the period's end; sends RateLimit headers.
  */
 import type { z } from "zod";
-import { counterKey } from "../../gateway-image/src/chain/counter-key";
+import { prefixedCounterKey } from "../../gateway-image/src/chain/counter-key";
 import { storeOutage } from "../../gateway-image/src/chain/store-outage";
 import { MemoryStore } from "../../gateway-image/src/store/memory-store";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
@@ -20,6 +20,7 @@ export function quotaKeyPrefix(instanceId: string): string {
 
 export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.config>> = (config, { instance, store, logger, metrics }) => {
   const prefix = quotaKeyPrefix(instance.id);
+  const keyOf = prefixedCounterKey(prefix, config.key);
   const policyHeader = `"${instance.scope}";q=${config.requests};w=${PERIOD_SECONDS[config.period]}`;
   let currentEnd = 0;
   // Fail-open counting while the shared store is down: the in-memory store, for this process.
@@ -51,7 +52,7 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
     limit(exchange) {
       const now = Date.now();
       const end = endOf(now);
-      const key = prefix + counterKey(config.key, exchange);
+      const key = keyOf(exchange);
       let decision: QuotaDecision | Promise<QuotaDecision>;
       try {
         decision = store.quota(key, config.requests, end, now);

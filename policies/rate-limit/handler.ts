@@ -5,7 +5,7 @@
  * declared mode applies: fail-open counts in this process, fail-closed answers 503.
  */
 import type { z } from "zod";
-import { counterKey } from "../../gateway-image/src/chain/counter-key";
+import { prefixedCounterKey } from "../../gateway-image/src/chain/counter-key";
 import { storeOutage } from "../../gateway-image/src/chain/store-outage";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import { appendHeader, type Exchange } from "../../gateway-image/src/http/exchange";
@@ -18,6 +18,7 @@ export const createRateLimitHandler: HandlerFactory<z.output<typeof rateLimitPol
   const intervalMs = (config.perSeconds * 1000) / config.requests;
   const burst = config.burst;
   const prefix = `rl:${instance.id}:`;
+  const keyOf = prefixedCounterKey(prefix, config.key);
   const policyHeader = `"${instance.scope}";q=${config.requests};w=${config.perSeconds}`;
   // Fail-open counting while the shared store is down: the in-memory store, for this process.
   const local = new MemoryStore();
@@ -37,7 +38,7 @@ export const createRateLimitHandler: HandlerFactory<z.output<typeof rateLimitPol
 
   return {
     limit(exchange) {
-      const key = prefix + counterKey(config.key, exchange);
+      const key = keyOf(exchange);
       const now = Date.now();
       let decision: GcraDecision | Promise<GcraDecision>;
       try {

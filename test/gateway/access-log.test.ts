@@ -70,6 +70,49 @@ describe("JsonLinesAccessLog", () => {
       { numRuns: 500 },
     );
   });
+  it("writes each exchange's own consumer, plan and upstream when one log serves many (names are escaped once and reused)", () => {
+    // The same objects come back, as the gateway's consumer records and target URLs do.
+    const consumers = [null, { name: "app" }, { name: 'we"ird\\name' }, { name: "émile" }];
+    const plans = [null, { plan: "shop/free" }, { plan: "shop/gold" }, { plan: "ünï" }];
+    const upstreams = [null, "http://127.0.0.1:8080", 'http://"quoted"', "http://b:9"];
+    const caches = [null, "hit", "miss"];
+    const failures = [null, "upstream reset", 'a "quoted" failure'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(2), fc.nat(2), fc.integer({ min: 0, max: 599 })), { minLength: 1, maxLength: 40 }),
+        (picks) => {
+          const lines: string[] = [];
+          const log = new JsonLinesAccessLog((line) => lines.push(line));
+          for (const [c, p, u, k, f, status] of picks) {
+            log.write(exchange({ consumer: consumers[c], subscription: plans[p], upstreamTarget: upstreams[u], cacheStatus: caches[k], failure: failures[f], status }), 2);
+          }
+          lines.forEach((line, index) => {
+            const [c, p, u, k, f, status] = picks[index]!;
+            const parsed = JSON.parse(line) as Record<string, unknown>;
+            expect(parsed.consumer).toBe(consumers[c]?.name ?? null);
+            expect(parsed.plan).toBe(plans[p]?.plan ?? null);
+            expect(parsed.upstream).toBe(upstreams[u]);
+            expect(parsed.cache).toBe(caches[k]);
+            expect(parsed.failure).toBe(failures[f]);
+            expect(parsed.status).toBe(status || 499);
+            expect(/^[\x00-\x7f]*$/.test(line)).toBe(true);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("starts every line with the time of its own millisecond", () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = new JsonLinesAccessLog((line) => lines.push(line), undefined, () => now);
+    for (const ms of [1_790_000_000_000, 1_790_000_000_000, 1_790_000_000_001, 1_790_000_001_000, 1_790_000_000_999, 1_790_000_000_999]) {
+      now = ms;
+      log.write(exchange(), 1);
+      expect((JSON.parse(lines.at(-1)!) as { time: string }).time).toBe(new Date(ms).toISOString());
+    }
+  });
 });
 
 describe("IsoClock", () => {

@@ -50,6 +50,27 @@ describe("LineWriter", () => {
     );
   });
 
+  it("keeps access lines and events in the order they came, across groups, batches and flushes", () => {
+    const operation = fc.oneof(
+      { weight: 8, arbitrary: asciiLine.map((line) => ({ kind: "access" as const, line })) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 80 }).map((text) => ({ kind: "event" as const, line: `{"event":${JSON.stringify(text)}}\n` })) },
+      { weight: 1, arbitrary: fc.constant({ kind: "flush" as const, line: "" }) },
+    );
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 150 }), fc.constantFrom(ATOMIC_WRITE_BYTES, 1_000, FILE_BATCH_BYTES), (operations, batchBytes) => {
+        const outcome: Outcome = { writes: [] };
+        const lineWriter = writer(outcome, { batchBytes });
+        for (const { kind, line } of operations) {
+          if (kind === "access") lineWriter.writeAscii(line);
+          else if (kind === "event") lineWriter.writeNow(line);
+          else lineWriter.flush();
+        }
+        lineWriter.close();
+        expect(outcome.writes.join("")).toBe(operations.map(({ line }) => line).join(""));
+      }),
+    );
+  });
+
   it("writes events at once, in UTF-8, after the access lines buffered before them", () => {
     const outcome: Outcome = { writes: [] };
     const lineWriter = writer(outcome);

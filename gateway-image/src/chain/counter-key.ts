@@ -22,3 +22,24 @@ export function counterKey(kind: CounterKeyKind, exchange: Exchange): string {
       return "all";
   }
 }
+
+/**
+ * `prefix + counterKey(kind, exchange)`, with an identified consumer's key built once per
+ * consumer record: the same string every time, so the store's map finds it without
+ * concatenating and hashing a new string per request.
+ */
+export function prefixedCounterKey(prefix: string, kind: CounterKeyKind): (exchange: Exchange) => string {
+  const byConsumer = new WeakMap<object, string>();
+  const global = `${prefix}all`;
+  return (exchange) => {
+    if (kind === "global") return global;
+    const consumer = exchange.consumer;
+    if (kind === "ip" || consumer === null) return `${prefix}ip:${exchange.clientIp}`;
+    let key = byConsumer.get(consumer);
+    if (key === undefined) {
+      key = prefix + consumerCounterKey(consumer.name);
+      byConsumer.set(consumer, key);
+    }
+    return key;
+  };
+}
