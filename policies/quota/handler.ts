@@ -7,7 +7,7 @@ import { prefixedCounterKey } from "../../gateway-image/src/chain/counter-key";
 import { storeOutage } from "../../gateway-image/src/chain/store-outage";
 import { MemoryStore } from "../../gateway-image/src/store/memory-store";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
-import { appendHeader, type Exchange } from "../../gateway-image/src/http/exchange";
+import { appendRateLimitHeaders, type Exchange } from "../../gateway-image/src/http/exchange";
 import { problem } from "../../gateway-image/src/http/problem";
 import type { QuotaDecision } from "../../gateway-image/src/store/store";
 import { PERIOD_SECONDS, periodEnd } from "./calendar";
@@ -35,8 +35,7 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
   const decide = (exchange: Exchange, decision: QuotaDecision) => {
     const resetSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
     if (config.headers) {
-      appendHeader(exchange.responseHeaders, "ratelimit-policy", policyHeader);
-      appendHeader(exchange.responseHeaders, "ratelimit", `"${instance.scope}";r=${decision.remaining};t=${resetSeconds}`);
+      appendRateLimitHeaders(exchange.responseHeaders, policyHeader, `"${instance.scope}";r=${decision.remaining};t=${resetSeconds}`);
     }
     if (decision.allowed) return undefined;
     return problem("quota-exceeded", `quota of ${config.requests} requests per ${config.period} used up; it resets in ${resetSeconds} s`, { headers: { "retry-after": String(resetSeconds) } });

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import { prefixedCounterKey } from "../../gateway-image/src/chain/counter-key";
 import { storeOutage } from "../../gateway-image/src/chain/store-outage";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
-import { appendHeader, type Exchange } from "../../gateway-image/src/http/exchange";
+import { appendRateLimitHeaders, type Exchange } from "../../gateway-image/src/http/exchange";
 import { problem } from "../../gateway-image/src/http/problem";
 import { MemoryStore } from "../../gateway-image/src/store/memory-store";
 import type { GcraDecision } from "../../gateway-image/src/store/store";
@@ -20,14 +20,14 @@ export const createRateLimitHandler: HandlerFactory<z.output<typeof rateLimitPol
   const prefix = `rl:${instance.id}:`;
   const keyOf = prefixedCounterKey(prefix, config.key);
   const policyHeader = `"${instance.scope}";q=${config.requests};w=${config.perSeconds}`;
+  const limitPrefix = `"${instance.scope}";r=`;
   // Fail-open counting while the shared store is down: the in-memory store, for this process.
   const local = new MemoryStore();
   const outage = storeOutage({ policy: "rateLimit", mode: config.onStoreUnavailable, instance, logger, metrics, refusal: "rate limiting is unavailable; try again shortly" });
 
   const decide = (exchange: Exchange, decision: GcraDecision) => {
     if (config.headers) {
-      appendHeader(exchange.responseHeaders, "ratelimit-policy", policyHeader);
-      appendHeader(exchange.responseHeaders, "ratelimit", `"${instance.scope}";r=${decision.remaining};t=${Math.ceil(decision.resetMs / 1000)}`);
+      appendRateLimitHeaders(exchange.responseHeaders, policyHeader, `${limitPrefix}${decision.remaining};t=${Math.ceil(decision.resetMs / 1000)}`);
     }
     if (decision.allowed) return undefined;
     const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));

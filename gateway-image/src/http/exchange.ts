@@ -117,3 +117,19 @@ export function appendHeader(headers: Record<string, string | string[] | undefin
   else if (Array.isArray(existing)) existing.push(value);
   else headers[name] = [existing, value];
 }
+
+/**
+ * Adds one policy's IETF `RateLimit-Policy` and `RateLimit` items (rateLimit, quota): what
+ * {@link appendHeader} does, with names the JIT sees as constants, so the stores stay
+ * monomorphic on the exchange's header object instead of generic keyed stores per request.
+ */
+export function appendRateLimitHeaders(headers: Record<string, string | string[] | undefined>, policy: string, limit: string): void {
+  const policies = headers["ratelimit-policy"];
+  if (policies === undefined) headers["ratelimit-policy"] = policy;
+  else if (Array.isArray(policies)) policies.push(policy);
+  else headers["ratelimit-policy"] = [policies, policy];
+  const limits = headers.ratelimit;
+  if (limits === undefined) headers.ratelimit = limit;
+  else if (Array.isArray(limits)) limits.push(limit);
+  else headers.ratelimit = [limits, limit];
+}

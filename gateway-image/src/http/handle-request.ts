@@ -13,6 +13,7 @@ import { type ResponseSink, UpstreamError } from "../upstream/upstream";
 import { BodyTooLargeError, Exchange, type HeaderMap } from "./exchange";
 import { cleanResponseHeaders, requestIdOf, requestOrigin, upstreamRequestHeaders } from "./forwarding";
 import { type Reply, emptyReply, problem } from "./problem";
+import { ServerResponse } from "./server/server-response";
 
 export interface PipelineContext {
   readonly logger: Logger;
@@ -203,8 +204,10 @@ export class ClientSink implements ResponseSink {
     headers[this.requestIdHeader] = this.exchange.requestId;
     if (this.exchange.cacheStatus !== null) headers["x-cache"] = this.exchange.cacheStatus.toUpperCase();
     this.exchange.status = status;
-    for (const name in headers) if (headers[name] === undefined) delete headers[name];
-    this.exchange.res.writeHead(status, headers as Record<string, string | string[]>);
+    const res = this.exchange.res;
+    // node:http's writeHead throws on an undefined value; the native server's skips it.
+    if (!(res instanceof ServerResponse)) for (const name in headers) if (headers[name] === undefined) delete headers[name];
+    res.writeHead(status, headers as Record<string, string | string[]>);
   }
 
   data(chunk: Buffer): boolean {
