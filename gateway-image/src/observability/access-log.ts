@@ -39,8 +39,9 @@ export interface AccessLog {
  * once per route, a consumer's name, a plan and an upstream target once each, the line's
  * start once per millisecond, and only what a client controls (request id, forwarded
  * address) and failures per request. pino.info() with an object cost ~11 µs per request
- * here (most of the full chain's overhead); this costs under 1 µs. Every line is ASCII (JSON escapes for the
- * rest), so the writer copies it one byte per character without encoding it.
+ * here (most of the full chain's overhead); this costs under 1 µs. Every line is ASCII
+ * (JSON escapes for the rest), so the writer copies it one byte per character without
+ * encoding it.
  */
 export function createAccessLog(options: LoggerOptions = {}): AccessLog {
   const writer = options.writer ?? processLineWriter();
