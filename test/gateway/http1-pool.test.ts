@@ -464,6 +464,20 @@ describe("requestHead", () => {
     expect(requestHead({ method: "GET", path: "/", headers: { host: "h", "content-length": "5", "transfer-encoding": "chunked" }, body: null, headersTimeout: 0, bodyTimeout: 0 }, "x")).toBe("GET / HTTP/1.1\r\nhost: h\r\n\r\n");
   });
 
+  it("sends a header whose name is a token and refuses any other, however often either was seen", () => {
+    const name = fc.string({ unit: fc.constantFrom("a", "x", "-", "1", "_", " ", ":", "\r", "\n", "é", "("), minLength: 0, maxLength: 6 });
+    fc.assert(
+      fc.property(fc.array(name, { minLength: 1, maxLength: 8 }), (names) => {
+        // Twice each: the second time the name may come from what was remembered.
+        for (const header of [...names, ...names]) {
+          const send = () => requestHead({ method: "GET", path: "/", headers: { [header]: "v" }, body: null, headersTimeout: 0, bodyTimeout: 0 }, "x");
+          if (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(header)) expect(send()).toContain(`${header}: v\r\n`);
+          else expect(send).toThrow(UpstreamClientError);
+        }
+      }),
+    );
+  });
+
   it("refuses a request target with spaces or control characters", () => {
     for (const path of ["/a b", "/a\r\nx", "/\u0100"]) {
       expect(() => requestHead({ method: "GET", path, headers: {}, body: null, headersTimeout: 0, bodyTimeout: 0 }, "x")).toThrow(UpstreamClientError);

@@ -85,6 +85,13 @@ export class UpstreamClientError extends Error {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not contain (undici's and Node's rule: no CR, LF, NUL, nothing above 0xff). */
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/**
+ * Header names already found to be tokens: the same few dozen come on every request, and a
+ * set lookup costs a fraction of the regular expression (~240 instructions a name, callgrind).
+ * Bounded, since names come from clients.
+ */
+const validNames = new Set<string>();
+const MAX_REMEMBERED_NAMES = 1024;
 /** Methods whose request has a body by definition: an absent one is sent as `content-length: 0`. */
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 /** Spare this much of the upstream's announced keep-alive timeout, as undici does. */
@@ -634,7 +641,10 @@ export function requestHead(request: UpstreamRequest, authority: string): string
     // Framing is this connection's to decide (a copied one could smuggle a second request);
     // hop-by-hop headers and Expect never get here (forwarding.ts leaves them out).
     if (name === "content-length" || name === "transfer-encoding") continue;
-    if (!TOKEN.test(name)) throw new UpstreamClientError("UND_ERR_INVALID_ARG", `invalid header name ${JSON.stringify(name)}`);
+    if (!validNames.has(name)) {
+      if (!TOKEN.test(name)) throw new UpstreamClientError("UND_ERR_INVALID_ARG", `invalid header name ${JSON.stringify(name)}`);
+      if (validNames.size < MAX_REMEMBERED_NAMES) validNames.add(name);
+    }
     if (name === "host") hasHost = true;
     if (typeof value === "string") {
       if (INVALID_VALUE.test(value)) throw new UpstreamClientError("UND_ERR_INVALID_ARG", `invalid value for header ${name}`);
