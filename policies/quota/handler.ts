@@ -3,11 +3,12 @@
  * store. Answers 429 with Retry-After at the period's end; sends RateLimit headers.
  */
 import type { z } from "zod";
-import { prefixedCounterKey } from "../../gateway-image/src/chain/counter-key";
+import { counterKeys } from "../../gateway-image/src/chain/counter-key";
 import { storeOutage } from "../../gateway-image/src/chain/store-outage";
 import { MemoryStore } from "../../gateway-image/src/store/memory-store";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
-import { appendRateLimitHeaders, type Exchange } from "../../gateway-image/src/http/exchange";
+import type { Exchange } from "../../gateway-image/src/http/exchange";
+import { rateLimitFields } from "../../gateway-image/src/chain/rate-limit-fields";
 import { problem } from "../../gateway-image/src/http/problem";
 import type { QuotaDecision } from "../../gateway-image/src/store/store";
 import { PERIOD_SECONDS, periodEnd } from "./calendar";
@@ -20,8 +21,8 @@ export function quotaKeyPrefix(instanceId: string): string {
 
 export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.config>> = (config, { instance, store, logger, metrics }) => {
   const prefix = quotaKeyPrefix(instance.id);
-  const keyOf = prefixedCounterKey(prefix, config.key);
-  const policyHeader = `"${instance.scope}";q=${config.requests};w=${PERIOD_SECONDS[config.period]}`;
+  const keyOf = counterKeys(prefix, config.key);
+  const addFields = rateLimitFields(instance.scope, config.requests, PERIOD_SECONDS[config.period]);
   let currentEnd = 0;
   // Fail-open counting while the shared store is down: the in-memory store, for this process.
   const local = new MemoryStore();
@@ -35,7 +36,7 @@ export const createQuotaHandler: HandlerFactory<z.output<typeof quotaPolicy.conf
   const decide = (exchange: Exchange, decision: QuotaDecision) => {
     const resetSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
     if (config.headers) {
-      appendRateLimitHeaders(exchange.responseHeaders, policyHeader, `"${instance.scope}";r=${decision.remaining};t=${resetSeconds}`);
+      addFields(exchange.responseHeaders, decision.remaining, resetSeconds);
     }
     if (decision.allowed) return undefined;
     return problem("quota-exceeded", `quota of ${config.requests} requests per ${config.period} used up; it resets in ${resetSeconds} s`, { headers: { "retry-after": String(resetSeconds) } });

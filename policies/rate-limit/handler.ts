@@ -5,10 +5,11 @@
  * declared mode applies: fail-open counts in this process, fail-closed answers 503.
  */
 import type { z } from "zod";
-import { prefixedCounterKey } from "../../gateway-image/src/chain/counter-key";
+import { counterKeys } from "../../gateway-image/src/chain/counter-key";
 import { storeOutage } from "../../gateway-image/src/chain/store-outage";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
-import { appendRateLimitHeaders, type Exchange } from "../../gateway-image/src/http/exchange";
+import type { Exchange } from "../../gateway-image/src/http/exchange";
+import { rateLimitFields } from "../../gateway-image/src/chain/rate-limit-fields";
 import { problem } from "../../gateway-image/src/http/problem";
 import { MemoryStore } from "../../gateway-image/src/store/memory-store";
 import type { GcraDecision } from "../../gateway-image/src/store/store";
@@ -18,16 +19,15 @@ export const createRateLimitHandler: HandlerFactory<z.output<typeof rateLimitPol
   const intervalMs = (config.perSeconds * 1000) / config.requests;
   const burst = config.burst;
   const prefix = `rl:${instance.id}:`;
-  const keyOf = prefixedCounterKey(prefix, config.key);
-  const policyHeader = `"${instance.scope}";q=${config.requests};w=${config.perSeconds}`;
-  const limitPrefix = `"${instance.scope}";r=`;
+  const keyOf = counterKeys(prefix, config.key);
+  const addFields = rateLimitFields(instance.scope, config.requests, config.perSeconds);
   // Fail-open counting while the shared store is down: the in-memory store, for this process.
   const local = new MemoryStore();
   const outage = storeOutage({ policy: "rateLimit", mode: config.onStoreUnavailable, instance, logger, metrics, refusal: "rate limiting is unavailable; try again shortly" });
 
   const decide = (exchange: Exchange, decision: GcraDecision) => {
     if (config.headers) {
-      appendRateLimitHeaders(exchange.responseHeaders, policyHeader, `${limitPrefix}${decision.remaining};t=${Math.ceil(decision.resetMs / 1000)}`);
+      addFields(exchange.responseHeaders, decision.remaining, Math.ceil(decision.resetMs / 1000));
     }
     if (decision.allowed) return undefined;
     const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));

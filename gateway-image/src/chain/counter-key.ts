@@ -3,32 +3,19 @@ import type { Exchange } from "../http/exchange";
 
 export type CounterKeyKind = "consumer" | "ip" | "global";
 
-/** The counter key of an identified consumer. */
+/** The counter key of an identified consumer (after the instance's prefix). */
 export function consumerCounterKey(consumerName: string): string {
   return `c:${consumerName}`;
 }
 
 /**
- * The counter key of a request. `consumer` falls back to the client address when no
- * consumer was identified (Kong's rule), so anonymous traffic is still limited.
+ * The counter keys of one policy instance: `prefix` and `c:<consumer>`, `ip:<address>` or
+ * `all`. `consumer` falls back to the client address when no consumer was identified (Kong's
+ * rule), so anonymous traffic is still limited. A consumer's key is built once per consumer
+ * record: the same string every time, so the store's map finds it without concatenating and
+ * hashing a new string per request.
  */
-export function counterKey(kind: CounterKeyKind, exchange: Exchange): string {
-  switch (kind) {
-    case "consumer":
-      return exchange.consumer !== null ? consumerCounterKey(exchange.consumer.name) : `ip:${exchange.clientIp}`;
-    case "ip":
-      return `ip:${exchange.clientIp}`;
-    case "global":
-      return "all";
-  }
-}
-
-/**
- * `prefix + counterKey(kind, exchange)`, with an identified consumer's key built once per
- * consumer record: the same string every time, so the store's map finds it without
- * concatenating and hashing a new string per request.
- */
-export function prefixedCounterKey(prefix: string, kind: CounterKeyKind): (exchange: Exchange) => string {
+export function counterKeys(prefix: string, kind: CounterKeyKind): (exchange: Exchange) => string {
   const byConsumer = new WeakMap<object, string>();
   const global = `${prefix}all`;
   return (exchange) => {

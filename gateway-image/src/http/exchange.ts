@@ -110,26 +110,17 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Adds a value to a header that may hold a list (e.g. `RateLimit`, `Vary`). */
-export function appendHeader(headers: Record<string, string | string[] | undefined>, name: string, value: string): void {
-  const existing = headers[name];
-  if (existing === undefined) headers[name] = value;
-  else if (Array.isArray(existing)) existing.push(value);
-  else headers[name] = [existing, value];
+/** A header's value with `value` added: a list once there are two (e.g. `RateLimit`, `Vary`). */
+export function withItem(existing: string | string[] | undefined, value: string): string | string[] {
+  if (existing === undefined) return value;
+  if (Array.isArray(existing)) {
+    existing.push(value);
+    return existing;
+  }
+  return [existing, value];
 }
 
-/**
- * Adds one policy's IETF `RateLimit-Policy` and `RateLimit` items (rateLimit, quota): what
- * {@link appendHeader} does, with names the JIT sees as constants, so the stores stay
- * monomorphic on the exchange's header object instead of generic keyed stores per request.
- */
-export function appendRateLimitHeaders(headers: Record<string, string | string[] | undefined>, policy: string, limit: string): void {
-  const policies = headers["ratelimit-policy"];
-  if (policies === undefined) headers["ratelimit-policy"] = policy;
-  else if (Array.isArray(policies)) policies.push(policy);
-  else headers["ratelimit-policy"] = [policies, policy];
-  const limits = headers.ratelimit;
-  if (limits === undefined) headers.ratelimit = limit;
-  else if (Array.isArray(limits)) limits.push(limit);
-  else headers.ratelimit = [limits, limit];
+/** Adds a value to a header that may hold a list (e.g. `RateLimit`, `Vary`). */
+export function appendHeader(headers: Record<string, string | string[] | undefined>, name: string, value: string): void {
+  headers[name] = withItem(headers[name], value);
 }

@@ -11,6 +11,7 @@ import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { ServerRequest } from "./server-request";
+import { INVALID_HEADER_VALUE, isHeaderName } from "../header-syntax";
 
 /** What a response asks of its connection. */
 export interface ResponseConnection {
@@ -26,14 +27,7 @@ export interface ResponseConnection {
   readonly keepAliveSeconds: number;
 }
 
-/** RFC 9110 token: what a header name may be. */
-const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
-/** What a header value may not contain (Node's rule: no CR, LF, NUL, nothing above 0xff). */
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const CLOSE = /(?:^|\W)close(?:$|\W)/i;
-/** Header names already found to be tokens (bounded: names are not client-controlled, but stay safe). */
-const validNames = new Set<string>();
-const MAX_REMEMBERED_NAMES = 1024;
 const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
 /**
  * A body chunk up to this size goes out in one buffer with the head: one write, with no
@@ -98,10 +92,10 @@ export class ServerResponse extends EventEmitter {
   /** Sets a header for `writeHead` to send (its own headers win); validated now, as node:http does. */
   setHeader(name: string, value: OutgoingHeaderValue): this {
     if (this.head !== null || this.headersSent) throw headersSentError();
-    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    if (!isHeaderName(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
     if (value === undefined) throw new TypeError(`no value for header ${name}`);
     for (const item of typeof value === "object" ? value : [String(value)]) {
-      if (INVALID_VALUE.test(item)) throw new TypeError(`invalid value for header ${name}`);
+      if (INVALID_HEADER_VALUE.test(item)) throw new TypeError(`invalid value for header ${name}`);
     }
     (this.extraHeaders ??= {})[name.toLowerCase()] = value;
     return this;
@@ -154,19 +148,15 @@ export class ServerResponse extends EventEmitter {
             if (name.toLowerCase() === "transfer-encoding") continue;
             break;
         }
-        if (!validNames.has(name)) {
-          if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
-          // The same few dozen names come back on every response.
-          if (validNames.size < MAX_REMEMBERED_NAMES) validNames.add(name);
-        }
+        if (!isHeaderName(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
         if (typeof value === "string") {
-          if (INVALID_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`);
+          if (INVALID_HEADER_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`);
           head += `${name}: ${value}\r\n`;
         } else if (typeof value === "number") {
           head += `${name}: ${value}\r\n`;
         } else {
           for (const item of value) {
-            if (INVALID_VALUE.test(item)) throw new TypeError(`invalid value for header ${name}`);
+            if (INVALID_HEADER_VALUE.test(item)) throw new TypeError(`invalid value for header ${name}`);
             head += `${name}: ${item}\r\n`;
           }
         }
