@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { IsoClock, JsonLinesAccessLog, milliseconds } from "../../gateway-image/src/observability/access-log";
 import type { Exchange } from "../../gateway-image/src/http/exchange";
+import { requestIdOf } from "../../gateway-image/src/http/forwarding";
 
 function exchange(fields: Partial<Record<string, unknown>> = {}): Exchange {
   const route = { operation: { route: "/items/v1/items/{itemId}" }, apiId: "items-v1", operationId: "getItem" };
@@ -19,6 +20,13 @@ function exchange(fields: Partial<Record<string, unknown>> = {}): Exchange {
     ...fields,
   } as unknown as Exchange;
 }
+
+/** What a client may send as X-Request-Id: absent, anything, or something that looks like an id (kept). */
+const anyRequestIdHeader = fc.oneof(
+  fc.constant(undefined),
+  fc.string({ unit: "binary" }),
+  fc.string({ unit: fc.constantFrom(..."aZ09._:@/+=-\"\\ \u00e9\n"), minLength: 1, maxLength: 130 }),
+);
 
 describe("JsonLinesAccessLog", () => {
   it("writes pino-compatible lines with every field", () => {
@@ -52,16 +60,19 @@ describe("JsonLinesAccessLog", () => {
   it("stays one valid JSON line in ASCII whatever a client or a declaration puts in it, and keeps it exact", () => {
     const anyText = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }));
     fc.assert(
-      fc.property(fc.string({ unit: "binary" }), fc.option(fc.string({ unit: "grapheme" }), { nil: null }), fc.string({ unit: "binary" }), anyText, (requestId, failure, consumer, operationId) => {
+      fc.property(anyRequestIdHeader, fc.option(fc.string({ unit: "grapheme" }), { nil: null }), fc.string({ unit: "binary" }), anyText, anyText, (sentId, failure, consumer, operationId, clientIp) => {
         const lines: string[] = [];
         const route = { operation: { route: "/ïtems/{id}" }, apiId: "items-v1", operationId };
-        new JsonLinesAccessLog((line) => lines.push(line)).write(exchange({ requestId, failure, route, consumer: { name: consumer } }), 0.5);
+        // The request id is written unescaped: it is only ever what requestIdOf returns.
+        const requestId = requestIdOf({ headers: sentId === undefined ? {} : { "x-request-id": sentId } }, "x-request-id");
+        new JsonLinesAccessLog((line) => lines.push(line)).write(exchange({ requestId, failure, route, consumer: { name: consumer }, clientIp }), 0.5);
         const line = lines[0]!;
         expect(line.indexOf("\n")).toBe(line.length - 1);
         // The writer copies the line one byte per character.
         expect(/^[\x00-\x7f]*$/.test(line)).toBe(true);
-        const parsed = JSON.parse(line) as { requestId: string; failure: string | null; consumer: string; operation: string; route: string };
+        const parsed = JSON.parse(line) as { requestId: string; failure: string | null; consumer: string; operation: string; route: string; client: string };
         expect(parsed.requestId).toBe(requestId);
+        expect(parsed.client).toBe(clientIp);
         expect(parsed.failure).toBe(failure);
         expect(parsed.consumer).toBe(consumer);
         expect(parsed.operation).toBe(operationId);

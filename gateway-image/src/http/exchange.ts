@@ -6,6 +6,7 @@
 import type { GatewayRequest, GatewayResponse } from "./server/message-types";
 import type { ConsumerRecord, Subscription } from "../identity/consumer-directory";
 import type { CompiledRoute } from "../config/compiled-route";
+import type { RequestId } from "./forwarding";
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -52,7 +53,7 @@ export class Exchange {
     readonly res: GatewayResponse,
     readonly route: CompiledRoute,
     params: Record<string, string | undefined>,
-    readonly requestId: string,
+    readonly requestId: RequestId,
     readonly clientIp: string,
   ) {
     this.params = params;

@@ -53,10 +53,17 @@ export function requestOrigin(req: GatewayRequest, trustedProxies: IpRanges): Re
   return { peer, peerTrusted: true, client: peer };
 }
 
+/**
+ * A request id as `requestIdOf` made it: 1–128 characters of `[A-Za-z0-9._:@/+=-]`, none of
+ * which JSON escapes, so the access log writes it between quotes as it is (testing it there
+ * again cost ~700 instructions a request, callgrind).
+ */
+export type RequestId = string & { readonly __brand: "RequestId" };
+
 /** The request id: the client's when it sent a sane one, a new one otherwise. */
-export function requestIdOf(req: GatewayRequest, header: string): string {
+export function requestIdOf(req: Pick<GatewayRequest, "headers">, header: string): RequestId {
   const sent = req.headers[header];
-  return typeof sent === "string" && REQUEST_ID.test(sent) ? sent : randomUUID();
+  return (typeof sent === "string" && REQUEST_ID.test(sent) ? sent : randomUUID()) as RequestId;
 }
 
 /**

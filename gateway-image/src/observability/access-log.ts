@@ -84,10 +84,11 @@ export class JsonLinesAccessLog implements AccessLog {
       this.startMs = this.clock.lastMs;
       this.start = `{"level":30,"time":"${time}"${this.head}`;
     }
-    // Names from the manifest are escaped once, not per request: only what a client sends
-    // (request id, forwarded address) and failures are escaped each time.
+    // Names from the manifest are escaped once, not per request, and the request id needs
+    // none (RequestId): only the client's address (which a trusted proxy forwards) and
+    // failures are escaped each time.
     this.sink(
-      `${this.start}${text(exchange.requestId)},"method":"${exchange.req.method}"${fields},"status":${exchange.status || 499},"durationMs":${milliseconds(elapsedMs)},"client":${text(exchange.clientIp)}${this.consumerField(exchange)}${this.planField(exchange)}${this.tail(exchange)}`,
+      `${this.start}"${exchange.requestId}","method":"${exchange.req.method}"${fields},"status":${exchange.status || 499},"durationMs":${milliseconds(elapsedMs)},"client":${text(exchange.clientIp)}${this.consumerField(exchange)}${this.planField(exchange)}${this.tail(exchange)}`,
     );
   }
 
