@@ -17,6 +17,15 @@ export const headerName = z
   .transform((name) => name.toLowerCase())
   .pipe(z.string());
 
+/**
+ * A header value a declaration sets: tabs, visible ASCII, spaces and Latin-1 bytes, the rule
+ * llhttp and Node apply. A CR or LF would split the message; refused when the declaration
+ * compiles rather than by the gateway on the request that would send it.
+ */
+export const headerValue = z
+  .string()
+  .regex(/^[\t\x20-\x7e\x80-\xff]*$/, "a header value may hold tabs, spaces, visible ASCII and Latin-1 characters, not CR, LF or other control characters (they would split the HTTP message); encode such data, e.g. percent-encoded or base64");
+
 /** Headers that describe one connection and are never set or forwarded by a policy (RFC 9110 §7.6.1). */
 export const HOP_BY_HOP_HEADERS = [
   "connection",

@@ -1,16 +1,17 @@
 /** Request and response transforms: headers, query parameters and path rewrites. */
 import { z } from "zod";
-import { settableHeaderName, sortedSet } from "../common";
+import { headerValue, settableHeaderName, sortedSet } from "../common";
 import { definePolicy } from "../policy";
 
 const settableHeader = settableHeaderName;
 
 const headerEdits = z.strictObject({
   /**
-   * Headers set (replacing any value), name → value.
+   * Headers set (replacing any value), name → value. A value holds tabs, spaces, visible ASCII
+   * and Latin-1 characters: no CR, LF or other control characters (a compile error).
    * @default {}
    */
-  set: z.record(settableHeader, z.string()).default({}),
+  set: z.record(settableHeader, headerValue).default({}),
   /**
    * Headers removed.
    * @default []

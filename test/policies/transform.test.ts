@@ -121,6 +121,14 @@ describe("transform", () => {
       ]);
     });
 
+    it("rejects a header value that could split the message, naming the header", async () => {
+      const errors = await policyErrors([transform({ request: { headers: { set: { "x-tenant": "acme\r\nx-admin: yes" } } }, response: { headers: { set: { "x-note": "a\u0000b", "x-ok": "caf\u00e9\tok" } } } })]);
+      expect(errors).toEqual([
+        invalidPolicy("request.headers.set.x-tenant", /a header value may hold tabs, spaces, visible ASCII and Latin-1 characters, not CR, LF/, { received: '"acme\\r\\nx-admin: yes"' }),
+        invalidPolicy("response.headers.set.x-note", /not CR, LF or other control characters/, { received: '"a\\u0000b"' }),
+      ]);
+    });
+
     it("rejects unknown properties with a did-you-mean fix, at any depth", async () => {
       // @ts-expect-error typos of request and headers
       const errors = await policyErrors([transform({ requests: {}, response: { header: {} } })]);
