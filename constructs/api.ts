@@ -1,6 +1,7 @@
 /** One version of an API: its contract, upstream, policies, lifecycle and SLO. */
 import type { Construct } from "constructs";
 import { z } from "zod";
+import { basePath as basePathSchema } from "../policies/common";
 import { DECLARABLE_POLICY_NAMES } from "../policies/index";
 import type { PolicyDeclaration } from "../policies/policy";
 import { OpenApi } from "./contract/openapi";
@@ -155,10 +156,7 @@ const apiPropsSchema = z
     owner: z.string().min(1).optional(),
     title: z.string().min(1).optional(),
     description: z.string().optional(),
-    basePath: z
-      .string()
-      .regex(/^(\/[A-Za-z0-9._~-]+)+$|^\/$/, "a base path is /segment[/segment...] without a trailing slash, e.g. /orders/v1")
-      .optional(),
+    basePath: basePathSchema.optional(),
     tags: z.array(z.string().min(1)).optional(),
     policies: z.array(z.unknown()).optional(),
     excludePolicies: policyNames.optional(),

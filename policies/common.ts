@@ -26,6 +26,15 @@ export const headerValue = z
   .string()
   .regex(/^[\t\x20-\x7e\x80-\xff]*$/, "a header value may hold tabs, spaces, visible ASCII and Latin-1 characters, not CR, LF or other control characters (they would split the HTTP message); encode such data, e.g. percent-encoded or base64");
 
+/**
+ * An API's path prefix on the gateway: `/segment[/segment...]` of URL-unreserved characters,
+ * without a trailing slash, or `/` alone. The manifest, the API construct and the lifecycle
+ * policy's successor link share it (the link goes into a `Link` header as it is).
+ */
+export const basePath = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._~-]+)+$|^\/$/, "a base path is /segment[/segment...] without a trailing slash, e.g. /orders/v1");
+
 /** Headers that describe one connection and are never set or forwarded by a policy (RFC 9110 §7.6.1). */
 export const HOP_BY_HOP_HEADERS = [
   "connection",

@@ -7,6 +7,7 @@
  * Optional features are `null` when off, lists are `[]` when empty.
  */
 import { z } from "zod";
+import { basePath as basePathSchema } from "../../policies/common";
 import { POLICIES } from "../../policies/index";
 import { ATTACH_LEVELS, PHASES } from "../../policies/policy";
 import { secretRefSchema } from "../secret";
@@ -151,7 +152,7 @@ export const apiSchema = z.strictObject({
   /** Manifest id of the API replacing this one. */
   successor: z.string().nullable(),
   /** Path prefix on the gateway, e.g. `/orders/v1`. */
-  basePath: z.string(),
+  basePath: basePathSchema,
   declaredAt: z.string(),
   contract: z.strictObject({
     /** Path of the root file, relative to the project root; `null` for inline contracts. */

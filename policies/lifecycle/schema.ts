@@ -4,6 +4,7 @@
  * this policy from the API's lifecycle; it is not declared.
  */
 import { z } from "zod";
+import { basePath } from "../common";
 import { definePolicy } from "../policy";
 
 export const lifecycleOptions = z.strictObject({
@@ -20,8 +21,8 @@ export const lifecycleOptions = z.strictObject({
       api: z.string(),
       /** Its version. */
       version: z.string(),
-      /** Its base path on the gateway. */
-      basePath: z.string(),
+      /** Its base path on the gateway, e.g. `/orders/v2`. */
+      basePath,
     })
     .nullable(),
 });

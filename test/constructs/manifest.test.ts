@@ -131,6 +131,19 @@ describe("manifest", () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toBe('policy instance "nowhere/rateLimit:consumer" is not in spec.policies');
   });
+
+  it("refuses a hand-edited base path that would go into a Link header with a line break", async () => {
+    const manifest = await compileOk(acmePlatform());
+    const edited = structuredClone(manifest);
+    edited.spec.apis[0]!.basePath = "/orders/v2>\r\nx-admin: yes";
+    const lifecycle = edited.spec.policies.findIndex((instance) => instance.policy === "lifecycle");
+    (edited.spec.policies[lifecycle]!.config as { successor: { basePath: string } }).successor.basePath = "/v2\nx: y";
+    const result = gatewayConfigSchema.safeParse(edited);
+    expect(result.success).toBe(false);
+    const paths = result.error!.issues.filter((issue) => /a base path is \/segment/.test(issue.message)).map((issue) => issue.path.join("."));
+    expect(paths).toContain("spec.apis.0.basePath");
+    expect(paths).toContain(`spec.policies.${lifecycle}.config.successor.basePath`);
+  });
 });
 
 describe("canonical JSON", () => {

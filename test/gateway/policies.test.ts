@@ -12,6 +12,7 @@ import { type TestUpstream, startUpstream } from "../helpers/upstream";
 const KEY_A = "key-a-0123456789abcdef";
 const KEY_B = "key-b-0123456789abcdef";
 const KEY_C = "key-of-carol-0123456789abcdef";
+const QUIRKY_OPERATION = 'list "items"\r\nx-admin: yes, ünïcode';
 let upstream: TestUpstream;
 let gateway: RunningGateway;
 
@@ -36,7 +37,12 @@ beforeAll(async () => {
   const successor = new Api(platform, "items-next", { name: "items", version: "2.0.0", contract: OpenApi.fromDocument(itemsContract()), upstream: target, policies: [apiKey()] });
   const old = new Api(platform, "legacy", { version: "1.9.0", lifecycle: "deprecated", deprecatedSince: "2026-01-15", sunset: "2027-06-30", successor, contract: OpenApi.fromDocument(itemsContract()), upstream: target, policies: [apiKey()] });
   const retired = new Api(platform, "ancient", { version: "0.9.0", lifecycle: "retired", successor, contract: OpenApi.fromDocument(itemsContract()), upstream: target, policies: [apiKey()] });
-  const product = new Product(platform, "shop", { apis: [items, guarded, successor, old, retired], plans: [new Plan(platform, "free")] });
+  // operationId is any string in OpenAPI: one with a quote, a line break and non-ASCII names a limit.
+  const quirkyContract = itemsContract((document) => {
+    ((document.paths as Record<string, Record<string, { operationId: string }>>)["/items"]!.get!).operationId = QUIRKY_OPERATION;
+  });
+  const quirky = itemsApi(platform, "quirky", { upstream: target, contract: OpenApi.fromDocument(quirkyContract), operations: { [QUIRKY_OPERATION]: { policies: [rateLimit({ requests: 5, perSeconds: 60 })] } } });
+  const product = new Product(platform, "shop", { apis: [items, guarded, successor, old, retired, quirky], plans: [new Plan(platform, "free")] });
   new Consumer(platform, "alice", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("KEY_A") })] });
   new Consumer(platform, "bob", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("KEY_B") })] });
   // A product of its own: only carol subscribes to it, and carol to nothing else.
@@ -91,6 +97,14 @@ describe("subscriptions", () => {
 });
 
 describe("rateLimit", () => {
+  it("names a limit on any operationId with a valid RateLimit field, never splitting the head", async () => {
+    const response = await fetch(`${gateway.url}/quirky/v1/items`, { headers: { "x-api-key": KEY_A } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("ratelimit-policy")).toBe('"quirky-v1/list \\"items\\"%0D%0Ax-admin: yes, %C3%BCn%C3%AFcode/rateLimit:consumer";q=5;w=60');
+    expect(response.headers.get("ratelimit")).toBe('"quirky-v1/list \\"items\\"%0D%0Ax-admin: yes, %C3%BCn%C3%AFcode/rateLimit:consumer";r=4;t=12');
+    expect(response.headers.get("x-admin")).toBeNull();
+  });
+
   it("allows the burst per consumer, then 429 with Retry-After and IETF RateLimit headers", async () => {
     const statuses: number[] = [];
     let last: Response | undefined;
