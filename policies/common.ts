@@ -6,9 +6,10 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { HEADER_VALUE, TOKEN } from "../gateway-image/src/http/header-syntax";
 
-/** RFC 9110 field-name token. */
-export const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 field-name token: the rule the gateway's heads apply, one definition. */
+export const HEADER_TOKEN = TOKEN;
 
 /** A header name, written lower-case in the manifest (HTTP/2 and Node use lower case). */
 export const headerName = z
@@ -24,7 +25,7 @@ export const headerName = z
  */
 export const headerValue = z
   .string()
-  .regex(/^[\t\x20-\x7e\x80-\xff]*$/, "a header value may hold tabs, spaces, visible ASCII and Latin-1 characters, not CR, LF or other control characters (they would split the HTTP message); encode such data, e.g. percent-encoded or base64");
+  .regex(HEADER_VALUE, "a header value may hold tabs, spaces, visible ASCII and Latin-1 characters, not CR, LF or other control characters (they would split the HTTP message); encode such data, e.g. percent-encoded or base64");
 
 /**
  * An API's path prefix on the gateway: `/segment[/segment...]` of URL-unreserved characters,

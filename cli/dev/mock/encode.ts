@@ -1,4 +1,5 @@
 /** Contract values on the wire: response bodies by media type, header values in `simple` style. */
+import { INVALID_HEADER_VALUE } from "../../../gateway-image/src/http/header-syntax";
 
 /** JSON media types: `application/json`, `application/problem+json`, `…+json`. */
 export function isJsonMediaType(mediaType: string): boolean {
@@ -20,8 +21,6 @@ export function contentTypeOf(mediaType: string): string {
   return mediaType.includes("*") ? "application/octet-stream" : mediaType;
 }
 
-/** Bytes Node refuses in a header value (it throws on them). */
-const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
  * A header value serialized as OpenAPI's default `simple` style does (arrays and objects as

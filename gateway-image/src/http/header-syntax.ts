@@ -8,6 +8,8 @@
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may not contain (Node's and undici's rule: no CR, LF, NUL, nothing above 0xff). */
 export const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** A whole header value by the same rule, for schemas (a JSON Schema `pattern` is written from it). */
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
  * Header names already found to be tokens: the same few dozen come on every message, and a
