@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import type { IConstruct } from "constructs";
 import { z } from "zod";
-import { ipRange } from "../policies/common";
+import { ipRange, settableHeaderName } from "../policies/common";
 import type { PolicyDeclaration } from "../policies/policy";
 import type { DeclaredPolicy } from "./declared-policy";
 import { TurnpikeConstruct } from "./turnpike-construct";
@@ -16,7 +16,8 @@ export interface PlatformGatewayProps {
    */
   readonly trustedProxies?: string[];
   /**
-   * Header carrying the request id, kept when sent and generated otherwise.
+   * Header carrying the request id, kept when sent and generated otherwise: an RFC 9110
+   * token, not a hop-by-hop header; written lower-case in the manifest.
    * @default "x-request-id"
    */
   readonly requestIdHeader?: string;
@@ -62,7 +63,7 @@ const platformPropsSchema = z.strictObject({
   gateway: z
     .strictObject({
       trustedProxies: z.array(ipRange).optional(),
-      requestIdHeader: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/).optional(),
+      requestIdHeader: settableHeaderName.optional(),
     })
     .optional(),
   policies: z.array(z.unknown()).optional(),
@@ -105,7 +106,7 @@ export class Platform extends TurnpikeConstruct {
       description: parsed.description ?? "",
       regions: [...(parsed.regions ?? [])].sort(),
       trustedProxies: [...new Set(parsed.gateway?.trustedProxies ?? [])].sort(),
-      requestIdHeader: (parsed.gateway?.requestIdHeader ?? "x-request-id").toLowerCase(),
+      requestIdHeader: parsed.gateway?.requestIdHeader ?? "x-request-id",
     };
     this.declaredPolicies = this.parsePolicies(props.policies, "platform");
   }

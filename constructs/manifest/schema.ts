@@ -264,8 +264,8 @@ export const platformSchema = z.strictObject({
   gateway: z.strictObject({
     /** Proxies whose `X-Forwarded-For`/`Forwarded` the gateway believes (CIDR ranges). */
     trustedProxies: z.array(z.string()),
-    /** Header carrying the request id; kept when a trusted client sends one, generated otherwise. */
-    requestIdHeader: z.string(),
+    /** Header carrying the request id, lower-case; kept when a trusted client sends one, generated otherwise. */
+    requestIdHeader: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "a lower-case header name (RFC 9110 token)"),
   }),
 });
 

@@ -176,6 +176,17 @@ describe("Platform", () => {
     ]);
   });
 
+  it("refuses a request id header that is not a header name, or that describes one connection", async () => {
+    for (const [requestIdHeader, message] of [
+      ["x-request-id\r\nx-admin: yes", /a header name is an RFC 9110 token/],
+      ["Connection", /hop-by-hop headers .* describe one connection/],
+    ] as const) {
+      const errors = await compileErrors(testPlatform({ gateway: { requestIdHeader } }, "acme"));
+      expect(errors.map((error) => [error.path, error.field])).toEqual([["acme", "gateway.requestIdHeader"]]);
+      expect(errors[0]!.message).toMatch(message);
+    }
+  });
+
   it("is the root: constructs outside a Platform are refused at once", () => {
     const { Construct } = jest.requireActual<typeof import("constructs")>("constructs");
     const root = new Construct(undefined as never, "root");

@@ -132,6 +132,17 @@ describe("manifest", () => {
     expect(result.error?.issues[0]?.message).toBe('policy instance "nowhere/rateLimit:consumer" is not in spec.policies');
   });
 
+  it("refuses a hand-edited request id header that is not a lower-case header name", async () => {
+    const manifest = await compileOk(acmePlatform());
+    for (const requestIdHeader of ["x-id\r\nx-admin: yes", "X-Request-Id", ""]) {
+      const edited = structuredClone(manifest);
+      edited.spec.platform.gateway.requestIdHeader = requestIdHeader;
+      const result = gatewayConfigSchema.safeParse(edited);
+      expect(result.success).toBe(false);
+      expect(result.error!.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([["spec.platform.gateway.requestIdHeader", "a lower-case header name (RFC 9110 token)"]]);
+    }
+  });
+
   it("refuses a hand-edited base path that would go into a Link header with a line break", async () => {
     const manifest = await compileOk(acmePlatform());
     const edited = structuredClone(manifest);
