@@ -143,6 +143,18 @@ describe("manifest", () => {
     }
   });
 
+  it("refuses a hand-edited trusted proxy that is not an address or CIDR range", async () => {
+    const manifest = await compileOk(acmePlatform());
+    const edited = structuredClone(manifest);
+    edited.spec.platform.gateway.trustedProxies = ["10.0.0.0/8", "10.0.0.0/33", "proxy.internal"];
+    const result = gatewayConfigSchema.safeParse(edited);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([
+      ["spec.platform.gateway.trustedProxies.1", '"10.0.0.0/33" is not an IPv4/IPv6 address or CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32)'],
+      ["spec.platform.gateway.trustedProxies.2", '"proxy.internal" is not an IPv4/IPv6 address or CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32)'],
+    ]);
+  });
+
   it("refuses a hand-edited base path that would go into a Link header with a line break", async () => {
     const manifest = await compileOk(acmePlatform());
     const edited = structuredClone(manifest);
