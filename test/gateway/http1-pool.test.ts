@@ -478,6 +478,21 @@ describe("requestHead", () => {
     );
   });
 
+  it("sends a header value of tabs, spaces, visible ASCII and Latin-1 as it is and refuses any other: no value adds a line (property)", () => {
+    const value = fc.oneof(fc.string({ unit: fc.constantFrom("a", " ", "\t", "\r", "\n", "\0", "\x7f", "é", "ÿ", "\u0100", "\u2028", ":"), maxLength: 10 }), fc.string({ unit: "binary", maxLength: 10 }));
+    fc.assert(
+      fc.property(value, fc.boolean(), (text, inList) => {
+        const headers = { "x-v": inList ? ["ok", text] : text };
+        const send = () => requestHead({ method: "GET", path: "/", headers, body: null, headersTimeout: 0, bodyTimeout: 0 }, "x");
+        if (/^[\t\x20-\x7e\x80-\xff]*$/.test(text)) {
+          expect(send().split("\r\n")).toEqual(["GET / HTTP/1.1", ...(inList ? ["x-v: ok"] : []), `x-v: ${text}`, "host: x", "", ""]);
+        } else {
+          expect(send).toThrow(UpstreamClientError);
+        }
+      }),
+    );
+  });
+
   it("refuses a request target with spaces or control characters", () => {
     for (const path of ["/a b", "/a\r\nx", "/\u0100"]) {
       expect(() => requestHead({ method: "GET", path, headers: {}, body: null, headersTimeout: 0, bodyTimeout: 0 }, "x")).toThrow(UpstreamClientError);

@@ -227,6 +227,43 @@ describe("Http1Server", () => {
     expect(writes[1]![1]).toEqual({ bytes: big.length, buffer: true, corked: 1 });
   });
 
+  test("writeHead refuses a header value that could split the head, sends nothing of it, and the handler can still answer (property)", async () => {
+    let value: string | string[] = "";
+    let refusal: unknown = null;
+    const { port } = await start((_req, res) => {
+      refusal = null;
+      try {
+        res.writeHead(200, { "x-v": value, "content-length": "2" });
+      } catch (error) {
+        refusal = error;
+        res.writeHead(500, { "content-length": "0" }).end();
+        return;
+      }
+      res.end("ok");
+    });
+    const text = fc.oneof(fc.string({ unit: fc.constantFrom("a", " ", "\t", "\r", "\n", "\0", "é", "ÿ", "\u0100", ":"), maxLength: 8 }), fc.constantFrom("a\r\nx-admin: yes", "a\nx-admin: yes", "a\rb"));
+    await fc.assert(
+      fc.asyncProperty(text, fc.boolean(), async (item, inList) => {
+        value = inList ? ["ok", item] : item;
+        const client = await exchange(port, GET("/", CLOSE));
+        const head = client.text.slice(0, client.text.indexOf("\r\n\r\n"));
+        const lines = head.split("\r\n").slice(1).map((line) => line.slice(0, line.indexOf(":")).toLowerCase());
+        if (/^[\t\x20-\x7e\x80-\xff]*$/.test(item)) {
+          expect(refusal).toBeNull();
+          expect(head.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+          expect(lines.sort()).toEqual([...(inList ? ["x-v"] : []), "x-v", "content-length", "date", "connection"].sort());
+          expect(head).toContain(`\r\nx-v: ${item}\r\n`);
+        } else {
+          expect(refusal).toBeInstanceOf(TypeError);
+          expect(head.split("\r\n")[0]).toBe("HTTP/1.1 500 Internal Server Error");
+          expect(lines).not.toContain("x-v");
+          expect(lines).not.toContain("x-admin");
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test("merges repeated request headers as node:http does", async () => {
     let headers: IncomingHttpHeaders = {};
     const { port } = await start((req, res) => ((headers = req.headers), res.end()));
