@@ -21,7 +21,6 @@ export function contentTypeOf(mediaType: string): string {
   return mediaType.includes("*") ? "application/octet-stream" : mediaType;
 }
 
-
 /**
  * A header value serialized as OpenAPI's default `simple` style does (arrays and objects as
  * comma-separated lists); null when it cannot be sent as a header.
