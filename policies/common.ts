@@ -8,13 +8,10 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { HEADER_VALUE, TOKEN } from "../gateway-image/src/http/header-syntax";
 
-/** RFC 9110 field-name token: the rule the gateway's heads apply, one definition. */
-export const HEADER_TOKEN = TOKEN;
-
 /** A header name, written lower-case in the manifest (HTTP/2 and Node use lower case). */
 export const headerName = z
   .string()
-  .regex(HEADER_TOKEN, "a header name is an RFC 9110 token (letters, digits, !#$%&'*+-.^_`|~)")
+  .regex(TOKEN, "a header name is an RFC 9110 token (letters, digits, !#$%&'*+-.^_`|~)")
   .transform((name) => name.toLowerCase())
   .pipe(z.string());
 

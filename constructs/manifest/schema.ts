@@ -7,7 +7,7 @@
  * Optional features are `null` when off, lists are `[]` when empty.
  */
 import { z } from "zod";
-import { basePath as basePathSchema, ipRange } from "../../policies/common";
+import { basePath as basePathSchema, ipRange, settableHeaderName } from "../../policies/common";
 import { POLICIES } from "../../policies/index";
 import { ATTACH_LEVELS, PHASES } from "../../policies/policy";
 import { secretRefSchema } from "../secret";
@@ -265,7 +265,7 @@ export const platformSchema = z.strictObject({
     /** Proxies whose `X-Forwarded-For`/`Forwarded` the gateway believes (CIDR ranges). */
     trustedProxies: z.array(ipRange),
     /** Header carrying the request id, lower-case; kept when a trusted client sends one, generated otherwise. */
-    requestIdHeader: z.string().regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "a lower-case header name (RFC 9110 token)"),
+    requestIdHeader: settableHeaderName,
   }),
 });
 

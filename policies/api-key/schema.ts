@@ -1,6 +1,6 @@
 /** API key authentication: the caller sends a key in a header or query parameter. */
 import { z } from "zod";
-import { HEADER_TOKEN } from "../common";
+import { TOKEN } from "../../gateway-image/src/http/header-syntax";
 import { definePolicy } from "../policy";
 
 export const apiKeyOptions = z
@@ -22,7 +22,7 @@ export const apiKeyOptions = z
    */
   hideCredentials: z.boolean().default(true),
   })
-  .refine((options) => options.in === "query" || typeof options.name !== "string" || HEADER_TOKEN.test(options.name), {
+  .refine((options) => options.in === "query" || typeof options.name !== "string" || TOKEN.test(options.name), {
     message: "a header name is an RFC 9110 token (letters, digits, !#$%&'*+-.^_`|~)",
     path: ["name"],
     // Checked even when other options are invalid, so one compile reports both.

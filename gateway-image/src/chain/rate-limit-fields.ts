@@ -33,6 +33,7 @@ export function structuredFieldString(text: string): string {
   return `"${text.replace(/[\\"]/g, "\\$&").replace(/[^\x20-\x24\x26-\x7e]/gu, percentEncoded)}"`;
 }
 
+/** encodeURIComponent would throw on a lone surrogate (JSON can carry one); Buffer writes U+FFFD. */
 function percentEncoded(character: string): string {
   let encoded = "";
   for (const byte of Buffer.from(character, "utf8")) encoded += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
