@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { GATEWAY_BUNDLE, buildGateway } from "../../gateway-image/build";
 import { BENCH_KEY_ENV, BENCH_KEY_HEADER, BENCH_RATE_LIMIT, benchApiKey, benchManifest } from "./bench-declaration";
 import { HAPROXY, type ManagedProcess, NGINX, Processes, REDIS_SERVER, type Service, UPSTREAM_BODY, startFastGateway, startHaproxy, startNginxProxy, startRedis, startTurnpike, startUpstream } from "./peers";
-import { processTree, rssBytes, treesCpuSeconds } from "./process-stats";
+import { peakRssBytes, processTree, rssBytes, treesCpuSeconds } from "./process-stats";
 import { type OpenLoopResult, buildOpenLoopLoad, openLoopArgs, runOpenLoop } from "./open-loop";
 import { WRK, type WrkResult, delayScript, runWrk, wrkArgs, commandLine } from "./wrk";
 
@@ -123,8 +123,10 @@ export interface ContenderSummary {
 
 export interface MemoryReading {
   readonly contender: string;
-  /** VmRSS of each process serving traffic (Turnpike: each worker), bytes. */
+  /** VmRSS of each process serving traffic (Turnpike: each worker) after the runs, bytes. */
   readonly workerRssBytes: number[];
+  /** VmHWM of each of those processes: the most resident memory it had during the runs, bytes. */
+  readonly workerPeakRssBytes: number[];
   /** VmRSS of the cluster primary (Turnpike with 2 workers), bytes. */
   readonly primaryRssBytes: number | null;
   readonly treeRssBytes: number;
@@ -686,7 +688,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       halfPeak = await measureHalfPeak({ peak, peakAt, durationSeconds, rounds, dir, progress, run: (entry, script, seconds) => measure(entry, HALF_PEAK_CONNECTIONS, seconds, script), direct, turnpike: full1 });
     }
 
-    // Memory after the runs.
+    // Memory after the runs, and the most each worker had during them.
     const memory: MemoryReading[] = running.map((entry) => {
       const tree = processTree(entry.process.pid);
       const treeRssBytes = tree.reduce((total, pid) => total + (rssBytes(pid) ?? 0), 0);
@@ -695,11 +697,12 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
         return {
           contender: entry.spec.name,
           workerRssBytes: workers.map((pid) => rssBytes(pid) ?? 0),
+          workerPeakRssBytes: workers.map((pid) => peakRssBytes(pid) ?? 0),
           primaryRssBytes: workers.includes(entry.process.pid) ? null : rssBytes(entry.process.pid),
           treeRssBytes,
         };
       }
-      return { contender: entry.spec.name, workerRssBytes: [], primaryRssBytes: null, treeRssBytes };
+      return { contender: entry.spec.name, workerRssBytes: [], workerPeakRssBytes: [], primaryRssBytes: null, treeRssBytes };
     });
     for (const reading of memory) {
       const expected = CONTENDERS.find((spec) => spec.name === reading.contender)!;
@@ -946,11 +949,19 @@ export function targetChecks(result: Omit<GatewayBenchResult, "checks">): Target
       pass: null,
     });
   }
-  const workers = result.memory.flatMap((reading) => reading.workerRssBytes.length && reading.contender.startsWith("turnpike") ? reading.workerRssBytes.map((bytes) => ({ contender: reading.contender, bytes })) : []);
-  if (!workers.length) checks.push({ measure: "RSS per Turnpike worker (largest)", value: "not measured", target: "< 150 MiB", pass: null });
+  // Judged on each worker's peak: the resting size after the load can be tens of MiB lower.
+  const workers = result.memory.flatMap((reading) =>
+    reading.contender.startsWith("turnpike") ? reading.workerPeakRssBytes.map((peak, index) => ({ contender: reading.contender, peak, after: reading.workerRssBytes[index] ?? 0 })) : [],
+  );
+  if (!workers.length) checks.push({ measure: "peak RSS per Turnpike worker (largest VmHWM)", value: "not measured", target: "< 150 MiB", pass: null });
   else {
-    const largest = workers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-    checks.push({ measure: "RSS per Turnpike worker (largest)", value: `${mib(largest.bytes)} MiB (${largest.contender})`, target: "< 150 MiB", pass: largest.bytes < 150 * 1024 * 1024 });
+    const largest = workers.reduce((a, b) => (b.peak > a.peak ? b : a));
+    checks.push({
+      measure: "peak RSS per Turnpike worker (largest VmHWM)",
+      value: `${mib(largest.peak)} MiB (${largest.contender}; ${mib(largest.after)} MiB after the runs)`,
+      target: "< 150 MiB",
+      pass: largest.peak < 150 * 1024 * 1024,
+    });
   }
   return checks;
 }
@@ -998,11 +1009,17 @@ export function formatGatewayBench(result: GatewayBenchResult, machine: string):
   }
   const memory = result.memory.filter((reading) => reading.contender.startsWith("turnpike"));
   if (memory.length) {
-    lines.push("#### Memory after the runs (VmRSS)", "", "| contender | workers | RSS per worker | cluster primary | whole process tree |", "|---|---|---|---|---|");
+    lines.push(
+      "#### Memory: each worker's peak during the runs (VmHWM) and its size after them (VmRSS)",
+      "",
+      "| contender | workers | peak RSS per worker | RSS per worker after | cluster primary after | whole process tree after |",
+      "|---|---|---|---|---|---|",
+    );
     for (const reading of memory) {
       const contender = spec(reading.contender);
+      const each = (values: readonly number[]) => values.map((bytes) => `${mib(bytes)} MiB`).join(", ");
       lines.push(
-        `| ${contender.label} | ${contender.workers} | ${reading.workerRssBytes.map((bytes) => `${mib(bytes)} MiB`).join(", ")} | ${reading.primaryRssBytes === null ? "—" : `${mib(reading.primaryRssBytes)} MiB`} | ${mib(reading.treeRssBytes)} MiB |`,
+        `| ${contender.label} | ${contender.workers} | ${each(reading.workerPeakRssBytes)} | ${each(reading.workerRssBytes)} | ${reading.primaryRssBytes === null ? "—" : `${mib(reading.primaryRssBytes)} MiB`} | ${mib(reading.treeRssBytes)} MiB |`,
       );
     }
     lines.push("");

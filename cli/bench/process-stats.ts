@@ -94,8 +94,22 @@ export function treesCpuSeconds(roots: readonly number[]): Map<number, number> {
 
 /** Resident set size of one process in bytes (VmRSS), or null when it is gone. */
 export function rssBytes(pid: number): number | null {
+  return statusKilobytes(pid, "VmRSS");
+}
+
+/**
+ * The most resident memory one process has had since it started, in bytes (VmHWM, the
+ * high-water mark), or null when it is gone. A reading of VmRSS after the load can miss the
+ * peak by tens of MiB: V8 lets the old generation fill with garbage before a major GC, and
+ * a container's memory limit has to hold the peak, not the resting size.
+ */
+export function peakRssBytes(pid: number): number | null {
+  return statusKilobytes(pid, "VmHWM");
+}
+
+function statusKilobytes(pid: number, field: "VmRSS" | "VmHWM"): number | null {
   try {
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match ? Number(match[1]) * 1024 : null;
   } catch {
     return null;

@@ -124,4 +124,22 @@ describe("turnpike bench", () => {
     expect(checks["of which the access log (no policies, with vs without it), 1 worker, c=64"]).toEqual(["8.1 % (22834 vs 24857; +3.8 µs CPU/request)", "(split, not a target)", null]);
     expect(checks["Turnpike full chain 2 workers / nginx 2 workers, c=64"]).toEqual(["not measured", "≥ 0.45", null]);
   });
+
+  it("judges memory per worker on its peak (VmHWM), not on its size after the load", () => {
+    const MiB = 1024 * 1024;
+    const judge = (memory: unknown[]) =>
+      targetChecks({ connections: [64], summary: [], memory, halfPeak: { skipped: "not run" }, openLoop: { skipped: "not run" }, paired: [] } as unknown as Parameters<typeof targetChecks>[0]).find((check) =>
+        check.measure.startsWith("peak RSS per Turnpike worker"),
+      );
+    const reading = (contender: string, after: number[], peak: number[]) => ({ contender, workerRssBytes: after.map((value) => value * MiB), workerPeakRssBytes: peak.map((value) => value * MiB), primaryRssBytes: null, treeRssBytes: 0 });
+    // 130 MiB after the runs would pass; the 171 MiB one worker reached during them does not.
+    expect(judge([reading("turnpike-full-1w", [120], [140]), reading("turnpike-full-2w", [130, 125], [171, 149]), reading("nginx-2w", [], [])])).toEqual({
+      measure: "peak RSS per Turnpike worker (largest VmHWM)",
+      value: "171 MiB (turnpike-full-2w; 130 MiB after the runs)",
+      target: "< 150 MiB",
+      pass: false,
+    });
+    expect(judge([reading("turnpike-full-1w", [120], [140])])).toMatchObject({ pass: true });
+    expect(judge([])).toMatchObject({ value: "not measured", pass: null });
+  });
 });
