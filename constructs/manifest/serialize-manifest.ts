@@ -6,7 +6,7 @@
  * the revision is then written into the text, where canonical key order puts it (right
  * after `metadata.name`).
  */
-import { canonicalJson, sha256Hex } from "./canonical-json";
+import { canonicalJson, canonicalJsonSha256, sha256Hex } from "./canonical-json";
 import type { GatewayConfig } from "./schema";
 
 export type UnrevisedManifest = Omit<GatewayConfig, "metadata"> & { metadata: Omit<GatewayConfig["metadata"], "revision"> };
@@ -22,8 +22,11 @@ export function serializeManifest(manifest: UnrevisedManifest): { json: string; 
   return { json, revision };
 }
 
-/** Recomputes the revision of a manifest, e.g. to check one received from elsewhere. */
+/**
+ * Recomputes the revision of a manifest, e.g. to check one received from elsewhere (the
+ * gateway, at every load): the hash of the same text, without building the text.
+ */
 export function revisionOf(manifest: GatewayConfig): string {
   const { revision: _revision, ...metadata } = manifest.metadata;
-  return `sha256:${sha256Hex(canonicalJson({ ...manifest, metadata }))}`;
+  return `sha256:${canonicalJsonSha256({ ...manifest, metadata })}`;
 }

@@ -20,7 +20,7 @@ import {
   requestValidation,
   threatProtection,
 } from "../../constructs/index";
-import { canonicalJson, compactCanonicalJson, sha256Hex } from "../../constructs/manifest/canonical-json";
+import { canonicalJson, canonicalJsonSha256, compactCanonicalJson, sha256Hex } from "../../constructs/manifest/canonical-json";
 import { revisionOf } from "../../constructs/manifest/serialize-manifest";
 import { acmePlatform } from "../../stacks/acme";
 import { compileOk, itemsContract, testPlatform } from "../helpers/declaration";
@@ -201,6 +201,17 @@ describe("canonical JSON", () => {
   it("sorts keys at every depth by code unit, integer-like keys included, keeps array order and drops undefined", () => {
     expect(compactCanonicalJson({ b: 1, a: { d: [3, 1], c: undefined, b: null }, "404": 1, "200": 2, "4XX": 3 })).toBe('{"200":2,"404":1,"4XX":3,"a":{"b":null,"d":[3,1]},"b":1}');
     expect(compactCanonicalJson({ z: [undefined, () => 1] })).toBe('{"z":[null,null]}');
+  });
+
+  it("hashes the pretty text without building it: the same digest at any chunk size", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: 1, max: 64 }), (value, flushAtChars) => {
+        const expected = sha256Hex(canonicalJson(value));
+        expect(canonicalJsonSha256(value, flushAtChars)).toBe(expected);
+        expect(canonicalJsonSha256(value)).toBe(expected);
+      }),
+    );
+    expect(canonicalJsonSha256({ b: [undefined, 1], a: undefined })).toBe(sha256Hex('{\n  "b": [\n    null,\n    1\n  ]\n}\n'));
   });
 
   it("indents like JSON.stringify(value, null, 2)", () => {
