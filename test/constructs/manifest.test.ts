@@ -223,5 +223,11 @@ describe("canonical JSON", () => {
         expect(canonicalJson(value)).toBe(`${JSON.stringify(sortedCopy, null, 2)}\n`);
       }),
     );
+    // Larger than one chunk (64 Ki characters): the chunks join into the same text.
+    const large = Array.from({ length: 3000 }, (_, index) => ({ z: index, a: `operation-${index}`, m: { "404": [index, null], b: true } }));
+    const text = canonicalJson(large);
+    expect(text.length).toBeGreaterThan(3 * 64 * 1024);
+    expect(text).toBe(`${JSON.stringify(JSON.parse(compactCanonicalJson(large)), null, 2)}\n`);
+    expect(canonicalJsonSha256(large)).toBe(sha256Hex(text));
   });
 });
