@@ -205,9 +205,9 @@ describe("canonical JSON", () => {
 
   it("hashes the pretty text without building it: the same digest at any chunk size", () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.integer({ min: 1, max: 64 }), (value, flushAtChars) => {
+      fc.property(fc.jsonValue(), fc.integer({ min: 1, max: 64 }), (value, chunkChars) => {
         const expected = sha256Hex(canonicalJson(value));
-        expect(canonicalJsonSha256(value, flushAtChars)).toBe(expected);
+        expect(canonicalJsonSha256(value, chunkChars)).toBe(expected);
         expect(canonicalJsonSha256(value)).toBe(expected);
       }),
     );
