@@ -426,6 +426,31 @@ describe("Http1Pool", () => {
     expect(((await send(pool(url))).error as UpstreamClientError).code).toBe("ECONNREFUSED");
   });
 
+  it("makes a parser only for a connection that connected: refused attempts leave none behind", async () => {
+    // Each parser is a native object that V8 keeps past young collections; one per refused
+    // attempt filled the old generation while an upstream was down (BENCHMARKS.md, fifteenth session).
+    let made = 0;
+    const Counting = class extends nativeParser! {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    const { url } = await raw((socket) => socket.write(OK));
+    const refused = await raw(() => {});
+    refused.server.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const down = new Http1Pool(refused.url, OPTIONS, Counting);
+    const up = new Http1Pool(url, OPTIONS, Counting);
+    pools.push(down, up);
+    const failures = await Promise.all(Array.from({ length: 5 }, () => send(down)));
+    expect(failures.map((answer) => (answer.error as UpstreamClientError).code)).toEqual(Array(5).fill("ECONNREFUSED"));
+    expect(made).toBe(0);
+    expect(await send(up)).toMatchObject({ status: 200, body: "ok", error: null });
+    expect(await send(up)).toMatchObject({ status: 200, body: "ok", error: null });
+    expect(made).toBe(1);
+  });
+
   it("close() lets the exchange in flight finish", async () => {
     const { url } = await raw((socket) => setTimeout(() => socket.write(OK), 50));
     const upstream = pool(url);

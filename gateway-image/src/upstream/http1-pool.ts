@@ -200,7 +200,7 @@ type Phase = "connecting" | "idle" | "head" | "body" | "closed";
 /** One keep-alive connection and the exchange on it. */
 class Http1Connection {
   private readonly socket: net.Socket;
-  private readonly parser: NativeParser;
+  private parser: NativeParser | null = null;
   private readonly consumed: boolean;
   private phase: Phase = "connecting";
   private handler: UpstreamResponseHandler | null = null;
@@ -227,8 +227,30 @@ class Http1Connection {
   constructor(private readonly pool: Http1Pool) {
     this.keepAliveMs = pool.options.keepAliveTimeoutMs;
     const socket = (this.socket = pool.connect());
-    const Parser = pool.parserBinding;
-    const parser = (this.parser = new Parser());
+    // Plain TCP: the parser reads the socket's handle directly, with no JS 'data' events.
+    this.consumed = !pool.secure;
+    if (!this.consumed) socket.on("data", (chunk: Buffer) => this.execute(chunk));
+    // Flowing, so 'end' is emitted when the upstream closes (the parser takes the data).
+    else socket.resume();
+    socket.once(pool.secure ? "secureConnect" : "connect", () => this.onConnected());
+    socket.on("end", () => this.onEnd());
+    socket.on("error", (error: NodeJS.ErrnoException) => this.fail(new UpstreamClientError(error.code ?? "UND_ERR_SOCKET", error.message)));
+    socket.on("close", () => this.onClose());
+    socket.on("drain", () => this.bodySource?.resume());
+    this.connectTimer = setTimeout(() => {
+      this.fail(new UpstreamClientError("UND_ERR_CONNECT_TIMEOUT", `no connection to ${pool.authority} within ${pool.options.connectTimeoutMs} ms`));
+    }, pool.options.connectTimeoutMs).unref();
+  }
+
+  /**
+   * The response parser, made once the socket is connected: a connection that fails to
+   * connect (every request while an upstream refuses) never needs one, and each parser is a
+   * native object that outlives young-generation collections, so making it early would
+   * promote it and its callbacks to the old generation with the dead socket.
+   */
+  private createParser(): NativeParser {
+    const Parser = this.pool.parserBinding;
+    const parser = new Parser();
     parser.initialize(Parser.RESPONSE, {}, 0, Parser.kLenientNone ?? 0);
     parser[Parser.kOnHeaders] = (headers: string[]) => {
       (this.pendingHeaders ??= []).push(...headers);
@@ -249,19 +271,7 @@ class Http1Connection {
     parser[Parser.kOnExecute] = (result: number | Error) => {
       if (isParseError(result)) this.fail(parseError(result));
     };
-    // Plain TCP: the parser reads the socket's handle directly, with no JS 'data' events.
-    this.consumed = !pool.secure;
-    if (!this.consumed) socket.on("data", (chunk: Buffer) => this.execute(chunk));
-    // Flowing, so 'end' is emitted when the upstream closes (the parser takes the data).
-    else socket.resume();
-    socket.once(pool.secure ? "secureConnect" : "connect", () => this.onConnected());
-    socket.on("end", () => this.onEnd());
-    socket.on("error", (error: NodeJS.ErrnoException) => this.fail(new UpstreamClientError(error.code ?? "UND_ERR_SOCKET", error.message)));
-    socket.on("close", () => this.onClose());
-    socket.on("drain", () => this.bodySource?.resume());
-    this.connectTimer = setTimeout(() => {
-      this.fail(new UpstreamClientError("UND_ERR_CONNECT_TIMEOUT", `no connection to ${pool.authority} within ${pool.options.connectTimeoutMs} ms`));
-    }, pool.options.connectTimeoutMs).unref();
+    return parser;
   }
 
   /** Sends a request on this connection (connecting first when it is new). */
@@ -297,7 +307,8 @@ class Http1Connection {
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     if (this.phase !== "connecting") return;
-    if (this.consumed) this.parser.consume((this.socket as unknown as { _handle: unknown })._handle);
+    const parser = (this.parser = this.createParser());
+    if (this.consumed) parser.consume((this.socket as unknown as { _handle: unknown })._handle);
     if (this.handler !== null) this.write();
     else this.makeIdle();
   }
@@ -469,14 +480,14 @@ class Http1Connection {
   }
 
   private execute(chunk: Buffer): void {
-    const result = this.parser.execute(chunk);
+    const result = this.parser!.execute(chunk);
     if (isParseError(result)) this.fail(parseError(result));
   }
 
   private onEnd(): void {
     // The upstream closed its side: a response framed by the connection's end completes now.
     if (this.phase === "body") {
-      const result = this.parser.finish();
+      const result = this.parser!.finish();
       if (isParseError(result)) {
         this.fail(parseError(result));
         return;
@@ -493,7 +504,7 @@ class Http1Connection {
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.headersTimer.dispose();
     this.bodyTimer.dispose();
-    releaseParser(this.parser, this.consumed);
+    if (this.parser !== null) releaseParser(this.parser, this.consumed);
     this.pool.forget(this);
   }
 
