@@ -90,6 +90,8 @@ export interface ClientDirectives {
 }
 
 export const NO_CLIENT_DIRECTIVES: ClientDirectives = { noStore: false, refresh: false, maxAge: null, onlyIfCached: false };
+/** `Pragma: no-cache` without Cache-Control. */
+const REFRESH_ONLY: ClientDirectives = { noStore: false, refresh: true, maxAge: null, onlyIfCached: false };
 
 export function clientDirectives(headers: { "cache-control"?: string | string[]; pragma?: string | string[] }): ClientDirectives {
   const cacheControl = headers["cache-control"];
@@ -97,7 +99,7 @@ export function clientDirectives(headers: { "cache-control"?: string | string[];
     // Pragma counts only without Cache-Control (RFC 9111 §5.4, kept for HTTP/1.0 clients).
     const pragma = headers.pragma;
     const noCache = pragma !== undefined && /(?:^|,)\s*no-cache\s*(?:,|$)/i.test(Array.isArray(pragma) ? pragma.join(",") : pragma);
-    return noCache ? { ...NO_CLIENT_DIRECTIVES, refresh: true } : NO_CLIENT_DIRECTIVES;
+    return noCache ? REFRESH_ONLY : NO_CLIENT_DIRECTIVES;
   }
   const directives = parseCacheControl(cacheControl);
   const maxAge = deltaSeconds(directives, "max-age");

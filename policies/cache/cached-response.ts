@@ -2,10 +2,9 @@
  * A stored response: what is kept (the upstream's status, headers and body, minus the
  * fields that belong to one request), and how it is replayed into a sink with its `Age`.
  */
-import type { HeaderMap } from "../../gateway-image/src/http/exchange";
+import { type HeaderMap, copyHeaders } from "../../gateway-image/src/http/exchange";
 import type { ResponseSink } from "../../gateway-image/src/upstream/upstream";
 import { HOP_BY_HOP_HEADERS } from "../common";
-import { copyHeaders } from "./recording-sink";
 
 export interface CachedResponse {
   /** The variant key it is stored under. */

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { HandlerFactory, PolicyHandler } from "../../gateway-image/src/chain/policy-handler";
-import type { Exchange, HeaderMap } from "../../gateway-image/src/http/exchange";
+import { type Exchange, type HeaderMap, copyHeaders } from "../../gateway-image/src/http/exchange";
 import { problem } from "../../gateway-image/src/http/problem";
 import type { ResponseSink } from "../../gateway-image/src/upstream/upstream";
 import { NO_CLIENT_DIRECTIVES, clientDirectives } from "./cache-control";
@@ -143,7 +143,9 @@ function answerNotCached(exchange: Exchange, sink: ResponseSink): void {
   exchange.cacheStatus = "miss";
   const reply = problem("gateway-timeout", "the request asked for a cached response only (only-if-cached), and none is stored");
   const body = Buffer.from(reply.body);
-  sink.head(reply.status, { ...reply.headers, "content-length": String(body.length) });
+  const headers = copyHeaders(reply.headers);
+  headers["content-length"] = String(body.length);
+  sink.head(reply.status, headers);
   sink.data(body);
   sink.end();
 }

@@ -3,7 +3,7 @@
  * response for the cache, up to a size: beyond it the copy is dropped and the rest streams
  * through untouched, so a large response is never buffered whole.
  */
-import type { HeaderMap } from "../../gateway-image/src/http/exchange";
+import { type HeaderMap, copyHeaders } from "../../gateway-image/src/http/exchange";
 import type { ResponseSink } from "../../gateway-image/src/upstream/upstream";
 
 export interface RecordingCallbacks {
@@ -81,14 +81,4 @@ export class RecordingSink implements ResponseSink {
     this.finished = true;
     this.callbacks.done(body);
   }
-}
-
-/** A copy of a header map whose list values are copies too. */
-export function copyHeaders(headers: HeaderMap): HeaderMap {
-  const copy: HeaderMap = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined) copy[name] = Array.isArray(value) ? [...value] : value;
-  }
-  return copy;
 }

@@ -10,7 +10,7 @@ import type { Snapshot } from "../config/compile-snapshot";
 import type { AccessLog } from "../observability/access-log";
 import type { GatewayMetrics } from "../observability/metrics";
 import { type ResponseSink, UpstreamError } from "../upstream/upstream";
-import { BodyTooLargeError, Exchange, type HeaderMap } from "./exchange";
+import { BodyTooLargeError, Exchange, type HeaderMap, copyHeaders } from "./exchange";
 import { cleanResponseHeaders, requestIdOf, requestOrigin, upstreamRequestHeaders } from "./forwarding";
 import { type Reply, emptyReply, problem } from "./problem";
 import { ServerResponse } from "./server/server-response";
@@ -157,7 +157,7 @@ function finishWithReply(exchange: Exchange, snapshot: Snapshot, reply: Reply, p
     finishLogging(exchange, context);
     return;
   }
-  const headers: HeaderMap = { ...reply.headers };
+  const headers = copyHeaders(reply.headers);
   runResponseSteps(exchange, reply.status, headers, plan.response);
   headers[snapshot.requestIdHeader] = exchange.requestId;
   headers["content-length"] = String(Buffer.byteLength(reply.body));

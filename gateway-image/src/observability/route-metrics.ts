@@ -76,7 +76,9 @@ export class RouteRecorder {
       let cumulative = 0;
       for (let bucket = 0; bucket <= DURATION_BUCKETS.length; bucket++) {
         cumulative += buckets[bucket]!;
-        into.push({ value: cumulative, labels: { ...labels, le: bucket < DURATION_BUCKETS.length ? DURATION_BUCKETS[bucket]! : "+Inf" }, metricName: `${DURATION}_bucket` });
+        // Field by field, not `{ ...labels, le }` (see `copyHeaders` in http/exchange.ts): a scrape makes one per bucket and series.
+        const le = bucket < DURATION_BUCKETS.length ? DURATION_BUCKETS[bucket]! : "+Inf";
+        into.push({ value: cumulative, labels: { api: labels.api, operation: labels.operation, status_class: labels.status_class, le }, metricName: `${DURATION}_bucket` });
       }
       into.push({ value: this.sums[index]!, labels, metricName: `${DURATION}_sum` });
       into.push({ value: this.counts[index]!, labels, metricName: `${DURATION}_count` });

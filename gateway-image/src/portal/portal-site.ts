@@ -15,6 +15,7 @@ import type { Readable } from "node:stream";
 import type { GatewayRequest, GatewayResponse } from "../http/server/message-types";
 import { extname, resolve, sep } from "node:path";
 import { problem } from "../http/problem";
+import { copyHeaders } from "../http/exchange";
 import { PORTAL_CONTENT_SECURITY_POLICY } from "../../../portal-site/content-security-policy";
 
 /** Where the portal is served. */
@@ -180,7 +181,10 @@ function notFound() {
 }
 
 function send(res: GatewayResponse, req: GatewayRequest, reply: { status: number; headers: Record<string, string | string[]>; body: string }): void {
-  res.writeHead(reply.status, { ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)), "cache-control": "no-store" });
+  const headers = copyHeaders(reply.headers);
+  headers["content-length"] = String(Buffer.byteLength(reply.body));
+  headers["cache-control"] = "no-store";
+  res.writeHead(reply.status, headers as Record<string, string | string[]>);
   res.end(req.method === "HEAD" ? undefined : reply.body);
 }
 

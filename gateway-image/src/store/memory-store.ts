@@ -84,7 +84,7 @@ export interface GcraTake extends GcraDecision {
  */
 export function gcraTake(tats: Map<string, number>, key: string, emissionIntervalMs: number, burst: number, nowMs: number, want: number): GcraTake {
   const first = gcraStep(tats, key, emissionIntervalMs, burst, nowMs);
-  if (!first.allowed || want <= 1) return { ...first, granted: first.allowed ? 1 : 0 };
+  if (!first.allowed || want <= 1) return withGranted(first, first.allowed ? 1 : 0);
   let granted = 1;
   let last: GcraDecision = first;
   while (granted < want) {
@@ -93,7 +93,12 @@ export function gcraTake(tats: Map<string, number>, key: string, emissionInterva
     last = next;
     granted++;
   }
-  return { ...last, granted };
+  return withGranted(last, granted);
+}
+
+/** Field by field, not `{ ...decision, granted }`: see `copyHeaders` in http/exchange.ts. */
+function withGranted(decision: GcraDecision, granted: number): GcraTake {
+  return { allowed: decision.allowed, remaining: decision.remaining, retryAfterMs: decision.retryAfterMs, resetMs: decision.resetMs, granted };
 }
 
 /** Gives back `count` requests' worth a worker leased but did not use. */
