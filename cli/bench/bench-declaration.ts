@@ -29,6 +29,10 @@ export interface BenchDeclarationOptions {
   readonly policies: "none" | "full";
   readonly upstreamUrl: string;
   readonly rootDir: string;
+  /** Requests per second of the full chain's rate limit. @default BENCH_RATE_LIMIT (nothing is rejected) */
+  readonly rateLimit?: number;
+  /** Declares the upstream's circuit breaker (its defaults: 5 failures open it for 30 s). @default false */
+  readonly circuitBreaker?: boolean;
 }
 
 export interface BenchDeclaration {
@@ -50,8 +54,8 @@ export function benchDeclaration(options: BenchDeclarationOptions): BenchDeclara
     version: "1.0.0",
     basePath: BENCH_BASE_PATH,
     contract: OpenApi.fromDocument(contract),
-    upstream: { targets: [{ url: options.upstreamUrl }] },
-    policies: options.policies === "full" ? [apiKey(), rateLimit({ requests: BENCH_RATE_LIMIT, perSeconds: 1 })] : [],
+    upstream: { targets: [{ url: options.upstreamUrl }], ...(options.circuitBreaker ? { circuitBreaker: {} } : {}) },
+    policies: options.policies === "full" ? [apiKey(), rateLimit({ requests: options.rateLimit ?? BENCH_RATE_LIMIT, perSeconds: 1 })] : [],
   });
   if (options.policies === "full") {
     const plan = new Plan(platform, "unlimited");

@@ -17,13 +17,12 @@
  * Every process started is stopped at the end, on errors and on Ctrl-C.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GATEWAY_BUNDLE, buildGateway } from "../../gateway-image/build";
+import { BenchSession, getOnce } from "./bench-session";
 import { BENCH_KEY_ENV, BENCH_KEY_HEADER, BENCH_RATE_LIMIT, benchApiKey, benchManifest } from "./bench-declaration";
-import { HAPROXY, type ManagedProcess, NGINX, Processes, REDIS_SERVER, type Service, UPSTREAM_BODY, startFastGateway, startHaproxy, startNginxProxy, startRedis, startTurnpike, startUpstream } from "./peers";
+import { HAPROXY, type ManagedProcess, NGINX, REDIS_SERVER, type Service, UPSTREAM_BODY, startFastGateway, startHaproxy, startNginxProxy, startRedis, startTurnpike, startUpstream } from "./peers";
 import { peakRssBytes, processTree, rssBytes, treesCpuSeconds } from "./process-stats";
 import { type OpenLoopResult, buildOpenLoopLoad, openLoopArgs, runOpenLoop } from "./open-loop";
 import { WRK, type WrkResult, delayScript, runWrk, wrkArgs, commandLine } from "./wrk";
@@ -337,27 +336,7 @@ function packageVersion(name: string): string {
   }
 }
 
-/** GET `url` on a new connection; resolves to status and body. */
-function getOnce(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers, agent: false, timeout: 5_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error("no answer within 5 s")));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
-export class Interrupted extends Error {
-  constructor(signal: string) {
-    super(`interrupted (${signal}); every process the benchmark started was stopped`);
-  }
-}
 
 export async function runGatewayBench(options: GatewayBenchOptions = {}): Promise<GatewayBenchResult> {
   const durationSeconds = options.durationSeconds ?? 10;
@@ -394,28 +373,9 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
   };
   const warnings: string[] = [];
 
-  const dir = mkdtempSync(join(tmpdir(), "turnpike-gateway-bench-"));
-  const processes = new Processes(dir);
-  const abort = new AbortController();
-  let interrupted: string | null = null;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) {
-      // Second Ctrl-C: no more waiting.
-      processes.killAllNow("SIGKILL");
-      process.exit(130);
-    }
-    interrupted = signal;
-    progress(`${signal}: stopping every process the benchmark started (Ctrl-C again to kill them at once)`);
-    abort.abort();
-  };
-  const onExit = () => processes.killAllNow("SIGKILL");
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onSignal);
-  process.on("exit", onExit);
-  const checkInterrupted = () => {
-    if (interrupted) throw new Interrupted(interrupted);
-  };
+  const session = new BenchSession("gateway-bench", progress);
+  const { dir, processes, signal: abortSignal } = session;
+  const checkInterrupted = () => session.checkInterrupted();
 
   try {
     const apiKey = benchApiKey();
@@ -528,7 +488,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       const idle = [...new Set(running.map((other) => other.process.pid))].filter((pid) => pid !== entry.process.pid && pid !== upstream.process.pid);
       const roots = [entry.process.pid, upstream.process.pid, ...(redis ? [redis.process.pid] : []), ...idle];
       const before = treesCpuSeconds(roots);
-      const wrk = await runWrk({ url: entry.url, threads: THREADS, connections: wrkConnections, durationSeconds: seconds, headers, script }, abort.signal);
+      const wrk = await runWrk({ url: entry.url, threads: THREADS, connections: wrkConnections, durationSeconds: seconds, headers, script }, abortSignal);
       const after = treesCpuSeconds(roots);
       const spent = (pid: number) => (after.get(pid) ?? 0) - (before.get(pid) ?? 0);
       checkInterrupted();
@@ -656,7 +616,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
           if (!entry.process.running) throw new Error(`${entry.spec.name} is no longer running\n${entry.process.outputTail()}`);
           if (entry.spec.kind === "turnpike") truncateSync(entry.process.stdoutFile, 0);
           const before = treesCpuSeconds([entry.process.pid]);
-          const result: OpenLoopResult = await runOpenLoop(binary, { url: entry.url, rate, durationSeconds, warmupSeconds: OPEN_LOOP_WARMUP_SECONDS, connections: HALF_PEAK_CONNECTIONS, headers, seed }, abort.signal);
+          const result: OpenLoopResult = await runOpenLoop(binary, { url: entry.url, rate, durationSeconds, warmupSeconds: OPEN_LOOP_WARMUP_SECONDS, connections: HALF_PEAK_CONNECTIONS, headers, seed }, abortSignal);
           const cpuSeconds = (treesCpuSeconds([entry.process.pid]).get(entry.process.pid) ?? 0) - (before.get(entry.process.pid) ?? 0);
           const run: OpenLoopRun = {
             contender: entry.spec.name,
@@ -735,18 +695,9 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     };
     return { ...result, checks: targetChecks(result) };
   } catch (error) {
-    if (interrupted && !(error instanceof Interrupted)) throw new Interrupted(interrupted);
-    throw error;
+    throw session.failure(error);
   } finally {
-    progress(`stopping ${processes.all.length} processes`);
-    await processes.stopAll();
-    const leftovers = processes.leftovers();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    process.off("SIGHUP", onSignal);
-    process.off("exit", onExit);
-    if (leftovers.length) progress(`WARNING: still running after stop: ${leftovers.join(", ")}`);
-    else rmSync(dir, { recursive: true, force: true });
+    await session.close();
   }
 }
 

@@ -4,11 +4,13 @@ import { relative } from "node:path";
 import { runCompileBench } from "../bench/compile-bench";
 import { runFirstCallBench } from "../bench/first-call-bench";
 import { runPortalSearchBench } from "../bench/portal-search-bench";
-import { Interrupted, formatGatewayBench, runGatewayBench, selectContenders } from "../bench/gateway-bench";
+import { Interrupted } from "../bench/bench-session";
+import { FAILURE_SCENARIOS, formatFailurePathsBench, runFailurePathsBench } from "../bench/failure-paths-bench";
+import { formatGatewayBench, runGatewayBench, selectContenders } from "../bench/gateway-bench";
 import { commandLine } from "../bench/wrk";
 import type { Output } from "../output";
 
-export const BENCH_SUITES = ["compile", "first-call", "portal-search", "gateway"] as const;
+export const BENCH_SUITES = ["compile", "first-call", "portal-search", "gateway", "failure-paths"] as const;
 
 export interface BenchOptions {
   readonly json: boolean;
@@ -40,14 +42,19 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
     output.stderr("--duration and --rounds are whole numbers ≥ 1 (seconds, rounds); --connections a comma-separated list of whole numbers ≥ 2; --pairs a whole number ≥ 0\n");
     return 2;
   }
+  // --only names gateway contenders or failure-path scenarios; each suite takes its own.
+  const scenarioNames = new Set(FAILURE_SCENARIOS.map((scenario) => scenario.name));
+  const onlyScenarios = only.filter((name) => scenarioNames.has(name));
+  const onlyContenders = only.filter((name) => !scenarioNames.has(name));
   if (selected.includes("gateway")) {
     try {
-      selectContenders(only);
+      selectContenders(onlyContenders);
     } catch (error) {
       output.stderr(`${(error as Error).message}\n`);
       return 2;
     }
   }
+  const script = process.argv[1] ? relative(process.cwd(), process.argv[1]) || process.argv[1] : "cli/bin/turnpike.js";
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`;
   const results: Record<string, unknown> = { machine };
   if (selected.includes("compile")) {
@@ -85,13 +92,12 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
     }
   }
   if (selected.includes("gateway")) {
-    const script = process.argv[1] ? relative(process.cwd(), process.argv[1]) || process.argv[1] : "cli/bin/turnpike.js";
     try {
       const gateway = await runGatewayBench({
         durationSeconds: duration,
         rounds,
         connections,
-        only,
+        only: onlyContenders,
         pairs,
         commandLine: commandLine("node", [script, ...process.argv.slice(2)]),
         progress: (line) => output.stderr(`${output.paint("dim", "[bench gateway]")} ${line}\n`),
@@ -100,6 +106,21 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
       if (!options.json) output.stdout(`${selected.includes("compile") ? "\n" : ""}${formatGatewayBench(gateway, machine)}`);
     } catch (error) {
       output.stderr(`${output.paint(["bold", "red"], "error")} gateway benchmark: ${(error as Error).message}\n`);
+      return error instanceof Interrupted ? 130 : 1;
+    }
+  }
+  if (selected.includes("failure-paths")) {
+    try {
+      const failures = await runFailurePathsBench({
+        durationSeconds: duration,
+        rounds,
+        only: onlyScenarios,
+        progress: (line) => output.stderr(`${output.paint("dim", "[bench failure-paths]")} ${line}\n`),
+      });
+      results.failurePaths = failures;
+      if (!options.json) output.stdout(`\n${formatFailurePathsBench(failures, machine, commandLine("node", [script, ...process.argv.slice(2)]))}`);
+    } catch (error) {
+      output.stderr(`${output.paint(["bold", "red"], "error")} failure-path benchmark: ${(error as Error).message}\n`);
       return error instanceof Interrupted ? 130 : 1;
     }
   }

@@ -1,5 +1,6 @@
 /** `turnpike dev`, `lint`, `policies` and `bench`. */
 import { runCompileBench } from "../../cli/bench/compile-bench";
+import { formatFailurePathsBench, runFailurePathsBench } from "../../cli/bench/failure-paths-bench";
 import { PAIRED_RATIOS, median, targetChecks } from "../../cli/bench/gateway-bench";
 import { POLICIES } from "../../policies/index";
 import { REPO_ROOT, runCli, tempProject } from "../helpers/cli";
@@ -72,8 +73,27 @@ describe("turnpike bench", () => {
     expect(result.manifestBytes).toBeGreaterThan(result.contractBytes / 2);
   });
 
+  it("measures the gateway's refusals beside a proxied answer, each checked for its status and problem type (short run)", async () => {
+    const result = await runFailurePathsBench({ durationSeconds: 1, rounds: 1, only: ["no-key-401", "circuit-open-503"] });
+    expect(result.scenarios.map((entry) => [entry.scenario.name, entry.refusedShare])).toEqual([
+      ["proxied-200", 0],
+      ["no-key-401", 1],
+      ["circuit-open-503", 1],
+    ]);
+    for (const entry of result.scenarios) {
+      expect(entry.requestsPerSecond).toBeGreaterThan(100);
+      expect(entry.peakRssBytes).toBeGreaterThanOrEqual(entry.rssAfterBytes);
+      expect(entry.cpuUsPerRequest).toBeGreaterThan(0);
+    }
+    const report = formatFailurePathsBench(result, "test machine", "turnpike bench failure-paths");
+    expect(report).toContain("| upstream down, circuit breaker open, 503 |");
+    expect(report).toContain("-H 'X-API-Key: …'");
+    expect(report).not.toMatch(/bench-[0-9a-f]{32}/); // the API key
+    await expect(runFailurePathsBench({ only: ["no-such-scenario"] })).rejects.toThrow("unknown scenario(s): no-such-scenario; available: proxied-200, no-key-401");
+  }, 120_000);
+
   it("refuses unknown suites", async () => {
-    expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile, first-call, portal-search, gateway\n" });
+    expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile, first-call, portal-search, gateway, failure-paths\n" });
   });
 
   it("refuses a --pairs that is not a whole number ≥ 0", async () => {
