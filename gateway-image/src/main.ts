@@ -31,10 +31,12 @@ const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [-
                         [--control-store sqlite:<file>|postgres://…]
                         [--tls-cert <pem file> --tls-key <pem file>] [--tls-request-client-cert]
                         [--mock-upstream <url> [--mock-apis <id,id>]] [--no-access-log] [--drain-delay-ms 0]
-                        [--cache-max-mb 64] [--portal-dir <dir>]
+                        [--cache-max-mb 64] [--portal-dir <dir>] [--memory-limit-mb <MiB>]
 Environment: TURNPIKE_MANIFEST, PORT, TURNPIKE_OPERATOR_PORT, TURNPIKE_WORKERS, TURNPIKE_STORE,
 TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, TURNPIKE_CONTROL_STORE, TURNPIKE_ADMIN_TOKEN,
-TURNPIKE_CACHE_MAX_MB, TURNPIKE_PORTAL_DIR, LOG_LEVEL.`;
+TURNPIKE_CACHE_MAX_MB, TURNPIKE_PORTAL_DIR, TURNPIKE_MEMORY_LIMIT_MB, LOG_LEVEL.
+--memory-limit-mb: what the whole gateway may use (default: the container's limit, if any);
+with several workers each gets its share of it as its V8 heap limit.`;
 
 interface ProcessOptions {
   readonly source: string;
@@ -57,6 +59,8 @@ interface ProcessOptions {
   readonly cacheMaxBytes: number;
   /** The developer portal's static site, served under /_turnpike/portal/; none: not served. */
   readonly portalDir: string | undefined;
+  /** MiB the whole gateway may use (`--memory-limit-mb`); undefined: the container's limit, if any. */
+  readonly memoryLimitMiB: number | undefined;
 }
 
 function parseOptions(argv: string[]): ProcessOptions | "help" | null {
@@ -79,6 +83,7 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
       "tls-key": { type: "string" },
       "tls-request-client-cert": { type: "boolean" },
       "portal-dir": { type: "string" },
+      "memory-limit-mb": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -103,6 +108,7 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
     drainDelayMs: Number(values["drain-delay-ms"] ?? 0),
     cacheMaxBytes: cacheMaxBytes(values["cache-max-mb"] ?? process.env.TURNPIKE_CACHE_MAX_MB),
     portalDir: (values["portal-dir"] ?? process.env.TURNPIKE_PORTAL_DIR) || undefined,
+    memoryLimitMiB: memoryLimitMiB(values["memory-limit-mb"] ?? process.env.TURNPIKE_MEMORY_LIMIT_MB),
   };
 }
 
@@ -149,7 +155,7 @@ async function startPrimary(options: ProcessOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  await runPrimary({ workers: options.workers, manifestSource: options.source, operatorPort: options.operatorPort, host: options.host, logger, store, controlPlane });
+  await runPrimary({ workers: options.workers, manifestSource: options.source, operatorPort: options.operatorPort, host: options.host, logger, store, controlPlane, memoryLimitMiB: options.memoryLimitMiB });
 }
 
 /** The gateway itself: the whole process, or one cluster worker. */
@@ -286,6 +292,13 @@ function cacheMaxBytes(value: string | undefined): number {
   const mib = Number(value);
   if (!Number.isInteger(mib) || mib < 1 || mib > 65_536) throw new Error(`--cache-max-mb must be a whole number of MiB from 1 to 65536, not "${value}"`);
   return mib * 1024 * 1024;
+}
+
+function memoryLimitMiB(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const mib = Number(value);
+  if (!Number.isInteger(mib) || mib < 64 || mib > 1_048_576) throw new Error(`--memory-limit-mb must be a whole number of MiB from 64 to 1048576, not "${value}"`);
+  return mib;
 }
 
 function isEmbeddedStore(url: string | undefined): boolean {

@@ -2,6 +2,7 @@
  * One worker per core: two workers share the port, the embedded counters (a limit holds for
  * the whole gateway, exactly) and the operator endpoints; a dead worker is replaced.
  */
+import { readFileSync } from "node:fs";
 import { Agent, request } from "undici";
 import { Consumer, Credential, Plan, Product, Secret, quota, rateLimit } from "../../constructs/index";
 import { itemsApi, testPlatform } from "../helpers/declaration";
@@ -109,3 +110,42 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): P
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+describe("worker heap limits", () => {
+  const heapFlagOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").find((arg) => arg.startsWith("--max-old-space-size=")) ?? null;
+  const workerPids = (running: RunningGateway) => running.logs.filter((line) => line.msg === "gateway worker started").map((line) => line.pid as number);
+
+  it("gives each worker its share of the memory limit as its old-generation limit", async () => {
+    const running = await startGateway(testPlatform(), { args: ["--workers", "2", "--memory-limit-mb", "512"] });
+    try {
+      await running.waitForLog((line) => line.msg === "gateway listening");
+      // (512 MiB − 96 for the primary) / 2 workers − 64 each outside the old generation.
+      expect(running.logs.find((line) => line.msg === "worker heap limit: each worker's share of the memory limit")).toMatchObject({ workers: 2, memoryLimitMiB: 512, oldSpaceMiB: 144 });
+      expect(workerPids(running).map(heapFlagOf)).toEqual(["--max-old-space-size=144", "--max-old-space-size=144"]);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it("keeps the operator's --max-old-space-size and says the limit is small for the workers when it is", async () => {
+    const operator = await startGateway(testPlatform(), { args: ["--workers", "2", "--memory-limit-mb", "512"], env: { NODE_OPTIONS: "--max-old-space-size=300" } });
+    try {
+      await operator.waitForLog((line) => line.msg === "gateway listening");
+      expect(operator.logs.find((line) => line.msg === "worker heap limit")).toMatchObject({ heap: "set by --max-old-space-size" });
+      expect(workerPids(operator).map(heapFlagOf)).toEqual([null, null]);
+    } finally {
+      await operator.stop();
+    }
+    const small = await startGateway(testPlatform(), { args: ["--workers", "3", "--memory-limit-mb", "300"] });
+    try {
+      await small.waitForLog((line) => line.msg === "gateway listening");
+      expect(small.logs.find((line) => typeof line.msg === "string" && line.msg.startsWith("worker heap limit: the memory limit is small"))).toMatchObject({ level: 40, workers: 3, oldSpaceMiB: 64, neededMiB: 480 });
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it("refuses a memory limit that is not a whole number of MiB", async () => {
+    await expect(startGateway(testPlatform(), { args: ["--workers", "2", "--memory-limit-mb", "half"] })).rejects.toThrow('--memory-limit-mb must be a whole number of MiB from 64 to 1048576, not "half"');
+  });
+});

@@ -31,6 +31,8 @@ export function addGatewayDeployment(chart: Chart, context: ClusterContext): voi
     // `auto` would count the node's cores, not the pod's CPU limit.
     { name: "TURNPIKE_WORKERS", value: String(cluster.workersPerPod) },
   ];
+  // Each worker's heap limit is its share of the container's limit (gateway-image/src/cluster/worker-heap.ts).
+  if (cluster.workersPerPod > 1) env.push({ name: "TURNPIKE_MEMORY_LIMIT_MB", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: k8s.Quantity.fromString("1Mi") } } });
   const redis = cluster.redis;
   if (redis.kind === "external") env.push({ name: "TURNPIKE_STORE", valueFrom: { secretKeyRef: { name: redis.url.name, key: redis.url.key } } });
   if (redis.kind === "in-cluster") env.push({ name: "TURNPIKE_STORE", value: `redis://${REDIS_NAME}.${cluster.namespace}.svc.cluster.local:6379` });

@@ -155,7 +155,8 @@ export interface KubernetesClusterSettings {
      */
     readonly memoryRequestMiB?: number;
     /**
-     * Memory limit, in MiB.
+     * Memory limit, in MiB. With several `workersPerPod`, the gateway gives each worker its
+     * share as its heap limit; it must hold 128 MiB per worker, plus 96 MiB for the primary.
      * @default 512
      */
     readonly memoryLimitMiB?: number;
@@ -166,7 +167,8 @@ export interface KubernetesClusterSettings {
    */
   readonly image?: string;
   /**
-   * Gateway workers (`--workers`) per pod. Scale with replicas first; raise this with the CPU limit.
+   * Gateway workers (`--workers`) per pod. Scale with replicas first; raise this with the CPU
+   * limit and the memory limit (see `resources.memoryLimitMiB`).
    * @default 1
    */
   readonly workersPerPod?: number;

@@ -13,6 +13,7 @@ import { secretRefSchema } from "../../secret";
 import { TurnpikeConstruct } from "../../turnpike-construct";
 import type { EgressConfig, EntryConfig, KubernetesClusterConfig, KubernetesSecretKeyRef, KubernetesTargetConfig, RedisConfig } from "./cluster-config";
 import type { KubernetesGatewayProps } from "./kubernetes-gateway-props";
+import { minimumMemoryMiB } from "../../../gateway-image/src/cluster/worker-heap";
 
 const { version: PACKAGE_VERSION } = require("../../../package.json") as { version: string };
 
@@ -187,6 +188,15 @@ export class KubernetesGateway extends TurnpikeConstruct {
     if (resources.cpuRequestMillicores > resources.cpuLimitMillicores) {
       error(fieldOf("resources", "cpuLimitMillicores"), `region "${name}": the CPU limit (${resources.cpuLimitMillicores}m) is below the request (${resources.cpuRequestMillicores}m)`, `set cpuLimitMillicores to ${resources.cpuRequestMillicores} or more`);
     }
+    const workersPerPod = merged.workersPerPod ?? 1;
+    if (resources.memoryLimitMiB < minimumMemoryMiB(workersPerPod)) {
+      error(
+        fieldOf("resources", "memoryLimitMiB"),
+        `region "${name}": ${workersPerPod} worker(s) per pod need a memory limit of ${minimumMemoryMiB(workersPerPod)} MiB or more (128 MiB per worker${workersPerPod > 1 ? ", 96 MiB for the primary" : ""}), not ${resources.memoryLimitMiB} MiB`,
+        `set memoryLimitMiB to ${minimumMemoryMiB(workersPerPod)} or more, or lower workersPerPod`,
+        String(resources.memoryLimitMiB),
+      );
+    }
     if (resources.memoryRequestMiB > resources.memoryLimitMiB) {
       error(fieldOf("resources", "memoryLimitMiB"), `region "${name}": the memory limit (${resources.memoryLimitMiB} MiB) is below the request (${resources.memoryRequestMiB} MiB)`, `set memoryLimitMiB to ${resources.memoryRequestMiB} or more`);
     }
@@ -247,7 +257,7 @@ export class KubernetesGateway extends TurnpikeConstruct {
       name,
       namespace: merged.namespace ?? "turnpike",
       image: merged.image ?? DEFAULT_GATEWAY_IMAGE,
-      workersPerPod: merged.workersPerPod ?? 1,
+      workersPerPod,
       drainDelayMs: merged.drainDelayMs ?? 5_000,
       replicas,
       resources,

@@ -7,6 +7,7 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import { createServer } from "node:http";
+import { totalmem } from "node:os";
 import type { Logger } from "pino";
 import { AggregatorRegistry } from "prom-client";
 import { watchManifest } from "../config/watch-manifest";
@@ -18,6 +19,7 @@ import type { MemoryStore } from "../store/memory-store";
 import { defaultUpstreamClient } from "../upstream/pool-registry";
 import { httpServerKind } from "../http/data-plane-server";
 import { answerCalls, type StoreRequestMessage } from "./ipc-store";
+import { minimumMemoryMiB, planWorkerHeap } from "./worker-heap";
 
 export interface PrimaryOptions {
   readonly workers: number;
@@ -31,6 +33,8 @@ export interface PrimaryOptions {
   readonly controlPlane?: PrimaryControlPlane | null;
   /** Longest a drain may take before workers are killed, ms. */
   readonly shutdownTimeoutMs?: number;
+  /** MiB the whole gateway may use (`--memory-limit-mb`); undefined: the container's limit, if any. */
+  readonly memoryLimitMiB?: number;
 }
 
 /** Messages a worker sends its primary. */
@@ -40,6 +44,27 @@ export type WorkerMessage = StoreRequestMessage | { turnpike: "listening"; port:
 export type PrimaryMessage = { turnpike: "reload" } | { turnpike: "shutdown" } | { turnpike: "store-reply"; answers: unknown[] };
 
 const RESTART_DELAY_MS = 1_000;
+
+/** Gives each worker its share of the gateway's memory limit as its heap limit (worker-heap.ts). */
+function shareMemory(options: PrimaryOptions): void {
+  const plan = planWorkerHeap({
+    workers: options.workers,
+    configuredLimitMiB: options.memoryLimitMiB,
+    constrainedBytes: process.constrainedMemory?.(),
+    totalBytes: totalmem(),
+    execArgv: process.execArgv,
+    nodeOptions: process.env.NODE_OPTIONS,
+  });
+  if (plan.kind !== "share") {
+    options.logger.info({ workers: options.workers, heap: plan.kind === "operator" ? "set by --max-old-space-size" : "Node's default (no memory limit known)" }, "worker heap limit");
+    return;
+  }
+  cluster.setupPrimary({ execArgv: [...process.execArgv, `--max-old-space-size=${plan.oldSpaceMiB}`] });
+  const fields = { workers: options.workers, memoryLimitMiB: plan.limitMiB, oldSpaceMiB: plan.oldSpaceMiB };
+  if (plan.belowMinimum) {
+    options.logger.warn({ ...fields, neededMiB: minimumMemoryMiB(options.workers) }, "worker heap limit: the memory limit is small for this many workers; each gets the minimum, and together they may pass the limit (raise the limit or lower --workers)");
+  } else options.logger.info(fields, "worker heap limit: each worker's share of the memory limit");
+}
 
 export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const { logger } = options;
@@ -125,6 +150,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         );
   const operatorPort = operator === null ? null : await listen(operator, options.operatorPort ?? 0, options.host);
 
+  shareMemory(options);
   for (let i = 0; i < options.workers; i++) fork();
 
   const reload = () => void reloadAll();

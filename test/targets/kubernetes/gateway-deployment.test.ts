@@ -76,6 +76,8 @@ describe("the gateway Deployment", () => {
   it("requests and limits the declared resources, and runs the declared workers", () => {
     expect(container.resources).toEqual({ requests: { cpu: "250m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "384Mi" } });
     expect(container.env).toContainEqual({ name: "TURNPIKE_WORKERS", value: "2" });
+    // Each worker's heap limit is its share of the container's limit.
+    expect(container.env).toContainEqual({ name: "TURNPIKE_MEMORY_LIMIT_MB", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } } });
   });
 
   it("has no replica count: the HorizontalPodAutoscaler owns it", () => {

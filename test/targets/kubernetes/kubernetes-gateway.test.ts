@@ -28,6 +28,19 @@ describe("KubernetesGateway validation", () => {
     ]);
   });
 
+  it("rejects a memory limit the pod's workers do not fit in, where the workers or the limit were declared", async () => {
+    expect(await errorsOf({ workersPerPod: 4, regions: [{ name: "eu-west-1", resources: { memoryRequestMiB: 256, memoryLimitMiB: 512 } }] })).toEqual([
+      {
+        code: "invalid-props",
+        path: "acme/kubernetes",
+        field: "regions[0].resources.memoryLimitMiB",
+        message: 'region "eu-west-1": 4 worker(s) per pod need a memory limit of 608 MiB or more (128 MiB per worker, 96 MiB for the primary), not 512 MiB',
+        received: "512",
+        fix: "set memoryLimitMiB to 608 or more, or lower workersPerPod",
+      },
+    ]);
+  });
+
   it("rejects a secret written as a value, without echoing it", async () => {
     const errors = await errorsOf({ redis: { url: "redis://:hunter2@redis:6379" as never } });
     expect(errors).toEqual([

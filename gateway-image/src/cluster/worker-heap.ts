@@ -1,0 +1,59 @@
+/**
+ * How big each worker's V8 old generation may grow, from the memory the whole gateway may use.
+ *
+ * Node sizes a process's heap from the memory it may use: half of a container's limit (a 512
+ * MiB cgroup gives a 259 MiB heap limit; 1 GiB, 524 MiB). Every worker of a cluster does so
+ * for the whole container, so three workers in a 512 MiB pod each allow themselves 259 MiB.
+ * V8 lets the old generation fill with garbage before a full collection, most of all when an
+ * upstream is down (a socket per attempt, each kept until the next full collection: one worker
+ * peaked at 179 MiB, against 123 MiB with a 64 MiB old generation at the same rate;
+ * BENCHMARKS.md, fifteenth session), so together they can pass the limit and be killed exactly
+ * during an outage. The primary gives each worker its share of the limit instead.
+ */
+
+/** What the primary itself holds (bundle, manifest, embedded store, metrics aggregation), MiB. */
+export const PRIMARY_RESERVE_MIB = 96;
+/** What a worker holds besides its old generation (young generation, code, sockets, buffers), MiB. */
+export const WORKER_OVERHEAD_MIB = 64;
+/** The smallest old generation a worker is given, MiB: a 1,000-route manifest keeps ~40 MiB live. */
+export const MIN_OLD_SPACE_MIB = 64;
+
+/** The memory limit the gateway's workers need at least: what the Kubernetes target checks. */
+export function minimumMemoryMiB(workers: number): number {
+  return (workers > 1 ? PRIMARY_RESERVE_MIB : 0) + workers * (WORKER_OVERHEAD_MIB + MIN_OLD_SPACE_MIB);
+}
+
+export type WorkerHeapPlan =
+  /** Each worker gets `--max-old-space-size=oldSpaceMiB`. */
+  | { readonly kind: "share"; readonly limitMiB: number; readonly oldSpaceMiB: number; readonly belowMinimum: boolean }
+  /** The operator set the size (`--max-old-space-size` in the command line or NODE_OPTIONS): kept. */
+  | { readonly kind: "operator" }
+  /** No limit known: Node's own sizing from the machine's memory. */
+  | { readonly kind: "unlimited" };
+
+export interface WorkerHeapInput {
+  readonly workers: number;
+  /** `--memory-limit-mb` / `TURNPIKE_MEMORY_LIMIT_MB` (the Kubernetes target sets it from the container's limit). */
+  readonly configuredLimitMiB: number | undefined;
+  /** `process.constrainedMemory()`: the cgroup's limit in bytes, or a huge or zero value without one. */
+  readonly constrainedBytes: number | undefined;
+  /** `os.totalmem()`, bytes. */
+  readonly totalBytes: number;
+  readonly execArgv: readonly string[];
+  readonly nodeOptions: string | undefined;
+}
+
+const MiB = 1024 * 1024;
+const SIZE_FLAG = /(?:^|\s)--max[-_]old[-_]space[-_]size(?:=|\s|$)/;
+
+export function planWorkerHeap(input: WorkerHeapInput): WorkerHeapPlan {
+  if (input.execArgv.some((arg) => SIZE_FLAG.test(arg)) || (input.nodeOptions !== undefined && SIZE_FLAG.test(input.nodeOptions))) return { kind: "operator" };
+  let limitMiB: number | null = null;
+  if (input.configuredLimitMiB !== undefined) limitMiB = input.configuredLimitMiB;
+  else if (input.constrainedBytes !== undefined && input.constrainedBytes > 0 && input.constrainedBytes < input.totalBytes) {
+    limitMiB = Math.floor(input.constrainedBytes / MiB);
+  }
+  if (limitMiB === null) return { kind: "unlimited" };
+  const share = Math.floor((limitMiB - (input.workers > 1 ? PRIMARY_RESERVE_MIB : 0)) / input.workers - WORKER_OVERHEAD_MIB);
+  return { kind: "share", limitMiB, oldSpaceMiB: Math.max(MIN_OLD_SPACE_MIB, share), belowMinimum: share < MIN_OLD_SPACE_MIB };
+}
