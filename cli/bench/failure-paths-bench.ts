@@ -50,6 +50,8 @@ export interface FailurePathsBenchOptions {
   readonly rounds?: number;
   /** Scenario names to run (the 200 baseline always runs). @default all */
   readonly only?: readonly string[];
+  /** Seconds of load per gateway before the rounds (JIT, pools), not recorded. @default 2 */
+  readonly warmupSeconds?: number;
   readonly progress?: (line: string) => void;
 }
 
@@ -80,7 +82,6 @@ export interface FailurePathsBenchResult {
 
 const CONNECTIONS = 64;
 const THREADS = 2;
-const WARMUP_SECONDS = 2;
 /** The rate limit of the "limited" manifest: nearly every request is over it. */
 const LOW_RATE_LIMIT = 1;
 
@@ -157,7 +158,7 @@ export async function runFailurePathsBench(options: FailurePathsBenchOptions = {
       return { wrk, cpuSeconds };
     };
     for (const entry of running) {
-      const warm = await measure(entry, WARMUP_SECONDS);
+      const warm = await measure(entry, options.warmupSeconds ?? 2);
       progress(`warm-up ${entry.scenario.name}: ${Math.round(warm.wrk.requestsPerSecond)} requests/s`);
     }
     const samples = new Map<string, Awaited<ReturnType<typeof measure>>[]>();
