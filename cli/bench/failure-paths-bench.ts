@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GATEWAY_BUNDLE, buildGateway } from "../../gateway-image/build";
 import { BenchSession, getOnce } from "./bench-session";
+import { median } from "./gateway-bench";
 import { BENCH_KEY_ENV, BENCH_KEY_HEADER, benchApiKey, benchManifest } from "./bench-declaration";
 import { NGINX, UPSTREAM_BODY, freePort, startTurnpike, startUpstream, type TurnpikeService } from "./peers";
 import { peakRssBytes, rssBytes, treesCpuSeconds } from "./process-stats";
@@ -196,12 +197,6 @@ export async function runFailurePathsBench(options: FailurePathsBenchOptions = {
   } finally {
     await session.close();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The report: one row per scenario, requests/s against the proxied 200 of the same run. */

@@ -6,7 +6,7 @@
  * for the whole container, so three workers in a 512 MiB pod each allow themselves 259 MiB.
  * V8 lets the old generation fill with garbage before a full collection, most of all when an
  * upstream is down (a socket per attempt, each kept until the next full collection: one worker
- * peaked at 179 MiB, against 123 MiB with a 64 MiB old generation at the same rate;
+ * peaked at 185 MiB, against 123 MiB with a 64 MiB old generation at the same rate;
  * BENCHMARKS.md, fifteenth session), so together they can pass the limit and be killed exactly
  * during an outage. The primary gives each worker its share of the limit instead.
  */
