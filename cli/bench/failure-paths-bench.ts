@@ -53,6 +53,8 @@ export interface FailurePathsBenchOptions {
   readonly only?: readonly string[];
   /** Seconds of load per gateway before the rounds (JIT, pools), not recorded. @default 2 */
   readonly warmupSeconds?: number;
+  /** wrk connections, and threads (2, or 1 below 2 connections). @default 64 */
+  readonly connections?: number;
   readonly progress?: (line: string) => void;
 }
 
@@ -81,8 +83,6 @@ export interface FailurePathsBenchResult {
   readonly scenarios: FailureScenarioResult[];
 }
 
-const CONNECTIONS = 64;
-const THREADS = 2;
 /** The rate limit of the "limited" manifest: nearly every request is over it. */
 const LOW_RATE_LIMIT = 1;
 
@@ -90,6 +90,8 @@ export async function runFailurePathsBench(options: FailurePathsBenchOptions = {
   const durationSeconds = options.durationSeconds ?? 8;
   const rounds = options.rounds ?? 2;
   const progress = options.progress ?? (() => undefined);
+  const connections = options.connections ?? 64;
+  const threads = Math.min(2, connections);
   const unknown = (options.only ?? []).filter((name) => !FAILURE_SCENARIOS.some((scenario) => scenario.name === name));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(", ")}; available: ${FAILURE_SCENARIOS.map((scenario) => scenario.name).join(", ")}`);
   const scenarios = FAILURE_SCENARIOS.filter((scenario) => !options.only?.length || scenario.status === 200 || options.only.includes(scenario.name));
@@ -152,7 +154,7 @@ export async function runFailurePathsBench(options: FailurePathsBenchOptions = {
       session.checkInterrupted();
       const pid = entry.service.process.pid;
       const before = treesCpuSeconds([pid]).get(pid) ?? 0;
-      const wrk = await runWrk({ url: entry.url, threads: THREADS, connections: CONNECTIONS, durationSeconds: seconds, headers: entry.headers }, session.signal);
+      const wrk = await runWrk({ url: entry.url, threads, connections, durationSeconds: seconds, headers: entry.headers }, session.signal);
       const cpuSeconds = (treesCpuSeconds([pid]).get(pid) ?? 0) - before;
       session.checkInterrupted();
       if (!entry.service.process.running) throw new Error(`${entry.scenario.name} exited during the run\n${entry.service.process.outputTail()}`);
@@ -191,7 +193,7 @@ export async function runFailurePathsBench(options: FailurePathsBenchOptions = {
         config: service.config,
       };
     });
-    return { durationSeconds, rounds, connections: CONNECTIONS, wrkCommand, scenarios: scenarioResults };
+    return { durationSeconds, rounds, connections, wrkCommand, scenarios: scenarioResults };
   } catch (error) {
     throw session.failure(error);
   } finally {

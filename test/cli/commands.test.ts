@@ -74,8 +74,8 @@ describe("turnpike bench", () => {
   });
 
   it("measures the gateway's refusals beside a proxied answer, each checked for its status and problem type (short run)", async () => {
-    // Short: wrk runs flat out on both cores meanwhile, beside the other suites.
-    const result = await runFailurePathsBench({ durationSeconds: 1, rounds: 1, warmupSeconds: 1, only: ["no-key-401", "circuit-open-503"] });
+    // Short and light (one wrk thread, one connection): other suites with time bounds run beside it.
+    const result = await runFailurePathsBench({ durationSeconds: 1, rounds: 1, warmupSeconds: 1, connections: 1, only: ["no-key-401", "circuit-open-503"] });
     expect(result.scenarios.map((entry) => [entry.scenario.name, entry.refusedShare])).toEqual([
       ["proxied-200", 0],
       ["no-key-401", 1],
