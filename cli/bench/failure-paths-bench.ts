@@ -145,7 +145,7 @@ export async function runFailurePathsBench(options: FailurePathsBenchOptions = {
       for (let attempt = 0; attempt < 10 && answer.status !== entry.scenario.status; attempt++) answer = await getOnce(entry.url, entry.headers);
       const type = entry.scenario.problem === null ? null : `https://turnpike.dev/problems/${entry.scenario.problem}`;
       const body = answer.body;
-      const ok = answer.status === entry.scenario.status && (type === null ? body === UPSTREAM_BODY : (JSON.parse(body) as { type?: string }).type === type);
+      const ok = answer.status === entry.scenario.status && (type === null ? body === UPSTREAM_BODY : problemTypeOf(body) === type);
       if (!ok) throw new Error(`${entry.scenario.name} (${when}): GET ${entry.url} answered ${answer.status} ${body.slice(0, 300)}, expected ${entry.scenario.status}${type ? ` ${type}` : ""}\n${entry.service.process.outputTail()}`);
     };
     for (const entry of running) await check(entry, "before the load");
@@ -198,6 +198,14 @@ export async function runFailurePathsBench(options: FailurePathsBenchOptions = {
     throw session.failure(error);
   } finally {
     await session.close();
+  }
+}
+
+function problemTypeOf(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { type?: unknown }).type;
+  } catch {
+    return undefined;
   }
 }
 
