@@ -70,14 +70,14 @@ export class BenchSession {
   }
 }
 
-/** GET `url` on a new connection; resolves to status, headers and body. */
-export function getOnce(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+/** GET `url` on a new connection; resolves to status and body. */
+export function getOnce(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { headers, agent: false, timeout: 5_000 }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error("no answer within 5 s")));

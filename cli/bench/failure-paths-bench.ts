@@ -6,7 +6,7 @@
  * less than one it proxies, in CPU and in memory.
  *
  * Each scenario has a gateway process of its own, so its peak RSS (VmHWM) is its own. wrk
- * -t2 -c64 --latency, the scenarios alternating A B C … every round; medians reported. Each
+ * -t2 -c64 --latency (connections: an option), the scenarios alternating A B C … every round; medians reported. Each
  * gateway is asked once before and once after the runs, and must answer the scenario's status
  * with its problem type both times.
  */

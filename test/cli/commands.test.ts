@@ -83,6 +83,8 @@ describe("turnpike bench", () => {
     ]);
     for (const entry of result.scenarios) {
       expect(entry.requestsPerSecond).toBeGreaterThan(100);
+      // Read from /proc: a gateway is more than 50 MiB resident, and its peak is at least its size after.
+      expect(entry.rssAfterBytes).toBeGreaterThan(50 * 1024 * 1024);
       expect(entry.peakRssBytes).toBeGreaterThanOrEqual(entry.rssAfterBytes);
       expect(entry.cpuUsPerRequest).toBeGreaterThan(0);
     }

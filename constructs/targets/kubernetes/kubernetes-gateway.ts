@@ -13,7 +13,7 @@ import { secretRefSchema } from "../../secret";
 import { TurnpikeConstruct } from "../../turnpike-construct";
 import type { EgressConfig, EntryConfig, KubernetesClusterConfig, KubernetesSecretKeyRef, KubernetesTargetConfig, RedisConfig } from "./cluster-config";
 import type { KubernetesGatewayProps } from "./kubernetes-gateway-props";
-import { minimumMemoryMiB } from "../../../gateway-image/src/cluster/worker-heap";
+import { PRIMARY_RESERVE_MIB, minimumMemoryMiB } from "../../../gateway-image/src/cluster/worker-heap";
 
 const { version: PACKAGE_VERSION } = require("../../../package.json") as { version: string };
 
@@ -192,7 +192,7 @@ export class KubernetesGateway extends TurnpikeConstruct {
     if (resources.memoryLimitMiB < minimumMemoryMiB(workersPerPod)) {
       error(
         fieldOf("resources", "memoryLimitMiB"),
-        `region "${name}": ${workersPerPod} worker(s) per pod need a memory limit of ${minimumMemoryMiB(workersPerPod)} MiB or more (128 MiB per worker${workersPerPod > 1 ? ", 96 MiB for the primary" : ""}), not ${resources.memoryLimitMiB} MiB`,
+        `region "${name}": ${workersPerPod} worker(s) per pod need a memory limit of ${minimumMemoryMiB(workersPerPod)} MiB or more (${minimumMemoryMiB(1)} MiB per worker${workersPerPod > 1 ? `, ${PRIMARY_RESERVE_MIB} MiB for the primary` : ""}), not ${resources.memoryLimitMiB} MiB`,
         `set memoryLimitMiB to ${minimumMemoryMiB(workersPerPod)} or more, or lower workersPerPod`,
         String(resources.memoryLimitMiB),
       );
