@@ -188,6 +188,17 @@ export const upstreamOptions = z
      */
     hostHeader: z.enum(["target", "client"]).default("target"),
     /**
+     * What the bundled gateway does with a request whose path has a percent-encoded slash
+     * or backslash (`%2F`, `%5C`). Upstreams disagree on them: nginx, and Go's ServeMux before
+     * 1.22, decode them before they route, so `/public/..%2Fadmin` would pass the gateway as
+     * `GET /public/{slug}` (with that operation's policies) and be served as `/admin`.
+     * `"reject"` answers 400; `"forward"` passes the path as sent, for an upstream that reads
+     * an encoded slash as part of a parameter (`/projects/group%2Fproject`, as GitLab's API
+     * does). Dot segments are resolved before routing either way.
+     * @default "reject"
+     */
+    encodedSlashes: z.enum(["reject", "forward"]).default("reject"),
+    /**
      * CA bundle for https targets signed by a private CA; `null` uses the system CAs.
      * @default null
      */

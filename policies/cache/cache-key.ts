@@ -21,7 +21,7 @@ import type { Exchange } from "../../gateway-image/src/http/exchange";
  */
 export function primaryKey(prefix: string, exchange: Exchange, consumerScope: string | null, varyHeaders: readonly string[]): string {
   const req = exchange.req;
-  const url = req.url ?? "/";
+  const url = exchange.url;
   const mark = url.indexOf("?");
   const path = mark < 0 ? url : url.slice(0, mark);
   const consumer = consumerScope === null ? "shared" : consumerScope === "" ? "anonymous" : `consumer=${consumerScope}`;

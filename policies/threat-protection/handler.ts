@@ -37,6 +37,9 @@ export const createThreatProtectionHandler: HandlerFactory<z.output<typeof threa
   return {
     access(exchange) {
       const req = exchange.req;
+      // The path as the client sent it, not as routed (exchange.url): resolving dot segments
+      // only removes characters, so every pattern in the routed path is in this one, and a
+      // probe such as `/a/../../etc/passwd` is still seen for what it is.
       const finding =
         (screenPathValues ? screenPath(rules, pathOf(req.url ?? "/")) : undefined) ??
         (screenQueryValues && exchange.query !== "" ? screenQuery(rules, exchange.query) : undefined) ??

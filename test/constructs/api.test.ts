@@ -38,6 +38,7 @@ describe("Api", () => {
       healthCheck: null,
       outlierDetection: null,
       hostHeader: "target",
+      encodedSlashes: "reject",
       tlsCa: null,
     });
     expect(api!.operations.map((operation) => `${operation.method} ${operation.route} ${operation.operationId}`)).toEqual([

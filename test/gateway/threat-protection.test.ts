@@ -21,7 +21,8 @@ beforeAll(async () => {
     xml: { maxDepth: 8 },
     injection: { patterns: ["\\$where"], locations: ["path", "query", "headers", "body"] },
   });
-  const items = itemsApi(platform, "items", { ...target, policies: [apiKey(), strict] });
+  // Encoded slashes let through (the gateway refuses them by default, before any policy) so that this policy is what screens them.
+  const items = itemsApi(platform, "items", { upstream: { ...target.upstream, encodedSlashes: "forward" }, policies: [apiKey(), strict] });
   const defaults = itemsApi(platform, "defaults", { ...target, policies: [apiKey(), threatProtection()] });
   const product = new Product(platform, "shop", { apis: [items, defaults], plans: [new Plan(platform, "free")] });
   new Consumer(platform, "app", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("APP_KEY") })] });

@@ -97,6 +97,7 @@ function fakeExchange(url: string, options: { method?: string; headers?: Record<
   const mark = url.indexOf("?");
   return {
     req: { method: options.method ?? "GET", url, headers: { host: "gateway.test", ...options.headers } },
+    url,
     query: mark < 0 ? "" : url.slice(mark + 1),
     consumer: options.consumer === undefined ? null : { name: options.consumer },
     requestId: options.requestId ?? "request-1",

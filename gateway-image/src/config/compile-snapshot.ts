@@ -189,6 +189,7 @@ function compileOperationRoute(
     proxy,
     byPlan: byPlan as ReadonlyMap<string, PlanSteps>,
     upstream,
+    forwardsEncodedSlashes: api.upstream.encodedSlashes === "forward",
     maxBufferedBodyBytes,
     paramNames: paramNames(operation.route),
     recorder: options.metrics.routeRecorder(api.id, operation.operationId),

@@ -41,6 +41,8 @@ export interface CompiledRoute {
   readonly byPlan: ReadonlyMap<string, PlanSteps>;
   /** Null when the API cannot be proxied here (a mock upstream not served by this gateway). */
   readonly upstream: Upstream | null;
+  /** Whether a path with `%2F` or `%5C` is forwarded as sent (the upstream's `encodedSlashes: "forward"`) rather than refused. */
+  readonly forwardsEncodedSlashes: boolean;
   /** Contract names of the router's positional parameters `p0`, `p1`, ... */
   readonly paramNames: readonly string[];
   /** Largest body a policy may buffer, in bytes. */
@@ -72,6 +74,7 @@ export function systemRoute(
     proxy: null,
     byPlan: new Map(),
     upstream: null,
+    forwardsEncodedSlashes: false,
     maxBufferedBodyBytes: 0,
     paramNames: [],
     recorder: null,

@@ -27,6 +27,12 @@ export function copyHeaders(headers: Readonly<HeaderMap>): HeaderMap {
 }
 
 export class Exchange {
+  /**
+   * The request target as the gateway routed it: the client's, with dot segments resolved
+   * (`request-target.ts`). Policies read the path from here, not from `req.url`, so that
+   * what they check is what was routed and is forwarded.
+   */
+  readonly url: string;
   /** The operation's path parameters, decoded. */
   readonly params: Record<string, string | undefined>;
   /** Query string without the leading `?` (`""` when none), as the client sent it. */
@@ -71,9 +77,10 @@ export class Exchange {
     params: Record<string, string | undefined>,
     readonly requestId: RequestId,
     readonly clientIp: string,
+    url: string,
   ) {
+    this.url = url;
     this.params = params;
-    const url = req.url ?? "/";
     const mark = url.indexOf("?");
     this.query = mark < 0 ? "" : url.slice(mark + 1);
     this.upstreamQuery = this.query;

@@ -13,6 +13,7 @@ import { type ResponseSink, UpstreamError } from "../upstream/upstream";
 import { BodyTooLargeError, Exchange, type HeaderMap, copyHeaders } from "./exchange";
 import { cleanResponseHeaders, requestIdOf, requestOrigin, upstreamRequestHeaders } from "./forwarding";
 import { type Reply, emptyReply, problem } from "./problem";
+import { TARGET_ENCODED_SLASH, TARGET_UNUSUAL, normalizeTarget, targetShape } from "./request-target";
 import { ServerResponse } from "./server/server-response";
 
 export interface PipelineContext {
@@ -24,17 +25,35 @@ export interface PipelineContext {
 
 /** Handles one request against the snapshot current when it arrived. */
 export async function handleRequest(snapshot: Snapshot, req: GatewayRequest, res: GatewayResponse, context: PipelineContext): Promise<void> {
-  const url = req.url ?? "/";
-  const found = snapshot.router.find((req.method ?? "GET") as "GET", url);
+  let url = req.url ?? "/";
   const requestId = requestIdOf(req, snapshot.requestIdHeader);
   const origin = requestOrigin(req, snapshot.trustedProxies);
   const clientIp = origin.client;
+  const shape = targetShape(url);
+  let encodedSlash = (shape & TARGET_ENCODED_SLASH) !== 0;
+  if ((shape & TARGET_UNUSUAL) !== 0) {
+    const target = normalizeTarget(url);
+    if ("refused" in target) {
+      finishWithReply(new Exchange(req, res, NOT_FOUND_ROUTE, {}, requestId, clientIp, url), snapshot, problem("bad-request", target.refused), NO_PLAN_STEPS, context);
+      return;
+    }
+    url = target.url;
+    encodedSlash = target.encodedSlash;
+  }
+  const found = snapshot.router.find((req.method ?? "GET") as "GET", url);
   if (found === null) {
-    const exchange = new Exchange(req, res, NOT_FOUND_ROUTE, {}, requestId, clientIp);
+    const exchange = new Exchange(req, res, NOT_FOUND_ROUTE, {}, requestId, clientIp, url);
     finishWithReply(exchange, snapshot, problem("not-found", `no API serves ${req.method} ${url.split("?")[0]}`), NO_PLAN_STEPS, context);
     return;
   }
   let route = found.store as CompiledRoute;
+  if (encodedSlash && route.kind === "operation" && !route.forwardsEncodedSlashes) {
+    const detail = "the path has a percent-encoded slash or backslash (%2F, %5C), which upstreams read in different ways; this API's upstream does not accept them (upstream.encodedSlashes)";
+    // None of the operation's policies ran, so none of its response or log steps run either.
+    const refusedRoute = systemRoute("method-not-allowed", route.apiId, route.basePath, route.allow, null);
+    finishWithReply(new Exchange(req, res, refusedRoute, {}, requestId, clientIp, url), snapshot, problem("bad-request", detail), NO_PLAN_STEPS, context);
+    return;
+  }
   const params: Record<string, string | undefined> = {};
   for (let index = 0; index < route.paramNames.length; index++) params[route.paramNames[index]!] = found.params[`p${index}`];
 
@@ -42,21 +61,21 @@ export async function handleRequest(snapshot: Snapshot, req: GatewayRequest, res
     const preflightMethod = route.kind === "options" && req.headers.origin !== undefined ? req.headers["access-control-request-method"] : undefined;
     const target = typeof preflightMethod === "string" ? route.byMethod?.get(preflightMethod.toUpperCase()) : undefined;
     if (target === undefined) {
-      const exchange = new Exchange(req, res, route, params, requestId, clientIp);
+      const exchange = new Exchange(req, res, route, params, requestId, clientIp, url);
       const reply = route.kind === "options" ? emptyReply(204, { allow: route.allow }) : problem("method-not-allowed", `${req.method} is not an operation of this path`, { headers: { allow: route.allow } });
       finishWithReply(exchange, snapshot, reply, NO_PLAN_STEPS, context);
       return;
     }
     // A CORS preflight runs the access phase of the operation it asks about; the cors policy answers it.
     route = target;
-    const exchange = new Exchange(req, res, route, params, requestId, clientIp);
+    const exchange = new Exchange(req, res, route, params, requestId, clientIp, url);
     let reply = runSteps(exchange, route.access, 0);
     if (reply instanceof Promise) reply = await reply.catch((error: unknown) => failure(exchange, error, context));
     finishWithReply(exchange, snapshot, reply ?? emptyReply(204, { allow: route.allow }), NO_PLAN_STEPS, context);
     return;
   }
 
-  const exchange = new Exchange(req, res, route, params, requestId, clientIp);
+  const exchange = new Exchange(req, res, route, params, requestId, clientIp, url);
   let plan: PlanSteps = NO_PLAN_STEPS;
   try {
     let reply = runSteps(exchange, route.access, 0);

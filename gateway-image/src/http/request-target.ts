@@ -1,0 +1,110 @@
+/**
+ * The one reading of a request's path that the gateway routes, authorizes and forwards.
+ *
+ * Each operation has its own policies, so choosing the route is access control: a path the
+ * gateway reads as one operation and the upstream as another gets past the policies of the
+ * second. `/public/..%2Fadmin` matches `/public/{slug}` (no credential needed) and reaches an
+ * upstream that decodes before it routes (nginx, Go's ServeMux before 1.22) as `/admin`;
+ * `/public/..` reaches most upstreams as `/`. Hence, before routing:
+ *
+ * - dot segments (`.` and `..`, also written `%2e`) are resolved as RFC 3986 §5.2.4 says, and
+ *   the resolved path is what is routed, checked by policies and forwarded (nginx, Kong and
+ *   Envoy with `normalize_path` do the same), so the upstream cannot read another path in it;
+ * - a fragment (`#`, never part of a request target: RFC 9112 §3.2), a backslash (a separator
+ *   to IIS and some frameworks) and a dot segment followed by parameters (`..;`, which servlet
+ *   containers read as `..`) are refused;
+ * - a percent-encoded slash or backslash (`%2F`, `%5C`) is reported, for the route's upstream
+ *   setting (`encodedSlashes`) to refuse it or let it through as sent.
+ *
+ * Nearly every path has none of these, and is told apart in one pass over its characters
+ * without allocating (`targetShape`); only the others take `normalizeTarget`.
+ */
+
+/** `targetShape`: nothing to do; the target is routed and forwarded as sent. */
+export const TARGET_PLAIN = 0;
+/** `targetShape`: the path has a `%2F` or `%5C` and nothing else unusual. */
+export const TARGET_ENCODED_SLASH = 1;
+/** `targetShape`: the target needs `normalizeTarget` (a dot segment, `#`, `\`, `;`, `%2e` may be in it). */
+export const TARGET_UNUSUAL = 2;
+
+/**
+ * How much work a request target needs, in one pass: a bit set of `TARGET_ENCODED_SLASH`
+ * and `TARGET_UNUSUAL`. Errs towards `TARGET_UNUSUAL` (`/.well-known` is unusual here and
+ * comes out of `normalizeTarget` unchanged), never the other way.
+ */
+export function targetShape(url: string): number {
+  let shape = TARGET_PLAIN;
+  const length = url.length;
+  for (let index = 0; index < length; index++) {
+    const code = url.charCodeAt(index);
+    if (code === 0x3f /* ? */) return url.indexOf("#", index) < 0 ? shape : shape | TARGET_UNUSUAL;
+    if (code === 0x25 /* % */) {
+      const first = url.charCodeAt(index + 1);
+      const second = url.charCodeAt(index + 2) | 0x20; // lower-cases a letter
+      if (first === 0x32 /* 2 */) {
+        if (second === 0x66 /* f */) shape |= TARGET_ENCODED_SLASH;
+        else if (second === 0x65 /* e */) shape |= TARGET_UNUSUAL;
+      } else if (first === 0x35 /* 5 */ && second === 0x63 /* c */) shape |= TARGET_ENCODED_SLASH;
+    } else if (code === 0x2e /* . */) {
+      if (index > 0 && url.charCodeAt(index - 1) === 0x2f /* / */) shape |= TARGET_UNUSUAL;
+    } else if (code === 0x5c /* \ */ || code === 0x23 /* # */ || code === 0x3b /* ; */) {
+      shape |= TARGET_UNUSUAL;
+    }
+  }
+  return shape;
+}
+
+/** A target as the gateway reads it. */
+export interface NormalizedTarget {
+  /** Path (dot segments resolved) and query (as sent): the same string when nothing changed. */
+  readonly url: string;
+  /** Whether the path has a percent-encoded slash or backslash. */
+  readonly encodedSlash: boolean;
+}
+
+/** Why a target is refused, for the 400's detail. */
+export interface RefusedTarget {
+  readonly refused: string;
+}
+
+const ENCODED_SLASH = /%(?:2f|5c)/i;
+const ENCODED_DOT = /%2e/gi;
+
+/** The target with its dot segments resolved, or why it is refused. */
+export function normalizeTarget(url: string): NormalizedTarget | RefusedTarget {
+  if (url.includes("#")) return { refused: "the request target has a fragment (#), which is not part of a request target (RFC 9112 §3.2)" };
+  const mark = url.indexOf("?");
+  const path = mark < 0 ? url : url.slice(0, mark);
+  if (path.includes("\\")) return { refused: "the path has a backslash, which some servers read as a slash; send it as %5C if it is data" };
+  // Asterisk and absolute forms are the server's business (OPTIONS *; absolute-form is refused there).
+  if (path.charCodeAt(0) !== 0x2f /* / */) return { url, encodedSlash: ENCODED_SLASH.test(path) };
+  const segments = path.split("/");
+  const kept: string[] = [];
+  let changed = false;
+  for (let index = 1; index < segments.length; index++) {
+    const segment = segments[index]!;
+    const dots = dotSegment(segment);
+    if (dots === 0) {
+      const parameters = segment.indexOf(";");
+      if (parameters >= 0 && dotSegment(segment.slice(0, parameters)) !== 0) {
+        return { refused: `the path has the segment "${segment}", which servlet containers read as a dot segment` };
+      }
+      kept.push(segment);
+      continue;
+    }
+    changed = true;
+    // ".." above the root stays at the root (RFC 3986 §5.2.4).
+    if (dots === 2) kept.pop();
+    // "/a/b/.." is "/a/": a dot segment at the end leaves the slash before it.
+    if (index === segments.length - 1) kept.push("");
+  }
+  const resolved = changed ? `/${kept.join("/")}` : path;
+  return { url: changed ? (mark < 0 ? resolved : resolved + url.slice(mark)) : url, encodedSlash: ENCODED_SLASH.test(resolved) };
+}
+
+/** 1 for `.`, 2 for `..` (either written with `%2e`, any case), 0 for any other segment. */
+function dotSegment(segment: string): 0 | 1 | 2 {
+  if (segment.length === 0 || segment.length > 6) return 0;
+  const plain = segment.includes("%") ? segment.replace(ENCODED_DOT, ".") : segment;
+  return plain === "." ? 1 : plain === ".." ? 2 : 0;
+}
