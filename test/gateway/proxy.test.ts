@@ -9,6 +9,8 @@ import { type TestUpstream, startUpstream } from "../helpers/upstream";
 const KEY = "test-key-0123456789";
 let upstream: TestUpstream;
 let gateway: RunningGateway;
+/** The same manifest on node:http's server (TURNPIKE_HTTP_SERVER=node). */
+let fallback: RunningGateway;
 
 beforeAll(async () => {
   upstream = await startUpstream((request, res) => {
@@ -30,9 +32,11 @@ beforeAll(async () => {
   const product = new Product(platform, "shop", { apis: [api], plans: [new Plan(platform, "free")] });
   new Consumer(platform, "app", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("APP_KEY") })] });
   gateway = await startGateway(platform, { env: { APP_KEY: KEY } });
+  fallback = await startGateway({ manifest: gateway.manifest, json: readFileSync(gateway.manifestFile, "utf8") }, { env: { APP_KEY: KEY, TURNPIKE_HTTP_SERVER: "node" } });
 });
 
 afterAll(async () => {
+  await fallback?.stop();
   await gateway?.stop();
   await upstream?.close();
 });
@@ -174,16 +178,24 @@ describe("errors are problem+json and the gateway keeps serving", () => {
     const response = await fetch(`${gateway.url}/items/v1/items`, { headers: authed });
     expect(response.status).toBe(200);
   });
+
+  it("rejects two Host fields and a Host that is not host[:port] with 400, before any upstream (RFC 9112 §3.2)", async () => {
+    const before = upstream.requests.length;
+    for (const target of [gateway, fallback]) {
+      for (const hosts of ["Host: api.example\r\nHost: evil.example", "Host: api.example\r\nhost: api.example", "Host: evil.example/x?", 'Host: a";for=x']) {
+        const answer = await rawRequest(`GET /items/v1/health HTTP/1.1\r\n${hosts}\r\n\r\n`, target);
+        expect({ hosts, answer: answer.split("\r\n")[0] }).toEqual({ hosts, answer: "HTTP/1.1 400 Bad Request" });
+        expect(answer).toContain("application/problem+json");
+      }
+      for (const host of ["api.example:8443", "[::1]:8080", "127.0.0.1"]) {
+        expect(await rawRequest(`GET /items/v1/health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, target)).toMatch(/^HTTP\/1\.1 200 /);
+      }
+    }
+    expect(upstream.requests.length).toBe(before + 6);
+  });
 });
 
 describe("on node:http's server (TURNPIKE_HTTP_SERVER=node, the fallback where Node lacks the parser binding)", () => {
-  let fallback: RunningGateway;
-  beforeAll(async () => {
-    fallback = await startGateway({ manifest: gateway.manifest, json: readFileSync(gateway.manifestFile, "utf8") }, { env: { APP_KEY: KEY, TURNPIKE_HTTP_SERVER: "node" } });
-  });
-  afterAll(async () => {
-    await fallback?.stop();
-  });
 
   it("says so in its listening line, proxies, answers HEAD, and rejects malformed requests the same way", async () => {
     expect(fallback.logs.find((line) => line.msg === "gateway listening")).toMatchObject({ httpServer: "node" });

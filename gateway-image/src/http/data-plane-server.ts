@@ -4,11 +4,13 @@
  * for it (for comparison). Both serve the same request handler and reject malformed requests
  * through the same callback.
  */
-import { createServer } from "node:http";
+import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import type { Server, Socket } from "node:net";
 import type { TlsOptions } from "node:tls";
 import { nativeServerParser } from "./native-parser";
+import { problem } from "./problem";
+import { hostFieldProblem } from "./server/request-headers";
 import { Http1Server } from "./server/http1-server";
 import type { GatewayRequest, GatewayResponse } from "./server/message-types";
 import type { ClientError } from "./server/server-connection";
@@ -63,7 +65,14 @@ export function createDataPlaneServer(
     };
   }
   const serverOptions = { maxHeaderSize: options.maxHeaderBytes, requestTimeout: options.requestTimeoutMs, headersTimeout: options.headersTimeoutMs, keepAliveTimeout: options.keepAliveTimeoutMs };
-  const server = options.tls ? createTlsServer({ ...serverOptions, ...options.tls }, onRequest) : createServer(serverOptions, onRequest);
+  // node:http checks only that an HTTP/1.1 request has a Host; the native server also refuses two, or one that is not host[:port].
+  const onNodeRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (hostFieldProblem(req.rawHeaders, req.httpVersion === "1.1") === null) return onRequest(req, res);
+    const reply = problem("bad-request", "the request is not valid HTTP/1.1 and was not forwarded");
+    res.shouldKeepAlive = false;
+    res.writeHead(reply.status, { ...reply.headers, "content-length": Buffer.byteLength(reply.body) }).end(reply.body);
+  };
+  const server = options.tls ? createTlsServer({ ...serverOptions, ...options.tls }, onNodeRequest) : createServer(serverOptions, onNodeRequest);
   server.on("clientError", onClientError);
   return {
     kind: "node",

@@ -10,6 +10,7 @@
  */
 import type { Socket } from "node:net";
 import { type NativeParser, type ServerParserBinding, releaseParser } from "../native-parser";
+import { hostFieldProblem } from "./request-headers";
 import { ServerRequest, type RequestBodySource } from "./server-request";
 import { ServerResponse, type ResponseConnection } from "./server-response";
 
@@ -237,12 +238,12 @@ export class ServerConnection implements ResponseConnection, RequestBodySource {
     this.pendingUrl = "";
     if (this.closing) return 1;
     this.requests++;
-    const req = new ServerRequest(this.socket, this, this.host.binding.methods[method] ?? "GET", url, raw, major, minor);
-    // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
-    if (major === 1 && minor === 1 && req.headers.host === undefined) {
-      this.fail(Object.assign(new Error("an HTTP/1.1 request must have a Host header"), { code: "HPE_MISSING_HOST", bytesParsed: 0 }));
+    const hostProblem = hostFieldProblem(raw, major === 1 && minor === 1);
+    if (hostProblem !== null) {
+      this.fail(Object.assign(new Error(hostProblem.message), { code: hostProblem.code, bytesParsed: 0 }));
       return 1;
     }
+    const req = new ServerRequest(this.socket, this, this.host.binding.methods[method] ?? "GET", url, raw, major, minor);
     this.current = req;
     // An upgrade (or CONNECT) is answered as a plain request, and is the connection's last:
     // what follows its head is another protocol, never parsed as HTTP.
