@@ -109,6 +109,17 @@ describe("the path the gateway routes is the path it forwards", () => {
     expect((await send("/lenient/v1/public/x/../../admin", keyed)).upstreamUrl).toBe("/admin");
   });
 
+  it("routes an absolute-form target (a client using the gateway as its proxy) by its path, when its host is the Host header's", async () => {
+    const answer = await send("http://api.example/strict/v1/public/x/../abs?q=1");
+    expect({ status: answer.status, upstreamUrl: answer.upstreamUrl }).toEqual({ status: 200, upstreamUrl: "/public/abs?q=1" });
+    expect((await send("HTTP://API.EXAMPLE/strict/v1/admin")).status).toBe(401);
+    expect((await send("http://api.example/strict/v1/admin", keyed)).upstreamUrl).toBe("/admin");
+    for (const target of ["http://other.example/strict/v1/public/abs", "http://u@api.example/strict/v1/public/abs", "api.example:443"]) {
+      const refused = await send(target);
+      expect({ target, status: refused.status, upstreamUrl: refused.upstreamUrl }).toEqual({ target, status: 400, upstreamUrl: null });
+    }
+  });
+
   it("leaves ordinary paths, dotted names and queries as they are", async () => {
     for (const [target, forwarded] of [
       ["/strict/v1/public/file.tar.gz", "/public/file.tar.gz"],

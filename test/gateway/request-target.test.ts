@@ -44,6 +44,19 @@ describe("normalizeTarget", () => {
     expect("refused" in target && target.refused).toContain(reason);
   });
 
+  it("reads an absolute-form target as its path and query, and reports its host for the Host check", () => {
+    expect(normalizeTarget("http://api.example/a/../b?x=1")).toEqual({ url: "/b?x=1", encodedSlash: false, authority: "api.example" });
+    expect(normalizeTarget("HTTPS://Api.Example:8443")).toEqual({ url: "/", encodedSlash: false, authority: "Api.Example:8443" });
+    expect(normalizeTarget("http://api.example?q=1")).toEqual({ url: "/?q=1", encodedSlash: false, authority: "api.example" });
+    expect(normalizeTarget("http://api.example/p/a%2Fb")).toEqual({ url: "/p/a%2Fb", encodedSlash: true, authority: "api.example" });
+    expect(normalizeTarget("*")).toEqual({ url: "*", encodedSlash: false });
+    for (const url of ["http://user@api.example/a", "http:///a", "ftp://api.example/a", "api.example:443", "a/b", "http://api.example/a#b"]) {
+      expect({ url, refused: "refused" in normalizeTarget(url) }).toEqual({ url, refused: true });
+    }
+    expect(targetShape("http://api.example/a")).toBe(TARGET_UNUSUAL);
+    expect(targetShape("*")).toBe(TARGET_UNUSUAL);
+  });
+
   it("reports a percent-encoded slash or backslash, in either case, and only in the path", () => {
     expect(normalizeTarget("/public/..%2Fadmin")).toEqual({ url: "/public/..%2Fadmin", encodedSlash: true });
     expect(normalizeTarget("/p/.%2e/a%5cb")).toEqual({ url: "/a%5cb", encodedSlash: true });

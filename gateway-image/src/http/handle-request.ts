@@ -33,8 +33,10 @@ export async function handleRequest(snapshot: Snapshot, req: GatewayRequest, res
   let encodedSlash = (shape & TARGET_ENCODED_SLASH) !== 0;
   if ((shape & TARGET_UNUSUAL) !== 0) {
     const target = normalizeTarget(url);
-    if ("refused" in target) {
-      finishWithReply(new Exchange(req, res, NOT_FOUND_ROUTE, {}, requestId, clientIp, url), snapshot, problem("bad-request", target.refused), NO_PLAN_STEPS, context);
+    // An absolute-form target's host must be the Host header's (RFC 9112 §3.2), which everything else reads.
+    if ("refused" in target || (target.authority !== undefined && target.authority.toLowerCase() !== (req.headers.host ?? "").toLowerCase())) {
+      const detail = "refused" in target ? target.refused : "the request target is an absolute URL whose host is not the Host header's";
+      finishWithReply(new Exchange(req, res, NOT_FOUND_ROUTE, {}, requestId, clientIp, url), snapshot, problem("bad-request", detail), NO_PLAN_STEPS, context);
       return;
     }
     url = target.url;

@@ -10,6 +10,8 @@
  * - dot segments (`.` and `..`, also written `%2e`) are resolved as RFC 3986 §5.2.4 says, and
  *   the resolved path is what is routed, checked by policies and forwarded (nginx, Kong and
  *   Envoy with `normalize_path` do the same), so the upstream cannot read another path in it;
+ * - an absolute-form target (`GET http://api.example/a`) is read as its path and query, and its
+ *   host must be the Host header's;
  * - a fragment (`#`, never part of a request target: RFC 9112 §3.2), a backslash (a separator
  *   to IIS and some frameworks) and a dot segment followed by parameters (`..;`, which servlet
  *   containers read as `..`) are refused;
@@ -33,6 +35,8 @@ export const TARGET_UNUSUAL = 2;
  * comes out of `normalizeTarget` unchanged), never the other way.
  */
 export function targetShape(url: string): number {
+  // Not origin-form (`/path?query`): asterisk, absolute or authority form.
+  if (url.charCodeAt(0) !== 0x2f /* / */) return TARGET_UNUSUAL;
   let shape = TARGET_PLAIN;
   const length = url.length;
   for (let index = 0; index < length; index++) {
@@ -60,6 +64,11 @@ export interface NormalizedTarget {
   readonly url: string;
   /** Whether the path has a percent-encoded slash or backslash. */
   readonly encodedSlash: boolean;
+  /**
+   * The host and port of an absolute-form target (`GET http://api.example/items`), which the
+   * Host header must equal; undefined for any other form.
+   */
+  readonly authority?: string;
 }
 
 /** Why a target is refused, for the 400's detail. */
@@ -76,8 +85,7 @@ export function normalizeTarget(url: string): NormalizedTarget | RefusedTarget {
   const mark = url.indexOf("?");
   const path = mark < 0 ? url : url.slice(0, mark);
   if (path.includes("\\")) return { refused: "the path has a backslash, which some servers read as a slash; send it as %5C if it is data" };
-  // Asterisk and absolute forms are the server's business (OPTIONS *; absolute-form is refused there).
-  if (path.charCodeAt(0) !== 0x2f /* / */) return { url, encodedSlash: ENCODED_SLASH.test(path) };
+  if (path.charCodeAt(0) !== 0x2f /* / */) return url === "*" ? { url, encodedSlash: false } : absoluteForm(url);
   const segments = path.split("/");
   const kept: string[] = [];
   let changed = false;
@@ -100,6 +108,25 @@ export function normalizeTarget(url: string): NormalizedTarget | RefusedTarget {
   }
   const resolved = changed ? `/${kept.join("/")}` : path;
   return { url: changed ? (mark < 0 ? resolved : resolved + url.slice(mark)) : url, encodedSlash: ENCODED_SLASH.test(resolved) };
+}
+
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/i;
+
+/**
+ * An absolute-form target, read as its path and query. RFC 9112 §3.2.2 has servers accept
+ * it (clients configured with the gateway as their proxy send it); routed as sent, the
+ * scheme and host went upstream as part of the path. A client must send a Host equal to the
+ * authority (RFC 9112 §3.2), which the caller checks, so everything that reads the Host
+ * (X-Forwarded-Host, Forwarded, cache keys) reads the target's host.
+ */
+function absoluteForm(url: string): NormalizedTarget | RefusedTarget {
+  const parts = ABSOLUTE_FORM.exec(url);
+  if (parts === null) return { refused: "the request target is neither a path (origin-form) nor an http(s) URL (absolute-form)" };
+  const authority = parts[1]!;
+  if (authority === "" || authority.includes("@")) return { refused: "the request target's URL has no host, or has user information before it" };
+  const rest = parts[2]!;
+  const target = normalizeTarget(rest === "" ? "/" : rest.charCodeAt(0) === 0x3f /* ? */ ? `/${rest}` : rest);
+  return "refused" in target ? target : { ...target, authority };
 }
 
 /** 1 for `.`, 2 for `..` (either written with `%2e`, any case), 0 for any other segment. */
