@@ -89,6 +89,12 @@ describe("the path the gateway routes is the path it forwards", () => {
     expect((await send("/strict/v1/public/a/..?next=../x")).upstreamUrl).toBe("/public/?next=../x");
   });
 
+  it("decodes unreserved characters before routing, so an encoded base path is stripped whole: /%73trict/v1/%61dmin is /admin", async () => {
+    expect((await send("/%73trict/v1/%61dmin")).status).toBe(401);
+    expect((await send("/%73tr%69ct/v%31/%61dmin", keyed)).upstreamUrl).toBe("/admin");
+    expect((await send("/%73trict/v1/public/caf%C3%A9%7E")).upstreamUrl).toBe("/public/caf%C3%A9~");
+  });
+
   it("refuses what servers read in different ways: a fragment, a backslash, a dot segment with parameters", async () => {
     for (const [target, words] of [
       ["/strict/v1/public/a#x", "fragment"],

@@ -27,7 +27,7 @@ describe("normalizeTarget", () => {
     expect(resolved(url)).toBe(expected);
   });
 
-  it.each(["/a/b", "/.well-known/openid-configuration", "/a/.hidden", "/a/..b", "/a/b..", "/file.tar.gz", "/a//b", "/a;v=1/b", "/a/x%2ey", "/a?q=/../x"])("leaves %s as it is, the same string", (url) => {
+  it.each(["/a/b", "/.well-known/openid-configuration", "/a/.hidden", "/a/..b", "/a/b..", "/file.tar.gz", "/a//b", "/a;v=1/b", "/caf%C3%A9/%20x%3A", "/a?q=/../x&b=%41"])("leaves %s as it is, the same string", (url) => {
     const target = normalizeTarget(url);
     expect(target).toEqual({ url, encodedSlash: false });
   });
@@ -57,16 +57,23 @@ describe("normalizeTarget", () => {
     expect(targetShape("*")).toBe(TARGET_UNUSUAL);
   });
 
+  it("decodes percent-encoded unreserved characters in the path, and only those (RFC 3986 §6.2.2.2)", () => {
+    expect(resolved("/%69tems/v1/%61dmin")).toBe("/items/v1/admin");
+    expect(resolved("/a/x%2ey%7E%5f%2D%30")).toBe("/a/x.y~_-0");
+    expect(resolved("/a/%20%3A%40%25%C3%A9?q=%41")).toBe("/a/%20%3A%40%25%C3%A9?q=%41");
+    expect(resolved("/a/%2%41%g1")).toBe("/a/%2A%g1");
+  });
+
   it("reports a percent-encoded slash or backslash, in either case, and only in the path", () => {
     expect(normalizeTarget("/public/..%2Fadmin")).toEqual({ url: "/public/..%2Fadmin", encodedSlash: true });
     expect(normalizeTarget("/p/.%2e/a%5cb")).toEqual({ url: "/a%5cb", encodedSlash: true });
     expect(normalizeTarget("/p/./a?next=%2Fhome")).toEqual({ url: "/p/a?next=%2Fhome", encodedSlash: false });
   });
 
-  it("agrees with RFC 3986's remove_dot_segments, %2e read as a dot (property)", () => {
+  it("agrees with RFC 3986's remove_dot_segments, unreserved characters decoded (property)", () => {
     // Not the WHATWG parser as an oracle: Node 20's (ada) keeps "/a/.a/.." as it is.
-    const segment = fc.constantFrom("a", "b", "", ".", "..", "%2e", "%2E%2e", ".%2e", ".a", "a.", "x%2ey", "%41");
-    const dots = (text: string): string => text.replace(/%2e/gi, ".");
+    const segment = fc.constantFrom("a", "b", "", ".", "..", "%2e", "%2E%2e", ".%2e", ".a", "a.", "x%2ey", "%41", "%20", "%7e");
+    const dots = (text: string): string => text.replace(/%(2e|41|7e)/gi, (_octet, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
     fc.assert(
       fc.property(fc.array(segment, { maxLength: 8 }), (segments) => {
         const url = `/${segments.join("/")}`;
@@ -102,7 +109,7 @@ describe("targetShape", () => {
   });
 
   it("never lets through as plain a target that normalizeTarget would change or refuse (property)", () => {
-    const piece = fc.constantFrom("/", ".", "..", "%", "%2", "%2e", "%2E", "%2f", "%2F", "%5c", "%5C", "%25", "\\", "#", ";", "?", "a", "e", "f", "2");
+    const piece = fc.constantFrom("/", ".", "..", "%", "%2", "%2e", "%2E", "%2f", "%2F", "%5c", "%5C", "%25", "%41", "%7e", "%20", "%C3", "%g", "\\", "#", ";", "?", "a", "e", "f", "2");
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
         const url = `/${pieces.join("")}`;

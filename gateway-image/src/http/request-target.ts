@@ -7,9 +7,11 @@
  * upstream that decodes before it routes (nginx, Go's ServeMux before 1.22) as `/admin`;
  * `/public/..` reaches most upstreams as `/`. Hence, before routing:
  *
- * - dot segments (`.` and `..`, also written `%2e`) are resolved as RFC 3986 §5.2.4 says, and
- *   the resolved path is what is routed, checked by policies and forwarded (nginx, Kong and
- *   Envoy with `normalize_path` do the same), so the upstream cannot read another path in it;
+ * - percent-encoded unreserved characters (`%61`, `%2e`) are decoded (RFC 3986 §6.2.2.2: they
+ *   mean the same), so a base path is matched and stripped as the literal it is, and dot
+ *   segments (`.` and `..`) are then resolved as RFC 3986 §5.2.4 says; the result is what is
+ *   routed, checked by policies and forwarded (nginx, Kong and Envoy with `normalize_path`
+ *   do the same), so the upstream cannot read another path in it;
  * - an absolute-form target (`GET http://api.example/a`) is read as its path and query, and its
  *   host must be the Host header's;
  * - a fragment (`#`, never part of a request target: RFC 9112 §3.2), a backslash (a separator
@@ -43,12 +45,9 @@ export function targetShape(url: string): number {
     const code = url.charCodeAt(index);
     if (code === 0x3f /* ? */) return url.indexOf("#", index) < 0 ? shape : shape | TARGET_UNUSUAL;
     if (code === 0x25 /* % */) {
-      const first = url.charCodeAt(index + 1);
-      const second = url.charCodeAt(index + 2) | 0x20; // lower-cases a letter
-      if (first === 0x32 /* 2 */) {
-        if (second === 0x66 /* f */) shape |= TARGET_ENCODED_SLASH;
-        else if (second === 0x65 /* e */) shape |= TARGET_UNUSUAL;
-      } else if (first === 0x35 /* 5 */ && second === 0x63 /* c */) shape |= TARGET_ENCODED_SLASH;
+      const byte = (hexDigit(url.charCodeAt(index + 1)) << 4) | hexDigit(url.charCodeAt(index + 2));
+      if (byte === 0x2f /* / */ || byte === 0x5c /* \ */) shape |= TARGET_ENCODED_SLASH;
+      else if (byte >= 0 && byte < 0x80 && UNRESERVED[byte] === 1) shape |= TARGET_UNUSUAL;
     } else if (code === 0x2e /* . */) {
       if (index > 0 && url.charCodeAt(index - 1) === 0x2f /* / */) shape |= TARGET_UNUSUAL;
     } else if (code === 0x5c /* \ */ || code === 0x23 /* # */ || code === 0x3b /* ; */) {
@@ -58,9 +57,24 @@ export function targetShape(url: string): number {
   return shape;
 }
 
+/** ASCII bytes RFC 3986 calls unreserved: ALPHA, DIGIT, `-`, `.`, `_`, `~`. */
+const UNRESERVED = new Uint8Array(128);
+for (let byte = 0; byte < 128; byte++) {
+  const char = String.fromCharCode(byte);
+  if (/[A-Za-z0-9._~-]/.test(char)) UNRESERVED[byte] = 1;
+}
+
+/** A hexadecimal digit's value; -256 for any other character (so a byte built with it is negative). */
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x57;
+  return -256;
+}
+
 /** A target as the gateway reads it. */
 export interface NormalizedTarget {
-  /** Path (dot segments resolved) and query (as sent): the same string when nothing changed. */
+  /** Path (unreserved characters decoded, dot segments resolved) and query (as sent): the same string when nothing changed. */
   readonly url: string;
   /** Whether the path has a percent-encoded slash or backslash. */
   readonly encodedSlash: boolean;
@@ -77,7 +91,13 @@ export interface RefusedTarget {
 }
 
 const ENCODED_SLASH = /%(?:2f|5c)/i;
-const ENCODED_DOT = /%2e/gi;
+const ENCODED_OCTET = /%([0-9A-Fa-f]{2})/g;
+
+/** `%41` → `A`: an unreserved character means the same encoded or not (RFC 3986 §6.2.2.2); any other octet stays encoded. */
+function decodeUnreserved(octet: string, hex: string): string {
+  const byte = Number.parseInt(hex, 16);
+  return byte < 0x80 && UNRESERVED[byte] === 1 ? String.fromCharCode(byte) : octet;
+}
 
 /** The target with its dot segments resolved, or why it is refused. */
 export function normalizeTarget(url: string): NormalizedTarget | RefusedTarget {
@@ -90,7 +110,14 @@ export function normalizeTarget(url: string): NormalizedTarget | RefusedTarget {
   const kept: string[] = [];
   let changed = false;
   for (let index = 1; index < segments.length; index++) {
-    const segment = segments[index]!;
+    let segment = segments[index]!;
+    if (segment.includes("%")) {
+      const decoded = segment.replace(ENCODED_OCTET, decodeUnreserved);
+      if (decoded !== segment) {
+        segment = decoded;
+        changed = true;
+      }
+    }
     const dots = dotSegment(segment);
     if (dots === 0) {
       const parameters = segment.indexOf(";");
@@ -129,9 +156,7 @@ function absoluteForm(url: string): NormalizedTarget | RefusedTarget {
   return "refused" in target ? target : { ...target, authority };
 }
 
-/** 1 for `.`, 2 for `..` (either written with `%2e`, any case), 0 for any other segment. */
+/** 1 for `.`, 2 for `..` (decoded: `%2e` is a dot), 0 for any other segment. */
 function dotSegment(segment: string): 0 | 1 | 2 {
-  if (segment.length === 0 || segment.length > 6) return 0;
-  const plain = segment.includes("%") ? segment.replace(ENCODED_DOT, ".") : segment;
-  return plain === "." ? 1 : plain === ".." ? 2 : 0;
+  return segment === "." ? 1 : segment === ".." ? 2 : 0;
 }
