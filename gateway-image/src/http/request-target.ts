@@ -28,7 +28,7 @@
 export const TARGET_PLAIN = 0;
 /** `targetShape`: the path has a `%2F` or `%5C` and nothing else unusual. */
 export const TARGET_ENCODED_SLASH = 1;
-/** `targetShape`: the target needs `normalizeTarget` (a dot segment, `#`, `\`, `;`, `%2e` may be in it). */
+/** `targetShape`: the target needs `normalizeTarget` (not origin-form, or a dot segment, `#`, `\`, `;` or an encoded unreserved character may be in it). */
 export const TARGET_UNUSUAL = 2;
 
 /**
@@ -99,7 +99,7 @@ function decodeUnreserved(octet: string, hex: string): string {
   return byte < 0x80 && UNRESERVED[byte] === 1 ? String.fromCharCode(byte) : octet;
 }
 
-/** The target with its dot segments resolved, or why it is refused. */
+/** The target with unreserved characters decoded and dot segments resolved, or why it is refused. */
 export function normalizeTarget(url: string): NormalizedTarget | RefusedTarget {
   if (url.includes("#")) return { refused: "the request target has a fragment (#), which is not part of a request target (RFC 9112 §3.2)" };
   const mark = url.indexOf("?");
