@@ -15,6 +15,7 @@ import { type ConsumerRecord, apiKeyDigest } from "../../gateway-image/src/ident
 import type { Exchange } from "../../gateway-image/src/http/exchange";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import { problem } from "../../gateway-image/src/http/problem";
+import { editQuery } from "../../gateway-image/src/http/query-edit";
 import type { z } from "zod";
 import type { apiKeyPolicy } from "./schema";
 
@@ -59,9 +60,7 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
           if (fromHeader) {
             exchange.upstreamHeaders[name] = undefined;
           } else if (exchange.upstreamQuery !== "") {
-            const query = new URLSearchParams(exchange.upstreamQuery);
-            query.delete(name);
-            exchange.upstreamQuery = query.toString();
+            exchange.upstreamQuery = editQuery(exchange.upstreamQuery, { remove: [name], set: [] });
           }
           return undefined;
         }

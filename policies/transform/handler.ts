@@ -2,12 +2,14 @@
 import type { z } from "zod";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import type { HeaderMap } from "../../gateway-image/src/http/exchange";
+import { type QueryEdits, editQuery } from "../../gateway-image/src/http/query-edit";
 import type { transformPolicy } from "./schema";
 
 export const createTransformHandler: HandlerFactory<z.output<typeof transformPolicy.config>> = (config) => {
   const { request, response } = config;
   const setHeaders = Object.entries(request.headers.set);
-  const editsQuery = Object.keys(request.query.set).length > 0 || request.query.remove.length > 0;
+  const queryEdits: QueryEdits = { remove: request.query.remove, set: Object.entries(request.query.set) };
+  const editsQuery = queryEdits.set.length > 0 || queryEdits.remove.length > 0;
   const pathTemplate = request.path;
   const editHeaders = (headers: HeaderMap, set: [string, string][], remove: readonly string[]) => {
     for (const name of remove) delete headers[name];
@@ -19,10 +21,7 @@ export const createTransformHandler: HandlerFactory<z.output<typeof transformPol
     request(exchange) {
       editHeaders(exchange.upstreamHeaders, setHeaders, request.headers.remove);
       if (editsQuery) {
-        const query = new URLSearchParams(exchange.upstreamQuery);
-        for (const name of request.query.remove) query.delete(name);
-        for (const [name, value] of Object.entries(request.query.set)) query.set(name, value);
-        exchange.upstreamQuery = query.toString();
+        exchange.upstreamQuery = editQuery(exchange.upstreamQuery, queryEdits);
       }
       if (pathTemplate !== null) {
         exchange.upstreamPath = pathTemplate.replace(/\{([^}]+)\}/g, (_match, name: string) => encodeURIComponent(exchange.params[name] ?? ""));

@@ -1,0 +1,52 @@
+/**
+ * Edits to the query string sent upstream that leave every parameter they do not touch as
+ * the client wrote it. Re-serializing through URLSearchParams (what the apiKey and transform
+ * policies did) rewrote the whole query: `%20` became `+` (a plus to an upstream that reads
+ * RFC 3986 rather than form encoding), `?flag` became `?flag=`, `~` became `%7E`, and empty
+ * pairs went away, so removing one credential changed what the others meant to some upstreams.
+ */
+
+/** Parameters to drop (by name) and to set (replacing the first of that name in place, dropping the rest). */
+export interface QueryEdits {
+  readonly remove: readonly string[];
+  readonly set: readonly (readonly [name: string, value: string])[];
+}
+
+/**
+ * `query` (without `?`) with `edits` applied. Names are compared decoded, as URLSearchParams
+ * decodes them (`+` is a space, `%XX` an octet of UTF-8), so a parameter found by
+ * `searchParams.get(name)` is the one removed. A set parameter missing from the query is
+ * appended.
+ */
+export function editQuery(query: string, edits: QueryEdits): string {
+  const removed = new Set(edits.remove);
+  const setValues = new Map(edits.set);
+  const placed = new Set<string>();
+  const kept: string[] = [];
+  for (const pair of query === "" ? [] : query.split("&")) {
+    const name = decodedName(pair);
+    // Removals come first: a name both removed and set is set at the end, as delete-then-set did.
+    if (name !== null && removed.has(name)) continue;
+    if (name !== null && setValues.has(name)) {
+      if (!placed.has(name)) {
+        placed.add(name);
+        kept.push(encodePair(name, setValues.get(name)!));
+      }
+      continue;
+    }
+    kept.push(pair);
+  }
+  for (const [name, value] of setValues) if (!placed.has(name)) kept.push(encodePair(name, value));
+  return kept.join("&");
+}
+
+/** The pair's name as URLSearchParams reads it (the reading the policies look names up with); null for an empty pair. */
+function decodedName(pair: string): string | null {
+  for (const [name] of new URLSearchParams(pair)) return name;
+  return null;
+}
+
+/** As URLSearchParams writes a pair (application/x-www-form-urlencoded), so upstreams read set values as before. */
+function encodePair(name: string, value: string): string {
+  return new URLSearchParams([[name, value]]).toString();
+}
