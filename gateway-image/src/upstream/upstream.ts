@@ -222,6 +222,13 @@ class ForwardHandler implements UpstreamResponseHandler {
       this.abortRequest?.(new Error("client closed the connection"));
       return false;
     }
+    const coding = otherTransferCoding(rawHeaders);
+    if (coding !== null) {
+      const detail = `${this.target.origin} answered with the transfer coding "${coding}", which the gateway does not decode`;
+      this.finish(new UpstreamError("reset", detail));
+      this.abortRequest?.(new Error(detail));
+      return false;
+    }
     this.headSent = true;
     this.sink.head(statusCode, headersFromRaw(rawHeaders));
     return true;
@@ -259,6 +266,26 @@ class ForwardHandler implements UpstreamResponseHandler {
     this.settled = true;
     this.settle(result);
   }
+}
+
+/**
+ * A transfer coding of an answer other than chunked (`gzip, chunked`), or null. Both clients'
+ * parsers undo the chunked framing only, and Transfer-Encoding is hop-by-hop, so the body
+ * would reach the client still coded with nothing saying so; nginx answers 502 to these too.
+ */
+export function otherTransferCoding(raw: ReadonlyArray<string | Buffer>): string | null {
+  for (let index = 0; index < raw.length; index += 2) {
+    const rawName = raw[index]!;
+    if (rawName.length !== 17) continue;
+    const name = typeof rawName === "string" ? rawName : rawName.toString("latin1");
+    if (name.toLowerCase() !== "transfer-encoding") continue;
+    const rawValue = raw[index + 1]!;
+    for (const item of (typeof rawValue === "string" ? rawValue : rawValue.toString("latin1")).split(",")) {
+      const coding = item.trim().toLowerCase();
+      if (coding !== "chunked" && coding !== "") return coding;
+    }
+  }
+  return null;
 }
 
 /**
