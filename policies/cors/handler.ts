@@ -38,11 +38,18 @@ export const createCorsHandler: HandlerFactory<z.output<typeof corsPolicy.config
     },
     response(exchange, _status, headers) {
       const origin = exchange.req.headers.origin;
-      if (origin === undefined || exchange.req.method === "OPTIONS" || !allows(origin)) return;
-      headers["access-control-allow-origin"] = allowOrigin(origin);
+      // Every answer that depends on Origin says so, including those to no or another origin:
+      // a shared cache in front of the gateway (a CDN) would otherwise keep an answer without
+      // the grant and hand it to an allowed origin. With "*" and no credentials the
+      // grant is the same for everyone, so it goes on every answer and nothing varies.
+      // (A preflight's answer is made whole in access.)
+      if (exchange.req.method === "OPTIONS") return;
+      const everyone = anyOrigin && !config.credentials;
+      if (!everyone) appendHeader(headers, "vary", "Origin");
+      if (!everyone && (origin === undefined || !allows(origin))) return;
+      headers["access-control-allow-origin"] = everyone ? "*" : origin!;
       if (exposedHeaders !== "") headers["access-control-expose-headers"] = exposedHeaders;
       if (config.credentials) headers["access-control-allow-credentials"] = "true";
-      if (!anyOrigin || config.credentials) appendHeader(headers, "vary", "Origin");
     },
   };
 };

@@ -45,7 +45,7 @@ beforeAll(async () => {
   const queryKeyContract = itemsContract((document) => {
     (document.components as { securitySchemes: Record<string, unknown> }).securitySchemes.ApiKeyAuth = { type: "apiKey", in: "query", name: "api_key" };
   });
-  const queryKeyed = itemsApi(platform, "querykey", { upstream: target, contract: OpenApi.fromDocument(queryKeyContract), policies: [apiKey({ in: "query", name: "api_key" })] });
+  const queryKeyed = itemsApi(platform, "querykey", { upstream: target, contract: OpenApi.fromDocument(queryKeyContract), policies: [apiKey({ in: "query", name: "api_key" }), cors({ origins: ["*"] })] });
   const product = new Product(platform, "shop", { apis: [items, guarded, successor, old, retired, quirky, queryKeyed], plans: [new Plan(platform, "free")] });
   new Consumer(platform, "alice", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("KEY_A") })] });
   new Consumer(platform, "bob", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("KEY_B") })] });
@@ -172,6 +172,18 @@ describe("cors", () => {
     const actual = await fetch(`${gateway.url}/items/v1/items/c`, { headers: { origin: "https://shop.example", "x-api-key": KEY_B } });
     expect(actual.headers.get("access-control-allow-origin")).toBe("https://shop.example");
     expect(actual.headers.get("access-control-expose-headers")).toContain("x-request-id");
+  });
+
+  it("says Vary: Origin on answers to no origin and to another origin too, so a shared cache never hands them to an allowed one", async () => {
+    for (const origin of [undefined, "https://evil.example"]) {
+      const response = await fetch(`${gateway.url}/items/v1/health`, { headers: origin === undefined ? {} : { origin } });
+      expect({ origin, status: response.status, grant: response.headers.get("access-control-allow-origin") }).toEqual({ origin, status: 200, grant: null });
+      expect(response.headers.get("vary")?.toLowerCase()).toContain("origin");
+    }
+    // With "*" (no credentials) the grant is the same for every caller, Origin or not: nothing varies.
+    const open = await fetch(`${gateway.url}/querykey/v1/items?api_key=${KEY_A}`);
+    expect(open.headers.get("access-control-allow-origin")).toBe("*");
+    expect(open.headers.get("vary")).toBeNull();
   });
 });
 
