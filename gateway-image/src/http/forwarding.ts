@@ -88,7 +88,11 @@ export function upstreamRequestHeaders(req: GatewayRequest, origin: RequestOrigi
   if (!peerTrusted || source["x-forwarded-proto"] === undefined) headers["x-forwarded-proto"] = proto;
   if (!peerTrusted || source["x-forwarded-host"] === undefined) headers["x-forwarded-host"] = host;
   const forwardedElement = `for=${peer.includes(":") ? `"[${peer}]"` : peer};proto=${proto}${host ? `;host="${host.replace(/["\\]/g, "")}"` : ""}`;
-  const previousForwarded = source.forwarded;
+  // Only a trusted proxy's Forwarded elements go on: upstreams commonly read host and proto
+  // from the first element, which an untrusted client would otherwise write (X-Forwarded-Host
+  // and -Proto are replaced for the same reason; X-Forwarded-For is appended to, as nginx and
+  // Envoy do, and read from the right).
+  const previousForwarded = peerTrusted ? source.forwarded : undefined;
   headers.forwarded = previousForwarded ? `${previousForwarded}, ${forwardedElement}` : forwardedElement;
   headers.via = source.via ? `${source.via}, ${VIA}` : VIA;
   headers[options.requestIdHeader] = options.requestId;
