@@ -72,6 +72,22 @@ describe("proxying", () => {
     expect(response.headers.get("via")).toBe("1.1 turnpike");
   });
 
+  it("carries on a valid trace of any version but ff, and starts a new one for an invalid traceparent (W3C Trace Context)", async () => {
+    const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const upstreamTrace = async (traceparent: string) => {
+      const response = await fetch(`${gateway.url}/items/v1/health`, { headers: { traceparent } });
+      return ((await response.json()) as { headers: Record<string, string> }).headers.traceparent;
+    };
+    expect(await upstreamTrace(`00-${trace}-00f067aa0ba902b7-01`)).toMatch(new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`));
+    // A later version, with a field version 00 does not have: read as 00.
+    expect(await upstreamTrace(`01-${trace}-00f067aa0ba902b7-01-what-comes-next`)).toMatch(new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`));
+    for (const invalid of [`ff-${trace}-00f067aa0ba902b7-01`, `00-${trace}-0000000000000000-01`, `00-${"0".repeat(32)}-00f067aa0ba902b7-01`, `00-${trace}-00f067aa0ba902b7-01-extra`, `00-${trace.toUpperCase()}-00f067aa0ba902b7-01`]) {
+      const forwarded = await upstreamTrace(invalid);
+      expect({ invalid, forwarded }).toEqual({ invalid, forwarded: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/) });
+      expect(forwarded).not.toContain(trace);
+    }
+  });
+
   it("never forwards a client-asserted certificate (RFC 9440 headers only the gateway sets)", async () => {
     const response = await fetch(`${gateway.url}/items/v1/health`, { headers: { "client-cert": ":AAAA:", "client-cert-chain": ":BBBB:" } });
     const seen = (await response.json()) as { headers: Record<string, string> };

@@ -23,7 +23,23 @@ const GATEWAY_ASSERTED = new Set(["client-cert", "client-cert-chain"]);
 const ANSWERED_HERE = new Set(["expect"]);
 const VIA = "1.1 turnpike";
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/**
+ * W3C Trace Context `traceparent`: version, trace id, parent id, flags. A version above 00
+ * (never ff) may carry more fields after another dash, and is read as 00 where it agrees
+ * (the specification's rule for versions a reader does not know).
+ */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+const ZERO_TRACE_ID = "00000000000000000000000000000000";
+const ZERO_PARENT_ID = "0000000000000000";
+
+/** The trace id and flags to carry on from a client's traceparent, or null to start a trace (absent or invalid). */
+export function parentTrace(value: string | string[] | undefined): { readonly traceId: string; readonly flags: string } | null {
+  const parts = typeof value === "string" ? TRACEPARENT.exec(value) : null;
+  if (parts === null) return null;
+  const [, version, traceId, parentId, flags, more] = parts;
+  if (version === "ff" || (version === "00" && more !== undefined) || traceId === ZERO_TRACE_ID || parentId === ZERO_PARENT_ID) return null;
+  return { traceId: traceId!, flags: flags! };
+}
 
 /** Who sent a request: the TCP peer, whether it is a trusted proxy, and the client behind it. */
 export interface RequestOrigin {
@@ -96,10 +112,10 @@ export function upstreamRequestHeaders(req: GatewayRequest, origin: RequestOrigi
   headers.forwarded = previousForwarded ? `${previousForwarded}, ${forwardedElement}` : forwardedElement;
   headers.via = source.via ? `${source.via}, ${VIA}` : VIA;
   headers[options.requestIdHeader] = options.requestId;
-  const trace = typeof source.traceparent === "string" ? TRACEPARENT.exec(source.traceparent) : null;
+  const trace = parentTrace(source.traceparent);
   const span = randomHex(8);
-  if (trace && trace[1] !== "00000000000000000000000000000000") {
-    headers.traceparent = `00-${trace[1]}-${span}-${trace[3]}`;
+  if (trace !== null) {
+    headers.traceparent = `00-${trace.traceId}-${span}-${trace.flags}`;
   } else {
     headers.traceparent = `00-${randomHex(16)}-${span}-00`;
     // undici skips undefined values; `delete` would turn the object into a slow dictionary.
