@@ -15,7 +15,7 @@ import { type ConsumerRecord, apiKeyDigest } from "../../gateway-image/src/ident
 import type { Exchange } from "../../gateway-image/src/http/exchange";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import { problem } from "../../gateway-image/src/http/problem";
-import { editQuery } from "../../gateway-image/src/http/query-edit";
+import { queryEditor } from "../../gateway-image/src/http/query-edit";
 import type { z } from "zod";
 import type { apiKeyPolicy } from "./schema";
 
@@ -23,6 +23,7 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
   const scheme = config.securityScheme ?? "apiKey";
   const fromHeader = config.in === "header";
   const name = config.name;
+  const removeKey = queryEditor({ remove: [name], set: [] });
   const invalid = problem("unauthorized", `the API key in ${fromHeader ? "header" : "query parameter"} ${name} is not valid`);
   const unverifiable = problem("service-unavailable", "API keys cannot be verified right now; try again shortly", { headers: { "retry-after": "1" } });
   const identify = (exchange: Exchange, consumer: ConsumerRecord | null | undefined) => {
@@ -60,7 +61,7 @@ export const createApiKeyHandler: HandlerFactory<z.output<typeof apiKeyPolicy.co
           if (fromHeader) {
             exchange.upstreamHeaders[name] = undefined;
           } else if (exchange.upstreamQuery !== "") {
-            exchange.upstreamQuery = editQuery(exchange.upstreamQuery, { remove: [name], set: [] });
+            exchange.upstreamQuery = removeKey(exchange.upstreamQuery);
           }
           return undefined;
         }

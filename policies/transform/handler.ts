@@ -2,14 +2,14 @@
 import type { z } from "zod";
 import type { HandlerFactory } from "../../gateway-image/src/chain/policy-handler";
 import type { HeaderMap } from "../../gateway-image/src/http/exchange";
-import { type QueryEdits, editQuery } from "../../gateway-image/src/http/query-edit";
+import { queryEditor } from "../../gateway-image/src/http/query-edit";
 import type { transformPolicy } from "./schema";
 
 export const createTransformHandler: HandlerFactory<z.output<typeof transformPolicy.config>> = (config) => {
   const { request, response } = config;
   const setHeaders = Object.entries(request.headers.set);
-  const queryEdits: QueryEdits = { remove: request.query.remove, set: Object.entries(request.query.set) };
-  const editsQuery = queryEdits.set.length > 0 || queryEdits.remove.length > 0;
+  const querySet = Object.entries(request.query.set);
+  const editQuery = querySet.length > 0 || request.query.remove.length > 0 ? queryEditor({ remove: request.query.remove, set: querySet }) : null;
   const pathTemplate = request.path;
   const editHeaders = (headers: HeaderMap, set: [string, string][], remove: readonly string[]) => {
     for (const name of remove) delete headers[name];
@@ -20,9 +20,7 @@ export const createTransformHandler: HandlerFactory<z.output<typeof transformPol
   return {
     request(exchange) {
       editHeaders(exchange.upstreamHeaders, setHeaders, request.headers.remove);
-      if (editsQuery) {
-        exchange.upstreamQuery = editQuery(exchange.upstreamQuery, queryEdits);
-      }
+      if (editQuery !== null) exchange.upstreamQuery = editQuery(exchange.upstreamQuery);
       if (pathTemplate !== null) {
         exchange.upstreamPath = pathTemplate.replace(/\{([^}]+)\}/g, (_match, name: string) => encodeURIComponent(exchange.params[name] ?? ""));
       }

@@ -1,6 +1,8 @@
 /** Query edits for the upstream (query-edit.ts): what URLSearchParams meant, without rewriting the rest. */
 import fc from "fast-check";
-import { type QueryEdits, editQuery } from "../../gateway-image/src/http/query-edit";
+import { type QueryEdits, queryEditor } from "../../gateway-image/src/http/query-edit";
+
+const editQuery = (query: string, edits: QueryEdits): string => queryEditor(edits)(query);
 
 /** What the policies did before: the meaning to match. */
 function viaUrlSearchParams(query: string, edits: QueryEdits): string {

@@ -75,12 +75,11 @@ describe.each(["native", "undici"] as const)("with the %s upstream client", (cli
 });
 
 describe("otherTransferCoding", () => {
-  it("finds any coding but chunked, in any case and field, in the native client's strings and undici's Buffers", () => {
-    expect(otherTransferCoding(["Transfer-Encoding", "chunked", "Content-Type", "text/plain"])).toBeNull();
-    expect(otherTransferCoding(["transfer-encoding", " Chunked "])).toBeNull();
-    expect(otherTransferCoding(["TRANSFER-ENCODING", "GZip, chunked"])).toBe("gzip");
-    expect(otherTransferCoding(["transfer-encoding", "chunked", "transfer-encoding", "deflate"])).toBe("deflate");
-    expect(otherTransferCoding([Buffer.from("Transfer-Encoding"), Buffer.from("br, chunked")])).toBe("br");
-    expect(otherTransferCoding([Buffer.from("content-length"), Buffer.from("5")])).toBeNull();
+  it("finds any coding but chunked, in any case, in a Transfer-Encoding value", () => {
+    expect(otherTransferCoding("chunked")).toBeNull();
+    expect(otherTransferCoding(" Chunked ")).toBeNull();
+    expect(otherTransferCoding("GZip, chunked")).toBe("gzip");
+    expect(otherTransferCoding("chunked, deflate")).toBe("deflate");
+    expect(otherTransferCoding("br,chunked")).toBe("br");
   });
 });

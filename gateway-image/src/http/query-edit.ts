@@ -13,36 +13,46 @@ export interface QueryEdits {
 }
 
 /**
- * `query` (without `?`) with `edits` applied. Names are compared decoded, as URLSearchParams
+ * A function applying `edits` to a query (without `?`), made once per policy: the sets it
+ * needs are built here, not per request. Names are compared decoded, as URLSearchParams
  * decodes them (`+` is a space, `%XX` an octet of UTF-8), so a parameter found by
  * `searchParams.get(name)` is the one removed. A set parameter missing from the query is
  * appended.
  */
-export function editQuery(query: string, edits: QueryEdits): string {
+export function queryEditor(edits: QueryEdits): (query: string) => string {
   const removed = new Set(edits.remove);
   const setValues = new Map(edits.set);
-  const placed = new Set<string>();
-  const kept: string[] = [];
-  for (const pair of query === "" ? [] : query.split("&")) {
-    const name = decodedName(pair);
-    // Removals come first: a name both removed and set is set at the end, as delete-then-set did.
-    if (name !== null && removed.has(name)) continue;
-    if (name !== null && setValues.has(name)) {
-      if (!placed.has(name)) {
-        placed.add(name);
-        kept.push(encodePair(name, setValues.get(name)!));
+  const written = new Map(edits.set.map(([name, value]) => [name, encodePair(name, value)]));
+  return (query) => {
+    let placed: Set<string> | null = null;
+    const kept: string[] = [];
+    for (const pair of query === "" ? [] : query.split("&")) {
+      const name = decodedName(pair);
+      // Removals come first: a name both removed and set is set at the end, as delete-then-set did.
+      if (name !== null && removed.has(name)) continue;
+      if (name !== null && setValues.has(name)) {
+        placed ??= new Set();
+        if (!placed.has(name)) {
+          placed.add(name);
+          kept.push(written.get(name)!);
+        }
+        continue;
       }
-      continue;
+      kept.push(pair);
     }
-    kept.push(pair);
-  }
-  for (const [name, value] of setValues) if (!placed.has(name)) kept.push(encodePair(name, value));
-  return kept.join("&");
+    for (const [name, pair] of written) if (placed === null || !placed.has(name)) kept.push(pair);
+    return kept.join("&");
+  };
 }
 
 /** The pair's name as URLSearchParams reads it (the reading the policies look names up with); null for an empty pair. */
 function decodedName(pair: string): string | null {
-  for (const [name] of new URLSearchParams(pair)) return name;
+  if (pair === "") return null;
+  const equals = pair.indexOf("=");
+  const name = equals < 0 ? pair : pair.slice(0, equals);
+  // Nothing to decode in nearly every name; URLSearchParams only for those with `%` or `+`.
+  if (!name.includes("%") && !name.includes("+")) return name;
+  for (const [decoded] of new URLSearchParams(pair)) return decoded;
   return null;
 }
 

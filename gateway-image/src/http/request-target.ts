@@ -95,7 +95,7 @@ const ENCODED_OCTET = /%([0-9A-Fa-f]{2})/g;
 
 /** `%41` → `A`: an unreserved character means the same encoded or not (RFC 3986 §6.2.2.2); any other octet stays encoded. */
 function decodeUnreserved(octet: string, hex: string): string {
-  const byte = Number.parseInt(hex, 16);
+  const byte = (hexDigit(hex.charCodeAt(0)) << 4) | hexDigit(hex.charCodeAt(1));
   return byte < 0x80 && UNRESERVED[byte] === 1 ? String.fromCharCode(byte) : octet;
 }
 

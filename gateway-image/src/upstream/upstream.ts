@@ -222,15 +222,18 @@ class ForwardHandler implements UpstreamResponseHandler {
       this.abortRequest?.(new Error("client closed the connection"));
       return false;
     }
-    const coding = otherTransferCoding(rawHeaders);
-    if (coding !== null) {
-      const detail = `${this.target.origin} answered with the transfer coding "${coding}", which the gateway does not decode`;
+    let headers: HeaderMap;
+    try {
+      headers = headersFromRaw(rawHeaders);
+    } catch (error) {
+      if (!(error instanceof UnsupportedTransferCoding)) throw error;
+      const detail = `${this.target.origin} answered with the transfer coding "${error.coding}", which the gateway does not decode`;
       this.finish(new UpstreamError("reset", detail));
       this.abortRequest?.(new Error(detail));
       return false;
     }
     this.headSent = true;
-    this.sink.head(statusCode, headersFromRaw(rawHeaders));
+    this.sink.head(statusCode, headers);
     return true;
   }
 
@@ -269,23 +272,24 @@ class ForwardHandler implements UpstreamResponseHandler {
 }
 
 /**
- * A transfer coding of an answer other than chunked (`gzip, chunked`), or null. Both clients'
- * parsers undo the chunked framing only, and Transfer-Encoding is hop-by-hop, so the body
- * would reach the client still coded with nothing saying so; nginx answers 502 to these too.
+ * The first transfer coding in a Transfer-Encoding value other than chunked (`gzip, chunked`
+ * → `gzip`), or null. Both clients' parsers undo the chunked framing only, and
+ * Transfer-Encoding is hop-by-hop, so such a body would reach the client still coded with
+ * nothing saying so; nginx answers 502 to these too.
  */
-export function otherTransferCoding(raw: ReadonlyArray<string | Buffer>): string | null {
-  for (let index = 0; index < raw.length; index += 2) {
-    const rawName = raw[index]!;
-    if (rawName.length !== 17) continue;
-    const name = typeof rawName === "string" ? rawName : rawName.toString("latin1");
-    if (name.toLowerCase() !== "transfer-encoding") continue;
-    const rawValue = raw[index + 1]!;
-    for (const item of (typeof rawValue === "string" ? rawValue : rawValue.toString("latin1")).split(",")) {
-      const coding = item.trim().toLowerCase();
-      if (coding !== "chunked" && coding !== "") return coding;
-    }
+export function otherTransferCoding(value: string): string | null {
+  for (const item of value.split(",")) {
+    const coding = item.trim().toLowerCase();
+    if (coding !== "chunked" && coding !== "") return coding;
   }
   return null;
+}
+
+/** An answer `headersFromRaw` cannot pass on faithfully (see otherTransferCoding). */
+class UnsupportedTransferCoding extends Error {
+  constructor(readonly coding: string) {
+    super(`unsupported transfer coding ${coding}`);
+  }
 }
 
 /**
@@ -293,6 +297,7 @@ export function otherTransferCoding(raw: ReadonlyArray<string | Buffer>): string
  * from undici) as a map; repeated names become
  * lists. Hop-by-hop headers are left out here rather than deleted later: deleting a property
  * turns the object into a slow dictionary for every step after, down to Node's writeHead.
+ * Throws UnsupportedTransferCoding for a coding other than chunked (the same pass reads it).
  */
 function headersFromRaw(raw: ReadonlyArray<string | Buffer>): HeaderMap {
   const headers: HeaderMap = {};
@@ -304,6 +309,10 @@ function headersFromRaw(raw: ReadonlyArray<string | Buffer>): HeaderMap {
     const value = typeof rawValue === "string" ? rawValue : rawValue.toString("latin1");
     if (HOP_BY_HOP.has(name)) {
       if (name === "connection") connection = connection === undefined ? value : `${connection}, ${value}`;
+      else if (name === "transfer-encoding") {
+        const coding = otherTransferCoding(value);
+        if (coding !== null) throw new UnsupportedTransferCoding(coding);
+      }
       continue;
     }
     const existing = headers[name];
