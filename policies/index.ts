@@ -8,6 +8,7 @@ import { corsPolicy } from "./cors/schema";
 import { ipFilterPolicy } from "./ip-filter/schema";
 import { jwtPolicy } from "./jwt/schema";
 import { lifecyclePolicy } from "./lifecycle/schema";
+import { maskingPolicy } from "./masking/schema";
 import { mtlsPolicy } from "./mtls/schema";
 import type { Policy } from "./policy";
 import { quotaPolicy } from "./quota/schema";
@@ -24,6 +25,7 @@ export const POLICIES = [
   ipFilterPolicy,
   jwtPolicy,
   lifecyclePolicy,
+  maskingPolicy,
   mtlsPolicy,
   quotaPolicy,
   rateLimitPolicy,
@@ -54,6 +56,7 @@ export { cache, type CacheOptions } from "./cache/schema";
 export { cors, type CorsOptions } from "./cors/schema";
 export { ipFilter, type IpFilterOptions } from "./ip-filter/schema";
 export { jwt, type JwtOptions } from "./jwt/schema";
+export { masking, type MaskingOptions } from "./masking/schema";
 export { mtls, type MtlsOptions } from "./mtls/schema";
 export { quota, type QuotaOptions } from "./quota/schema";
 export { rateLimit, type RateLimitOptions } from "./rate-limit/schema";

@@ -11,6 +11,7 @@ import type { PolicyName } from "./index";
 import { targets as ipFilter } from "./ip-filter/targets";
 import { targets as jwt } from "./jwt/targets";
 import { targets as lifecycle } from "./lifecycle/targets";
+import { targets as masking } from "./masking/targets";
 import { targets as mtls } from "./mtls/targets";
 import { targets as quota } from "./quota/targets";
 import { targets as rateLimit } from "./rate-limit/targets";
@@ -33,7 +34,7 @@ export interface PolicyTargets {
 
 /** Every policy's record, by policy name (the manifest's `policy` field). */
 export const POLICY_TARGETS: Readonly<Record<PolicyName, PolicyTargets>> = {
-  apiKey, cache, cors, ipFilter, jwt, lifecycle, mtls, quota, rateLimit, requestSizeLimit, requestValidation, threatProtection, transform,
+  apiKey, cache, cors, ipFilter, jwt, lifecycle, masking, mtls, quota, rateLimit, requestSizeLimit, requestValidation, threatProtection, transform,
 };
 
 /** The deployment targets of the matrix, in column order. */

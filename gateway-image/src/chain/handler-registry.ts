@@ -5,6 +5,7 @@ import { createCorsHandler } from "../../../policies/cors/handler";
 import { createIpFilterHandler } from "../../../policies/ip-filter/handler";
 import { createJwtHandler } from "../../../policies/jwt/handler";
 import { createLifecycleHandler } from "../../../policies/lifecycle/handler";
+import { createMaskingHandler } from "../../../policies/masking/handler";
 import { createMtlsHandler } from "../../../policies/mtls/handler";
 import { createQuotaHandler } from "../../../policies/quota/handler";
 import { createRateLimitHandler } from "../../../policies/rate-limit/handler";
@@ -22,6 +23,7 @@ const FACTORIES: Partial<Record<PolicyName, HandlerFactory<never>>> = {
   ipFilter: createIpFilterHandler,
   jwt: createJwtHandler,
   lifecycle: createLifecycleHandler,
+  masking: createMaskingHandler,
   mtls: createMtlsHandler,
   quota: createQuotaHandler,
   rateLimit: createRateLimitHandler,

@@ -8,7 +8,8 @@ import type { Logger } from "pino";
 import type { IssuedKeyLookup } from "../control/gateway/issued-keys";
 import type { GatewayConfig, PolicyInstance } from "../../../constructs/manifest/schema";
 import type { Reply } from "../http/problem";
-import type { Exchange } from "../http/exchange";
+import type { BodyRewrite } from "../http/body-rewrite";
+import type { Exchange, HeaderMap } from "../http/exchange";
 import type { ConsumerDirectory } from "../identity/consumer-directory";
 import type { GatewayMetrics } from "../observability/metrics";
 import type { Store } from "../store/store";
@@ -34,6 +35,12 @@ export interface PolicyHandler {
    * add or change headers. Synchronous: the response is waiting.
    */
   response?(exchange: Exchange, status: number, headers: Record<string, string | string[] | undefined>): void;
+  /**
+   * For upstream (and cached) answers only, after `response`: a rewrite of the whole body,
+   * or undefined to let it stream as it comes (`http/body-rewrite.ts`). Part of the response
+   * phase. Synchronous: the response is waiting.
+   */
+  responseBody?(exchange: Exchange, status: number, headers: HeaderMap): BodyRewrite | undefined;
   /** After the response: metrics, logs, accounting. */
   log?(exchange: Exchange): void;
   /** Releases what the handler holds (timers, connections) when its manifest is replaced. */

@@ -19,7 +19,7 @@ import type { GatewayMetrics } from "../observability/metrics";
 import type { Store } from "../store/store";
 import type { PoolRegistry } from "../upstream/pool-registry";
 import { Upstream } from "../upstream/upstream";
-import { type CompiledRoute, type LogStep, type PlanSteps, type ResponseStep, type Step, systemRoute } from "./compiled-route";
+import { type CompiledRoute, type LogStep, type PlanSteps, type ResponseBodyStep, type ResponseStep, type Step, systemRoute } from "./compiled-route";
 
 export interface SnapshotOptions {
   readonly store: Store;
@@ -135,8 +135,9 @@ function compileOperationRoute(
   const limit: Step[] = [];
   const request: Step[] = [];
   const response: ResponseStep[] = [];
+  const responseBody: ResponseBodyStep[] = [];
   const log: LogStep[] = [];
-  const byPlan = new Map<string, { limit: Step[]; request: Step[]; response: ResponseStep[] }>();
+  const byPlan = new Map<string, { limit: Step[]; request: Step[]; response: ResponseStep[]; responseBody: ResponseBodyStep[] }>();
   let proxy: CompiledRoute["proxy"] = null;
   let maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES;
   /** Where the authentication gate goes: right after the last authentication policy. */
@@ -148,12 +149,13 @@ function compileOperationRoute(
     if (instance.policy === "requestSizeLimit") maxBufferedBodyBytes = (instance.config as { maxBodyBytes: number }).maxBodyBytes;
     if (instance.when !== null) {
       const key = `${instance.when.product}/${instance.when.plan}`;
-      const steps = byPlan.get(key) ?? { limit: [], request: [], response: [] };
+      const steps = byPlan.get(key) ?? { limit: [], request: [], response: [], responseBody: [] };
       byPlan.set(key, steps);
       if (handler.access) throw new Error(`${instance.id}: a plan policy cannot act in the access phase`);
       if (handler.limit) steps.limit.push(handler.limit.bind(handler));
       if (handler.request) steps.request.push(handler.request.bind(handler));
       if (handler.response) steps.response.push(handler.response.bind(handler));
+      if (handler.responseBody) steps.responseBody.push(handler.responseBody.bind(handler));
       if (handler.log) log.push(handler.log.bind(handler));
       continue;
     }
@@ -169,6 +171,7 @@ function compileOperationRoute(
       proxy = handler.proxy.bind(handler);
     }
     if (handler.response) response.push(handler.response.bind(handler));
+    if (handler.responseBody) responseBody.push(handler.responseBody.bind(handler));
     if (handler.log) log.push(handler.log.bind(handler));
   }
   if (gateAt >= 0) access.splice(gateAt, 0, authenticationGate(api.id, operation, authentication));
@@ -185,6 +188,7 @@ function compileOperationRoute(
     limit,
     request,
     response,
+    responseBody,
     log,
     proxy,
     byPlan: byPlan as ReadonlyMap<string, PlanSteps>,

@@ -2,11 +2,14 @@
 import type { Operation } from "../../../constructs/manifest/schema";
 import type { Exchange, HeaderMap } from "../http/exchange";
 import type { PolicyHandler, StepResult } from "../chain/policy-handler";
+import type { BodyRewrite } from "../http/body-rewrite";
 import type { RouteRecorder } from "../observability/route-metrics";
 import type { Upstream } from "../upstream/upstream";
 
 export type Step = (exchange: Exchange) => StepResult;
 export type ResponseStep = (exchange: Exchange, status: number, headers: HeaderMap) => void;
+/** Decides, from an upstream answer's head, whether its body is rewritten (`PolicyHandler.responseBody`). */
+export type ResponseBodyStep = (exchange: Exchange, status: number, headers: HeaderMap) => BodyRewrite | undefined;
 export type LogStep = (exchange: Exchange) => void;
 export type ProxyStep = NonNullable<PolicyHandler["proxy"]>;
 
@@ -15,9 +18,10 @@ export interface PlanSteps {
   readonly limit: readonly Step[];
   readonly request: readonly Step[];
   readonly response: readonly ResponseStep[];
+  readonly responseBody: readonly ResponseBodyStep[];
 }
 
-export const NO_PLAN_STEPS: PlanSteps = { limit: [], request: [], response: [] };
+export const NO_PLAN_STEPS: PlanSteps = { limit: [], request: [], response: [], responseBody: [] };
 
 export interface CompiledRoute {
   /** `operation`: proxied; `method-not-allowed`: 405; `options`: preflight or Allow. */
@@ -35,6 +39,8 @@ export interface CompiledRoute {
   readonly limit: readonly Step[];
   readonly request: readonly Step[];
   readonly response: readonly ResponseStep[];
+  /** Rewrites of upstream answers' bodies, run after `response`. */
+  readonly responseBody: readonly ResponseBodyStep[];
   readonly log: readonly LogStep[];
   readonly proxy: ProxyStep | null;
   /** Steps of plan-conditioned policies, by `product/plan`. */
@@ -70,6 +76,7 @@ export function systemRoute(
     limit: [],
     request: [],
     response: [],
+    responseBody: [],
     log: [],
     proxy: null,
     byPlan: new Map(),

@@ -6,6 +6,7 @@
 import type { GatewayRequest, GatewayResponse } from "./server/message-types";
 import type { Logger } from "pino";
 import { type CompiledRoute, NO_PLAN_STEPS, systemRoute, type PlanSteps, type ResponseStep, type Step } from "../config/compiled-route";
+import { type BodyRewrite, BodyRewriteError, decodeContentCoding, rewrittenHeaders } from "./body-rewrite";
 import type { Snapshot } from "../config/compile-snapshot";
 import type { AccessLog } from "../observability/access-log";
 import type { GatewayMetrics } from "../observability/metrics";
@@ -116,7 +117,7 @@ export async function handleRequest(snapshot: Snapshot, req: GatewayRequest, res
       return;
     }
     const body = exchange.body ?? (hasBody(req) ? req : null);
-    const sink = new ClientSink(exchange, snapshot.requestIdHeader, plan.response);
+    const sink = new ClientSink(exchange, snapshot.requestIdHeader, plan);
     if (route.proxy !== null) await route.proxy(exchange, sink, (next) => upstream.forward(exchange, body, next));
     else await upstream.forward(exchange, body, sink);
     finishLogging(exchange, context);
@@ -211,32 +212,72 @@ function hasBody(req: GatewayRequest): boolean {
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
-/** Writes an upstream (or cached) answer to the client, with the response phase's headers. */
+/**
+ * Writes an upstream (or cached) answer to the client, with the response phase's headers.
+ * When a policy rewrites the body, the answer is held back until it has all arrived
+ * (`body-rewrite.ts`).
+ */
 export class ClientSink implements ResponseSink {
+  /** The answer held back for a body rewrite; null while it streams. */
+  private held: HeldAnswer | null = null;
+
   constructor(
     private readonly exchange: Exchange,
     private readonly requestIdHeader: string,
-    private readonly planSteps: readonly ResponseStep[],
+    private readonly plan: PlanSteps,
   ) {}
 
   head(status: number, headers: HeaderMap): void {
     cleanResponseHeaders(headers);
-    runResponseSteps(this.exchange, status, headers, this.planSteps);
-    headers[this.requestIdHeader] = this.exchange.requestId;
-    if (this.exchange.cacheStatus !== null) headers["x-cache"] = this.exchange.cacheStatus.toUpperCase();
-    this.exchange.status = status;
-    const res = this.exchange.res;
-    // node:http's writeHead throws on an undefined value; the native server's skips it.
-    if (!(res instanceof ServerResponse)) for (const name in headers) if (headers[name] === undefined) delete headers[name];
-    res.writeHead(status, headers as Record<string, string | string[]>);
+    const exchange = this.exchange;
+    runResponseSteps(exchange, status, headers, this.plan.response);
+    headers[this.requestIdHeader] = exchange.requestId;
+    if (exchange.cacheStatus !== null) headers["x-cache"] = exchange.cacheStatus.toUpperCase();
+    if (exchange.route.responseBody.length > 0 || this.plan.responseBody.length > 0) {
+      const rewrites = bodyRewrites(exchange, status, headers, this.plan);
+      if (rewrites !== null) {
+        // A HEAD, 204 or 304 answer has no body to rewrite, but describes the one a GET would get.
+        if (exchange.req.method === "HEAD" || status === 204 || status === 304) rewrittenHeaders(headers, null);
+        else {
+          this.held = { status, headers, rewrites, chunks: [], size: 0, limit: Math.min(...rewrites.map((rewrite) => rewrite.maxBytes)) };
+          return;
+        }
+      }
+    }
+    this.writeHead(status, headers);
   }
 
   data(chunk: Buffer): boolean {
-    return this.exchange.res.write(chunk);
+    const held = this.held;
+    if (held === null) return this.exchange.res.write(chunk);
+    held.size += chunk.length;
+    // Past the limit the rest is read and dropped (the answer will be a 502), so memory stays bounded.
+    if (held.size <= held.limit) held.chunks.push(chunk);
+    else held.chunks.length = 0;
+    return true;
   }
 
   end(): void {
-    this.exchange.res.end();
+    const held = this.held;
+    if (held === null) {
+      this.exchange.res.end();
+      return;
+    }
+    this.held = null;
+    let body: Buffer;
+    try {
+      if (held.size > held.limit) throw new BodyRewriteError(`the upstream's answer is larger than ${held.limit} bytes, the most this operation's policies rewrite`);
+      body = decodeContentCoding(Buffer.concat(held.chunks, held.size), held.headers["content-encoding"], held.limit);
+      for (const rewrite of held.rewrites) body = rewrite.rewrite(body);
+    } catch (error) {
+      // Whatever went wrong, the body is not sent as it came; a fault of the gateway's own is logged as such.
+      if (!(error instanceof BodyRewriteError)) this.exchange.failure = `body rewrite failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.refuse(error instanceof BodyRewriteError ? error.message : "the gateway failed to apply this operation's policies to the upstream's answer");
+      return;
+    }
+    rewrittenHeaders(held.headers, body.length);
+    this.writeHead(held.status, held.headers);
+    this.exchange.res.end(body);
   }
 
   onDrain(resume: () => void): void {
@@ -257,8 +298,57 @@ export class ClientSink implements ResponseSink {
 
   abort(error: Error): void {
     this.exchange.failure = error.message;
+    if (this.held !== null) {
+      // Nothing was sent yet: the client can still get a proper answer.
+      this.held = null;
+      this.refuse("the upstream closed the connection before its answer was complete");
+      return;
+    }
     this.exchange.res.destroy(error);
   }
+
+  private writeHead(status: number, headers: HeaderMap): void {
+    this.exchange.status = status;
+    const res = this.exchange.res;
+    // node:http's writeHead throws on an undefined value; the native server's skips it.
+    if (!(res instanceof ServerResponse)) for (const name in headers) if (headers[name] === undefined) delete headers[name];
+    res.writeHead(status, headers as Record<string, string | string[]>);
+  }
+
+  /** Answers 502 instead of an answer whose body could not be rewritten: it is never sent as it came. */
+  private refuse(detail: string): void {
+    const exchange = this.exchange;
+    exchange.failure ??= detail;
+    const reply = problem("unrewritable-response", detail);
+    const headers = copyHeaders(reply.headers);
+    runResponseSteps(exchange, reply.status, headers, this.plan.response);
+    headers[this.requestIdHeader] = exchange.requestId;
+    headers["content-length"] = String(Buffer.byteLength(reply.body));
+    this.writeHead(reply.status, headers);
+    exchange.res.end(reply.body);
+  }
+}
+
+interface HeldAnswer {
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly rewrites: readonly BodyRewrite[];
+  readonly chunks: Buffer[];
+  size: number;
+  /** The smallest of the rewrites' `maxBytes`. */
+  readonly limit: number;
+}
+
+/** The body rewrites the operation's and the plan's policies ask for, in order; null when none. */
+function bodyRewrites(exchange: Exchange, status: number, headers: HeaderMap, plan: PlanSteps): BodyRewrite[] | null {
+  let rewrites: BodyRewrite[] | null = null;
+  for (const steps of [exchange.route.responseBody, plan.responseBody]) {
+    for (let i = 0; i < steps.length; i++) {
+      const rewrite = steps[i]!(exchange, status, headers);
+      if (rewrite !== undefined) (rewrites ??= []).push(rewrite);
+    }
+  }
+  return rewrites;
 }
 
 /** The route of requests no API serves. */

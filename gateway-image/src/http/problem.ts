@@ -23,6 +23,7 @@ export const PROBLEMS = {
   "quota-exceeded": { status: 429, title: "Quota exceeded" },
   "internal-error": { status: 500, title: "Internal gateway error" },
   "bad-gateway": { status: 502, title: "Upstream unavailable" },
+  "unrewritable-response": { status: 502, title: "Upstream response cannot be passed on" },
   "service-unavailable": { status: 503, title: "Service unavailable" },
   "gateway-timeout": { status: 504, title: "Upstream timed out" },
 } as const;

@@ -30,6 +30,7 @@ describe("AWS support matrix", () => {
       "ip-filter": "partial",
       jwt: "partial",
       lifecycle: "none",
+      masking: "none",
       mtls: "partial",
       quota: "partial",
       "rate-limit": "partial",
