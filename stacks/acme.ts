@@ -19,6 +19,7 @@ import {
   cache,
   cors,
   jwt,
+  masking,
   quota,
   rateLimit,
   requestSizeLimit,
@@ -44,6 +45,8 @@ export function acmePlatform(): Platform {
     description: "For trying the APIs and for hobby projects.",
     rateLimit: { requests: 10, perSeconds: 1, burst: 20 },
     quota: { requests: 10_000, period: "month" },
+    // Hobby projects do not see who orders are shipped to: the recipient and street are redacted.
+    policies: [masking({ fields: [{ path: "$..shippingAddress.name" }, { path: "$..shippingAddress.line1" }] })],
   });
   const pro = new Plan(acme, "pro", {
     title: "Pro",

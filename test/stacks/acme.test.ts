@@ -83,7 +83,7 @@ describe("stacks/acme.ts", () => {
   it("enforces what the contracts require: API keys on orders, public catalog reads limited by IP, JWT scopes on payments", () => {
     expect(chainOf(manifest, "orders-v2", "createOrder").map((entry) => entry.policy)).toEqual([
       "cors", "requestSizeLimit", "apiKey", "threatProtection", "requestValidation",
-      "rateLimit", "rateLimit", "rateLimit", "rateLimit", "quota", "quota", "transform",
+      "rateLimit", "rateLimit", "rateLimit", "rateLimit", "quota", "quota", "transform", "masking",
     ]);
     const listProducts = chainOf(manifest, "catalog-v1", "listProducts");
     expect(listProducts.some((entry) => entry.policy === "apiKey")).toBe(false);
