@@ -89,7 +89,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
   program
     .command("bench")
     .description("run benchmark suites (default: all)")
-    .argument("[suites...]", "suites to run: compile, first-call, portal-search, gateway, failure-paths")
+    .argument("[suites...]", "suites to run: compile, first-call, portal-search, masking, gateway, failure-paths")
     .option("--json", "print results as JSON")
     .option("--duration <seconds>", "gateway, failure-paths: seconds per wrk run", "10")
     .option("--rounds <n>", "gateway, failure-paths: rounds of all contenders", "3")

@@ -3,6 +3,7 @@ import { cpus } from "node:os";
 import { relative } from "node:path";
 import { runCompileBench } from "../bench/compile-bench";
 import { runFirstCallBench } from "../bench/first-call-bench";
+import { formatMaskingBench, runMaskingBench } from "../bench/masking-bench";
 import { runPortalSearchBench } from "../bench/portal-search-bench";
 import { Interrupted } from "../bench/bench-session";
 import { FAILURE_SCENARIOS, formatFailurePathsBench, runFailurePathsBench } from "../bench/failure-paths-bench";
@@ -10,7 +11,7 @@ import { formatGatewayBench, runGatewayBench, selectContenders } from "../bench/
 import { commandLine } from "../bench/wrk";
 import type { Output } from "../output";
 
-export const BENCH_SUITES = ["compile", "first-call", "portal-search", "gateway", "failure-paths"] as const;
+export const BENCH_SUITES = ["compile", "first-call", "portal-search", "masking", "gateway", "failure-paths"] as const;
 
 export interface BenchOptions {
   readonly json: boolean;
@@ -90,6 +91,11 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
           `| queries | median | p99 | max | target |\n|---|---|---|---|---|\n| ${search.queries} | ${search.medianMs.toFixed(2)} ms | ${search.p99Ms.toFixed(2)} ms | ${search.maxMs.toFixed(2)} ms | < 50 ms |\n`,
       );
     }
+  }
+  if (selected.includes("masking")) {
+    const masking = runMaskingBench();
+    results.masking = masking;
+    if (!options.json) output.stdout(`\n${formatMaskingBench(masking, machine)}`);
   }
   if (selected.includes("gateway")) {
     try {
