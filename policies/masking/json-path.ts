@@ -237,7 +237,21 @@ export function findMatches(document: unknown, path: JsonPath): Match[] {
 
   type Visit = { value: unknown; states: readonly number[]; match?: Match };
   const stack: Visit[] = [{ value: document, states: [0] }];
-  const visit = (parent: Container, key: string | number, value: unknown, live: readonly number[], length: number) => {
+  /**
+   * `live`: the parent's states short of the end; `carried`: true when they are all descendant
+   * segments, so that a child no selector picks reaches exactly them: the parent's list is
+   * passed down as it is, and a leaf that is no match is not visited at all (most nodes of a
+   * document, for a path like `$..email`).
+   */
+  const visit = (parent: Container, key: string | number, value: unknown, live: readonly number[], carried: boolean, length: number) => {
+    if (carried) {
+      let picked = false;
+      for (let i = 0; i < live.length && !picked; i++) picked = selects(segments[live[i]!]!.selector, key, length);
+      if (!picked) {
+        if (typeof value === "object" && value !== null) stack.push({ value, states: live });
+        return;
+      }
+    }
     const states: number[] = [];
     for (const state of live) {
       const { descendant, selector } = segments[state]!;
@@ -251,8 +265,10 @@ export function findMatches(document: unknown, path: JsonPath): Match[] {
     const { value, states, match } = stack.pop()!;
     if (match !== undefined) matches.push(match);
     if (typeof value !== "object" || value === null) continue;
-    const live = states.filter((state) => state < end);
+    const live = match === undefined ? states : states.filter((state) => state < end);
     if (live.length === 0) continue;
+    let carried = true;
+    for (let i = 0; i < live.length && carried; i++) carried = segments[live[i]!]!.descendant;
     const container = value as Container;
     const only = live.length === 1 ? segments[live[0]!]! : undefined;
     if (only !== undefined && !only.descendant && only.selector.kind !== "wildcard") {
@@ -260,19 +276,19 @@ export function findMatches(document: unknown, path: JsonPath): Match[] {
       const { selector } = only;
       if (Array.isArray(container)) {
         const index = selector.kind === "index" ? (selector.index < 0 ? container.length + selector.index : selector.index) : -1;
-        if (index >= 0 && index < container.length) visit(container, index, container[index], live, container.length);
+        if (index >= 0 && index < container.length) visit(container, index, container[index], live, false, container.length);
       } else if (selector.kind === "name" && Object.hasOwn(container, selector.name)) {
         // Own members only: JSON.parse makes `__proto__` an own member; `constructor` is inherited.
-        visit(container, selector.name, container[selector.name], live, 0);
+        visit(container, selector.name, container[selector.name], live, false, 0);
       }
       continue;
     }
     // Children are pushed last first, so they come off the stack in document order.
     if (Array.isArray(container)) {
-      for (let index = container.length - 1; index >= 0; index--) visit(container, index, container[index], live, container.length);
+      for (let index = container.length - 1; index >= 0; index--) visit(container, index, container[index], live, carried, container.length);
     } else {
       const keys = Object.keys(container);
-      for (let k = keys.length - 1; k >= 0; k--) visit(container, keys[k]!, container[keys[k]!], live, 0);
+      for (let k = keys.length - 1; k >= 0; k--) visit(container, keys[k]!, container[keys[k]!], live, carried, 0);
     }
   }
   return matches;
