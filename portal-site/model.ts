@@ -22,6 +22,7 @@ interface JwtConfig { issuer: string; audiences: string[]; algorithms: string[];
 interface MtlsConfig { allowedSubjects: string[] }
 interface RateLimitConfig { requests: number; perSeconds: number; burst?: number; key: "consumer" | "ip" | "global" }
 interface QuotaConfig { requests: number; period: string; key: "consumer" | "ip" | "global" }
+interface MaskingConfig { fields: MaskedField[] }
 type InstanceOf<C> = Omit<PolicyInstance, "config"> & { config: C };
 
 /** An apiKey policy: where the key goes. */
@@ -207,6 +208,56 @@ export function limitsOf(manifest: GatewayConfig, api: Api): { plans: PlanLimits
       };
     }),
   };
+}
+
+/** One field rule of a masking policy, as its schema resolves it. */
+export interface MaskedField {
+  readonly path: string;
+  readonly action: "redact" | "remove";
+  readonly replacement: string;
+  readonly keepLast: number;
+}
+
+/** A masking policy on an API: the response fields it changes, for whom, on which operations. */
+export interface ApiMasking {
+  /** The plan whose apps it applies to; null for every caller. */
+  readonly plan: { readonly product: Product; readonly plan: Plan } | null;
+  /** operationIds it applies to; every operation of the API when `all`. */
+  readonly operations: readonly string[];
+  readonly all: boolean;
+  readonly fields: readonly MaskedField[];
+}
+
+/**
+ * The masking policies in the API's chains, so that developers know which response fields
+ * they receive changed (a plan's only for that plan's apps, and only for listed products).
+ */
+export function maskingOf(manifest: GatewayConfig, api: Api): ApiMasking[] {
+  const instances = instancesOf(manifest);
+  const products = new Map(listedProducts(manifest).map((product) => [product.name, product]));
+  const plans = new Map(manifest.spec.plans.map((plan) => [plan.name, plan]));
+  const found = new Map<string, { instance: InstanceOf<MaskingConfig>; operations: string[] }>();
+  for (const operation of api.operations) {
+    for (const any of chain(instances, operation)) {
+      if (any.policy !== "masking") continue;
+      const entry = found.get(any.id) ?? { instance: any as InstanceOf<MaskingConfig>, operations: [] };
+      entry.operations.push(operation.operationId);
+      found.set(any.id, entry);
+    }
+  }
+  return [...found.values()].flatMap(({ instance, operations }): ApiMasking[] => {
+    const all = operations.length === api.operations.length;
+    if (instance.when === null) return [{ plan: null, operations, all, fields: instance.config.fields }];
+    const product = products.get(instance.when.product);
+    const plan = plans.get(instance.when.plan);
+    return product === undefined || plan === undefined ? [] : [{ plan: { product, plan }, operations, all, fields: instance.config.fields }];
+  });
+}
+
+/** What a masked field becomes, in words: `removed`, `replaced by "****"`, `"****" + its last 4 characters`. */
+export function maskedFieldText(field: MaskedField): string {
+  if (field.action === "remove") return "removed";
+  return field.keepLast > 0 ? `replaced by ${JSON.stringify(field.replacement)} and its last ${field.keepLast} characters` : `replaced by ${JSON.stringify(field.replacement)}`;
 }
 
 /** "per second", "per minute", "per 5 seconds". */

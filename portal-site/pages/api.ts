@@ -7,7 +7,7 @@ import type { Api, GatewayConfig, Plan } from "../../constructs/manifest/schema"
 import { type SafeHtml, formatNumber, html, safeLinkUrl } from "../html";
 import { markdown } from "../markdown";
 import { type PageSpec, type Site, lifecycleBadge, link } from "../layout";
-import { AUTH_LABELS, authOf, limitsOf, listedApis, perWindow, priceText, productsOf, sdkApis } from "../model";
+import { AUTH_LABELS, authOf, limitsOf, listedApis, maskedFieldText, maskingOf, perWindow, priceText, productsOf, sdkApis } from "../model";
 import { packageName, sdkCredentials } from "../sdk/client-source";
 import { operationAnchors, operationBlocks } from "./operations";
 
@@ -130,6 +130,23 @@ ${
 </section>`;
 }
 
+/** The response fields the gateway masks, so that a redacted value is not taken for a bug. */
+function maskingSection(manifest: GatewayConfig, api: Api, from: string): SafeHtml {
+  const maskings = maskingOf(manifest, api);
+  if (maskings.length === 0) return html``;
+  return html`<section aria-labelledby="masking-heading">
+<h2 id="masking-heading">Masked response fields</h2>
+<p>The gateway changes these fields of JSON responses before your app receives them (fields named by JSONPath; <code>..</code> means at any depth).</p>
+<ul>${maskings.map(
+    (masking) => html`<li data-masking-plan="${masking.plan === null ? "" : `${masking.plan.product.name}/${masking.plan.plan.name}`}">${
+      masking.plan === null ? html`For every app` : html`For apps on the <a href="${link(from, `plans/${masking.plan.plan.name}/`)}">${masking.plan.plan.title}</a> plan of <a href="${link(from, `products/${masking.plan.product.name}/`)}">${masking.plan.product.title}</a>`
+    }, on ${masking.all ? "every operation" : html`${masking.operations.map((id, index) => html`${index > 0 ? ", " : ""}<code>${id}</code>`)}`}: ${masking.fields.map(
+      (field, index) => html`${index > 0 ? "; " : ""}<code data-masked-path="${field.path}">${field.path}</code> ${maskedFieldText(field)}`,
+    )}.</li>`,
+  )}</ul>
+</section>`;
+}
+
 /** The generated TypeScript SDK: download, install, first call (the files are made by `generatePortalSdks`). */
 function sdkSection(site: Site, api: Api): SafeHtml {
   if (!sdkApis(site.manifest).some((candidate) => candidate.id === api.id)) return html``;
@@ -176,6 +193,7 @@ ${others.length > 0 ? html`<dt>Other versions</dt><dd>${others.map((other, index
 </section>
 ${authSection(manifest, api, path)}
 ${limitsSection(manifest, api, path)}
+${maskingSection(manifest, api, path)}
 <section aria-labelledby="operations-heading">
 <h2 id="operations-heading">Operations</h2>
 <div class="table-wrap"><table>

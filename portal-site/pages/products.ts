@@ -3,7 +3,7 @@ import type { Plan, Product } from "../../constructs/manifest/schema";
 import { html } from "../html";
 import { firstParagraph, markdown } from "../markdown";
 import { type PageSpec, type Site, lifecycleBadge, link } from "../layout";
-import { listedApis, listedPlans, listedProducts } from "../model";
+import { listedApis, listedPlans, listedProducts, maskedFieldText, maskingOf } from "../model";
 import { apiDir, planTable } from "./api";
 
 function plansOf(site: Site, product: Product): Plan[] {
@@ -54,6 +54,19 @@ ${planTable(plans.map((plan) => ({ plan })), path, "Every plan")}`;
   return { path, title: "Plans and pricing", section: "plans", body };
 }
 
+/** The response fields this plan's apps receive masked, per API (from the plan's masking policies). */
+function planMasking(site: Site, plan: Plan, path: string) {
+  const rows = listedApis(site.manifest).flatMap((api) => maskingOf(site.manifest, api).filter((masking) => masking.plan?.plan.name === plan.name).map((masking) => ({ api, masking })));
+  if (rows.length === 0) return html``;
+  return html`<h2>Masked response fields</h2>
+<p>Apps on this plan receive these fields of JSON responses changed by the gateway:</p>
+<ul>${rows.map(
+    ({ api, masking }) => html`<li data-masking-api="${api.id}"><a href="${link(path, apiDir(api))}">${api.title} ${api.version}</a> (${masking.plan!.product.title}): ${masking.fields.map(
+      (field, index) => html`${index > 0 ? "; " : ""}<code data-masked-path="${field.path}">${field.path}</code> ${maskedFieldText(field)}`,
+    )}.</li>`,
+  )}</ul>`;
+}
+
 export function planPage(site: Site, plan: Plan): PageSpec {
   const path = `plans/${plan.name}/index.html`;
   const to = (target: string) => link(path, target);
@@ -63,6 +76,7 @@ export function planPage(site: Site, plan: Plan): PageSpec {
 <div class="lead">${markdown(plan.description, 1)}</div>
 ${planTable([{ plan }], path, `The ${plan.title} plan`)}
 <h2>Offered in</h2>
-<ul>${products.map((product) => html`<li><a href="${to(`products/${product.name}/`)}">${product.title}</a></li>`)}</ul>`;
+<ul>${products.map((product) => html`<li><a href="${to(`products/${product.name}/`)}">${product.title}</a></li>`)}</ul>
+${planMasking(site, plan, path)}`;
   return { path, title: `${plan.title} plan`, section: "plans", body, description: plan.description };
 }

@@ -3,7 +3,7 @@
  * product has its pages, what they show is the manifest's (limits, prices, lifecycle, auth),
  * manifest content is escaped, nothing loads from another origin, pages stay light.
  */
-import { Api, OpenApi, Plan, Product, Secret, jwt, mtls } from "../../constructs/index";
+import { Api, OpenApi, Plan, Product, Secret, apiKey, jwt, masking, mtls } from "../../constructs/index";
 import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { safeLinkUrl } from "../../portal-site/html";
 import { type PortalFile, generatePortal, generatePortalSdks, searchIndex } from "../../portal-site/index";
@@ -102,6 +102,28 @@ describe("generatePortal on the acme example", () => {
     expect(text(page("plans/index.html"))).toContain("49 USD per month");
   });
 
+  it("tells developers which response fields the gateway masks, for which plan, on API and plan pages", () => {
+    const maskings = manifest.spec.policies.filter((instance) => instance.policy === "masking");
+    expect(maskings.length).toBeGreaterThan(0);
+    for (const api of manifest.spec.apis.filter((candidate) => candidate.lifecycle !== "draft")) {
+      const html = page(`apis/${api.id}/index.html`);
+      const inChain = maskings.filter((instance) => api.operations.some((operation) => operation.policies.includes(instance.id)));
+      for (const instance of inChain) {
+        const plan = instance.when === null ? "" : `${instance.when.product}/${instance.when.plan}`;
+        const item = new RegExp(`<li data-masking-plan="${plan}">(.*?)</li>`).exec(html)?.[1];
+        expect(item).toBeDefined();
+        const paths = [...item!.matchAll(/data-masked-path="([^"]*)"/g)].map((match) => match[1]);
+        expect(paths).toEqual((instance.config as { fields: { path: string }[] }).fields.map((field) => field.path));
+      }
+      if (inChain.length === 0) expect(html).not.toContain("Masked response fields");
+    }
+    const orders = text(page("apis/orders-v2/index.html"));
+    expect(orders).toContain('For apps on the Free plan of Commerce, on every operation: $..shippingAddress.name replaced by "****"; $..shippingAddress.line1 replaced by "****".');
+    const free = text(page("plans/free/index.html"));
+    expect(free).toContain('Orders API 2.1.0 (Commerce): $..shippingAddress.name replaced by "****"');
+    expect(text(page("plans/pro/index.html"))).not.toContain("Masked response fields");
+  });
+
   it("shows the deprecated version's banner with its sunset date and a link to its successor; not on the published one", () => {
     const v1 = page("apis/orders-v1/index.html");
     expect(v1).toContain('data-banner="deprecated"');
@@ -190,6 +212,7 @@ describe("generatePortal on hostile and unusual declarations", () => {
     const api = itemsApi(platform, "items", {
       title: '<script>alert("title")</script> Items',
       tags: ['"><img src=x onerror=alert(1)>'],
+      policies: [apiKey(), masking({ fields: [{ path: "$['<script>alert(2)</script>']", replacement: '"><img src=y>' }] })],
       contract: OpenApi.fromDocument(itemsContract((document) => {
         (document.info as Record<string, unknown>).description = "Items <iframe src=//evil.example></iframe> & more, [click](javascript:alert(1)) and [docs](https://docs.example/items).\n\n## Usage\n\n- `<b>` stays code";
       })),
@@ -201,6 +224,8 @@ describe("generatePortal on hostile and unusual declarations", () => {
     const all = site.filter((file) => file.path.endsWith(".html")).map((file) => file.bytes.toString("utf8")).join("\n");
     expect(all).not.toContain("<script>alert");
     expect(all).not.toContain("<img src=x");
+    expect(all).not.toContain("<img src=y");
+    expect(all).toContain("<code data-masked-path=\"$[&#39;&lt;script&gt;alert(2)&lt;/script&gt;&#39;]\">");
     expect(all).not.toContain("<iframe");
     expect(all).not.toContain("<b>portal</b>");
     expect(all).not.toContain('href="javascript:');
