@@ -6,6 +6,8 @@
 import { semverSchema } from "../../constructs/manifest/schema";
 import type { Api, GatewayConfig } from "../../constructs/manifest/schema";
 import { AUTHENTICATION_POLICY_NAMES } from "../index";
+import { pathMayMatchSchema } from "../masking/contract-fields";
+import { parseJsonPath } from "../masking/json-path";
 import type { Finding } from "./findings";
 
 export interface ModelRuleContext {
@@ -113,7 +115,54 @@ export const MODEL_RULES: readonly ModelRule[] = [
       ];
     },
   },
+  {
+    id: "masking-path",
+    description: "every masking path names a field the contract documents in a JSON response of an operation the policy covers (a misspelt path masks nothing, silently)",
+    check: (api, { manifest }) => maskingPathFindings(api, manifest),
+  },
 ];
+
+/**
+ * Masking fields whose path matches no field of the JSON responses the contract documents,
+ * over every operation (of every API) the policy instance covers: a plan's masking of
+ * `$..shippingAddress.name` is right if one of its APIs has shipping addresses. Reported
+ * once, on the first API that carries the instance.
+ */
+function maskingPathFindings(api: Api, manifest: GatewayConfig): Omit<Finding, "api" | "path">[] {
+  const findings: Omit<Finding, "api" | "path">[] = [];
+  const ids = new Set(api.operations.flatMap((operation) => operation.policies));
+  for (const instance of manifest.spec.policies) {
+    if (instance.policy !== "masking" || !ids.has(instance.id)) continue;
+    const carriers = manifest.spec.apis.filter((candidate) => candidate.operations.some((operation) => operation.policies.includes(instance.id)));
+    if (carriers[0]!.id !== api.id) continue;
+    const schemas = carriers.flatMap((carrier) =>
+      carrier.operations
+        .filter((operation) => operation.policies.includes(instance.id))
+        .flatMap((operation) => operation.responses.flatMap((response) => Object.entries(response.content).filter(([type, media]) => isJsonType(type) && media.schema !== null).map(([, media]) => ({ schema: media.schema, document: carrier.contract.document })))),
+    );
+    // Nothing documented to compare with: the rule cannot say.
+    if (schemas.length === 0) continue;
+    const fields = (instance.config as { fields: { path: string }[] }).fields;
+    fields.forEach((field, index) => {
+      const path = parseJsonPath(field.path);
+      if (schemas.some(({ schema, document }) => pathMayMatchSchema(path, schema, document))) return;
+      const where = carriers.length === 1 ? `the operations of ${api.id} it covers` : `the operations it covers (${carriers.map((carrier) => carrier.id).join(", ")})`;
+      findings.push(
+        err("masking-path", `masking (${instance.declaredAt}) field ${field.path} names no field of the JSON responses the contracts document for ${where}: it would mask nothing`, {
+          field: `fields[${index}].path`,
+          received: field.path,
+          fix: "correct the path against the response schemas (a JSONPath, e.g. $.customer.email or $..email), or document the field in the contract",
+        }),
+      );
+    });
+  }
+  return findings;
+}
+
+function isJsonType(mediaType: string): boolean {
+  const type = mediaType.split(";")[0]!.trim().toLowerCase();
+  return type === "application/json" || type === "text/json" || type.endsWith("+json");
+}
 
 /** Runs every model rule over every API consumers can use (published or deprecated). */
 export function checkModelRules(context: ModelRuleContext): Finding[] {

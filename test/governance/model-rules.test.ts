@@ -1,5 +1,5 @@
 /** The model rules of `turnpike lint`: each with a declaration that passes and one that fails. */
-import { Api, OpenApi, Plan, Product, apiKey, cors } from "../../constructs/index";
+import { Api, OpenApi, Plan, Product, apiKey, cors, masking } from "../../constructs/index";
 import { checkModelRules } from "../../policies/governance/model-rules";
 import { compileErrors, compileOk, itemsApi, itemsContract, testPlatform } from "../helpers/declaration";
 
@@ -149,5 +149,65 @@ describe("the governance prop", () => {
       { field: "governance.waive[0].reason", message: "a waiver records why the rule does not apply: add a reason" },
       { field: "governance.waive[1].reason", message: "a waiver records why the rule does not apply: the reason is empty" },
     ]);
+  });
+  describe("masking-path", () => {
+    /** The secured items contract with its health answer documented (a bare `type: object` may hold any field, so nothing could be ruled out). */
+    const documented = (change: (document: Record<string, unknown>) => void = () => {}) =>
+      OpenApi.fromDocument(
+        itemsContract((document) => {
+          const health = (document.paths as Record<string, Record<string, Record<string, unknown>>>)["/health"]!.get!;
+          delete health.security;
+          (health.responses as Record<string, { content: Record<string, { schema: unknown }> }>)["200"]!.content["application/json"]!.schema = { type: "object", properties: { status: { type: "string" } } };
+          change(document);
+        }),
+      );
+    const plans = (platform: ReturnType<typeof testPlatform>, api: Api, policies: ReturnType<typeof masking>[] = []) =>
+      new Product(platform, "shop", { title: "Shop", apis: [api], plans: [new Plan(platform, "free", { title: "Free", rateLimit: { requests: 10, perSeconds: 1 }, policies })] });
+
+    it("passes paths that name documented fields, at any depth or through arrays", async () => {
+      const result = await findings((platform) => {
+        const api = itemsApi(platform, "items", { ...owned, contract: documented(), policies: [apiKey(), masking({ fields: [{ path: "$.name" }, { path: "$[*].name" }, { path: "$..id" }, { path: "$.title" }, { path: "$.status" }] })] });
+        plans(platform, api);
+      });
+      // Problem documents have a title, items a name and an id, the health answer a status.
+      expect(result).toEqual([]);
+    });
+
+    it("reports a misspelt path once, naming the declaration and the field", async () => {
+      const result = await findings((platform) => {
+        const api = itemsApi(platform, "items", { ...owned, contract: documented(), policies: [apiKey(), masking({ fields: [{ path: "$.name" }, { path: "$..nmae" }, { path: "$.name.first" }] })] });
+        plans(platform, api);
+      });
+      expect(result).toEqual([
+        { code: "masking-path", api: "items-v1", field: "fields[1].path", message: "masking (acme/items/policies/masking) field $..nmae names no field of the JSON responses the contracts document for the operations of items-v1 it covers: it would mask nothing" },
+        { code: "masking-path", api: "items-v1", field: "fields[2].path", message: "masking (acme/items/policies/masking) field $.name.first names no field of the JSON responses the contracts document for the operations of items-v1 it covers: it would mask nothing" },
+      ]);
+    });
+
+    it("checks a plan's masking over every API of the plan: a field one of them documents is fine", async () => {
+      const other = documented((document) => {
+        const schemas = (document.components as { schemas: Record<string, { properties: Record<string, unknown> }> }).schemas;
+        schemas.Item!.properties.shippingAddress = { type: "object", properties: { name: { type: "string" } } };
+      });
+      const result = await findings((platform) => {
+        const items = itemsApi(platform, "items", { ...owned, contract: documented() });
+        const orders = new Api(platform, "orders", { version: "1.0.0", owner: "team-orders", contract: other, upstream: { targets: [{ url: "http://orders.internal" }] }, policies: [apiKey()] });
+        new Product(platform, "shop", { title: "Shop", apis: [items, orders], plans: [new Plan(platform, "free", { title: "Free", rateLimit: { requests: 10, perSeconds: 1 }, policies: [masking({ fields: [{ path: "$..shippingAddress.name" }, { path: "$..shipingAddress" }] })] })] });
+      });
+      expect(result.map(({ code, api, field }) => [code, api, field])).toEqual([["masking-path", "items-v1", "fields[1].path"]]);
+      expect(result[0]!.message).toContain("for the operations it covers (items-v1, orders-v1)");
+    });
+
+    it("says nothing where the contract documents no JSON response schema, or leaves the field open", async () => {
+      const open = documented((document) => {
+        const schemas = (document.components as { schemas: Record<string, Record<string, unknown>> }).schemas;
+        schemas.Item = { type: "object", additionalProperties: true, properties: { name: { type: "string" } } };
+      });
+      const result = await findings((platform) => {
+        const api = itemsApi(platform, "items", { ...owned, contract: open, policies: [apiKey(), masking({ fields: [{ path: "$.anything" }] })] });
+        plans(platform, api);
+      });
+      expect(result).toEqual([]);
+    });
   });
 });
