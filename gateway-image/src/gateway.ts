@@ -47,6 +47,12 @@ export interface GatewayOptions {
   readonly maxHeaderBytes?: number;
   /** Time /readyz reports not ready before the listener stops on shutdown, ms. @default 0 */
   readonly drainDelayMs?: number;
+  /**
+   * The cluster primary accepts API connections and hands them over (`acceptConnection`): do
+   * not listen, and report `port` as the port. Only with the native HTTP server.
+   * @default false
+   */
+  readonly handedConnections?: boolean;
   readonly metrics?: GatewayMetrics;
   /** Where the manifest comes from, for `POST /reload` on the operator port. */
   readonly manifestSource?: string;
@@ -145,7 +151,7 @@ export class Gateway {
   /** Loads the first manifest and starts listening. */
   async start(manifest: GatewayConfig): Promise<{ port: number; operatorPort: number | null }> {
     this.apply(manifest);
-    const port = await listen(this.server.listener, this.options.port, this.options.host);
+    const port = this.options.handedConnections ? this.options.port : await listen(this.server.listener, this.options.port, this.options.host);
     const operatorPort = this.operator ? await listen(this.operator, this.options.operatorPort ?? 0, this.options.host) : null;
     return { port, operatorPort };
   }
@@ -189,6 +195,21 @@ export class Gateway {
       this.logger.error({ source, reason }, "manifest rejected; still serving the previous one");
       return { ok: false, reason, revision: this.current?.revision ?? null };
     }
+  }
+
+  /** Serves a client connection the cluster primary accepted; `onClosed` runs when it closes. */
+  acceptConnection(socket: Socket, onClosed: () => void): void {
+    socket.once("close", onClosed);
+    if (this.server.acceptHanded === null) {
+      socket.destroy();
+      return;
+    }
+    this.server.acceptHanded(socket);
+  }
+
+  /** Answers from now on ask keep-alive clients to close (`Connection: close`), ahead of `close()`. */
+  beginDraining(): void {
+    this.draining = true;
   }
 
   /**

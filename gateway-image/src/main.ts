@@ -6,12 +6,13 @@
  */
 import cluster from "node:cluster";
 import { type FSWatcher, readFileSync } from "node:fs";
+import type { Socket } from "node:net";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { AggregatorRegistry } from "prom-client";
 import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { IpcStore, type StoreReplyMessage } from "./cluster/ipc-store";
-import { type PrimaryMessage, type WorkerMessage, runPrimary } from "./cluster/primary";
+import { HANDED_CONNECTIONS_ENV, type PrimaryMessage, type WorkerMessage, runPrimary } from "./cluster/primary";
 import { loadManifest } from "./config/load-manifest";
 import type { ControlPlane } from "./control/gateway/control-plane";
 import type { PrimaryControlPlane } from "./control/gateway/primary-provisioning";
@@ -155,7 +156,13 @@ async function startPrimary(options: ProcessOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  await runPrimary({ workers: options.workers, manifestSource: options.source, operatorPort: options.operatorPort, host: options.host, logger, store, controlPlane, memoryLimitMiB: options.memoryLimitMiB });
+  try {
+    await runPrimary({ workers: options.workers, manifestSource: options.source, port: options.port, operatorPort: options.operatorPort, host: options.host, logger, store, controlPlane, memoryLimitMiB: options.memoryLimitMiB, drainDelayMs: options.drainDelayMs });
+  } catch (error) {
+    // The port is taken, say: once, here, rather than in every worker.
+    logger.fatal({ reason: (error as Error).message }, "cannot start");
+    process.exit(1);
+  }
 }
 
 /** The gateway itself: the whole process, or one cluster worker. */
@@ -201,12 +208,15 @@ async function startGateway(options: ProcessOptions): Promise<void> {
       return failStart(worker);
     }
   }
+  // The primary accepts API connections and hands them to the worker with the fewest (cluster/primary.ts).
+  const handed = worker && process.env[HANDED_CONNECTIONS_ENV] !== undefined;
   const gateway = new Gateway({
     logger,
     metrics,
     store,
     tls,
-    port: options.port,
+    port: handed ? Number(process.env[HANDED_CONNECTIONS_ENV]) : options.port,
+    handedConnections: handed,
     // Workers leave the operator endpoints to the primary, which answers for all of them.
     operatorPort: worker ? null : options.operatorPort,
     host: options.host,
@@ -215,7 +225,8 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     mockApis: options.mockApis,
     // Access lines are info-level: a quieter LOG_LEVEL turns them off too.
     accessLog: options.accessLog && logger.isLevelEnabled("info") ? createAccessLog({ worker: cluster.worker?.id }) : null,
-    drainDelayMs: options.drainDelayMs,
+    // With handed connections the primary waits out the drain delay before it stops handing them.
+    drainDelayMs: handed ? 0 : options.drainDelayMs,
     controlPlane,
     portalDir: options.portalDir,
   });
@@ -249,9 +260,12 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     // that answers the primary's /metrics requests with this registry.
     AggregatorRegistry.setRegistries([metrics.registry]);
     new AggregatorRegistry();
-    process.on("message", (message: PrimaryMessage) => {
+    const reportClosed = closedConnectionReporter();
+    process.on("message", (message: PrimaryMessage, handle: unknown) => {
       if (typeof message !== "object" || message === null || !("turnpike" in message)) return;
-      if (message.turnpike === "store-reply") ipcStore?.receive(message as StoreReplyMessage);
+      if (message.turnpike === "connection") gateway.acceptConnection(handle as Socket, reportClosed);
+      else if (message.turnpike === "drain") gateway.beginDraining();
+      else if (message.turnpike === "store-reply") ipcStore?.receive(message as StoreReplyMessage);
       else if (message.turnpike === "reload") void gateway.reloadFrom(options.source).then((result) => process.send!({ turnpike: "reloaded", result } satisfies WorkerMessage));
       else if (message.turnpike === "shutdown") stop("shutdown");
     });
@@ -270,6 +284,21 @@ async function startGateway(options: ProcessOptions): Promise<void> {
   // Announced last: whoever waits for this line may change the manifest at once, and that
   // change must not fall between the line and the watch (it did, under load in the tests).
   logger.info({ port: ports.port, operatorPort: ports.operatorPort, workers: 1, revision: manifest.metadata.revision, upstreamClient: defaultUpstreamClient(), httpServer: gateway.httpServer }, "gateway listening");
+}
+
+/**
+ * Tells the primary how many handed connections closed, one message per turn of the event
+ * loop at most (a burst of closes is one message), so that its counts stay true.
+ */
+function closedConnectionReporter(): () => void {
+  let closed = 0;
+  const report = () => {
+    if (process.connected) process.send!({ turnpike: "closed", count: closed } satisfies WorkerMessage);
+    closed = 0;
+  };
+  return () => {
+    if (closed++ === 0) setImmediate(report);
+  };
 }
 
 /** A worker exits at once (its IPC channel would keep it alive); a lone process lets stdout drain. */

@@ -1,10 +1,14 @@
 /**
- * One worker per core: two workers share the port, the embedded counters (a limit holds for
- * the whole gateway, exactly) and the operator endpoints; a dead worker is replaced.
+ * One worker per core: two workers share the port (the primary hands each connection to the
+ * worker with the fewest open), the embedded counters (a limit holds for the whole gateway,
+ * exactly) and the operator endpoints; a dead worker is replaced.
  */
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { type Socket, connect } from "node:net";
 import { Agent, request } from "undici";
 import { Consumer, Credential, Plan, Product, Secret, quota, rateLimit } from "../../constructs/index";
+import { balancesConnections } from "../../gateway-image/src/cluster/primary";
 import { itemsApi, testPlatform } from "../helpers/declaration";
 import { type RunningGateway, startGateway } from "../helpers/gateway";
 import { type TestUpstream, startUpstream } from "../helpers/upstream";
@@ -91,6 +95,28 @@ describe("two workers", () => {
     expect(text).toContain(`turnpike_config_info{revision="${gateway.manifest.metadata.revision}"} 1`);
   });
 
+  // node:http workers (TURNPIKE_HTTP_SERVER=node) and TURNPIKE_CONNECTION_BALANCE=round-robin keep Node's scheduling.
+  (balancesConnections() ? it : it.skip)("hands each new connection to the worker with the fewest open, counting those that closed", async () => {
+    // The connections of the tests before are closed (Connection: close), and their closes reported.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const first = [];
+    for (let i = 0; i < 10; i++) first.push(await openConnection());
+    const workerOf = await workersOf(first);
+    const [a, b] = [...new Set(workerOf.values())];
+    expect([...workerOf.values()].filter((id) => id === a)).toHaveLength(5);
+    expect([...workerOf.values()].filter((id) => id === b)).toHaveLength(5);
+    // Alternating, as each new connection goes to the worker with fewer.
+    expect(first.map((connection) => workerOf.get(connection.requestId))).toEqual([a, b, a, b, a, b, a, b, a, b]);
+    // Worker a's five close: the next four all go to a, which now has none against b's five.
+    const ofA = first.filter((connection) => workerOf.get(connection.requestId) === a);
+    await Promise.all(ofA.map(({ socket }) => new Promise<void>((resolve) => socket.end(() => resolve()))));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = [];
+    for (let i = 0; i < 4; i++) next.push(await openConnection());
+    expect([...(await workersOf(next)).values()]).toEqual([a, a, a, a]);
+    for (const { socket } of [...first, ...next]) socket.destroy();
+  });
+
   it("replaces a worker that dies, and keeps serving meanwhile", async () => {
     const started = gateway.logs.filter((line) => line.msg === "gateway worker started");
     const victim = started.at(-1)!.pid as number;
@@ -102,6 +128,36 @@ describe("two workers", () => {
     await waitFor(async () => ((await (await fetch(`${gateway.operatorUrl}/readyz`)).json()) as { workers: number }).workers === 2);
   });
 });
+
+/** A keep-alive connection that has had one request answered, and that request's id. */
+async function openConnection(): Promise<{ socket: Socket; requestId: string }> {
+  const { port } = new URL(gateway.url);
+  const socket = connect(Number(port), "127.0.0.1");
+  await once(socket, "connect");
+  const head = await new Promise<string>((resolve, reject) => {
+    let received = "";
+    const onData = (chunk: Buffer) => {
+      received += chunk.toString("latin1");
+      if (!received.includes("\r\n\r\n")) return;
+      socket.off("data", onData);
+      resolve(received);
+    };
+    socket.on("data", onData);
+    socket.once("error", reject);
+    socket.write("GET /items/v1/health HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
+  });
+  return { socket, requestId: /^x-request-id: (\S+)/im.exec(head)![1]! };
+}
+
+/** The worker that served each connection's request, from the access lines (written within 250 ms). */
+async function workersOf(connections: readonly { requestId: string }[]): Promise<Map<string, unknown>> {
+  const found = new Map<string, unknown>();
+  await waitFor(async () => {
+    for (const line of gateway.logs) if (line.msg === "request" && connections.some((connection) => connection.requestId === line.requestId)) found.set(line.requestId as string, line.worker);
+    return found.size === connections.length;
+  });
+  return found;
+}
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -3,10 +3,13 @@
  * every worker asks (so limits hold for the whole gateway), serves the operator endpoints
  * for all workers (/readyz when every worker is ready, /metrics aggregated across workers),
  * tells workers to reload, replaces a worker that dies, and drains them all on SIGTERM.
- * It serves no API traffic itself.
+ * It serves no API traffic itself: it accepts API connections and hands each to the worker
+ * with the fewest open (connection-balancer.ts), where Node's cluster would hand them round
+ * robin to whichever worker is free at that moment.
  */
 import cluster, { type Worker } from "node:cluster";
 import { createServer } from "node:http";
+import { type Server as NetServer, type Socket, createServer as createNetServer } from "node:net";
 import { totalmem } from "node:os";
 import type { Logger } from "pino";
 import { AggregatorRegistry } from "prom-client";
@@ -18,12 +21,15 @@ import type { ReloadResult } from "../gateway";
 import type { MemoryStore } from "../store/memory-store";
 import { defaultUpstreamClient } from "../upstream/pool-registry";
 import { httpServerKind } from "../http/data-plane-server";
+import { ConnectionBalancer } from "./connection-balancer";
 import { answerCalls, type StoreRequestMessage } from "./ipc-store";
 import { minimumMemoryMiB, planWorkerHeap } from "./worker-heap";
 
 export interface PrimaryOptions {
   readonly workers: number;
   readonly manifestSource: string;
+  /** Port for API traffic (0: any free port). */
+  readonly port: number;
   readonly operatorPort: number | null;
   readonly host?: string;
   readonly logger: Logger;
@@ -35,13 +41,39 @@ export interface PrimaryOptions {
   readonly shutdownTimeoutMs?: number;
   /** MiB the whole gateway may use (`--memory-limit-mb`); undefined: the container's limit, if any. */
   readonly memoryLimitMiB?: number;
+  /** Time /readyz reports not ready before API connections stop being accepted on shutdown, ms. @default 0 */
+  readonly drainDelayMs?: number;
+}
+
+/** Set in a worker's environment when the primary hands it connections: the API port. */
+export const HANDED_CONNECTIONS_ENV = "TURNPIKE_HANDED_CONNECTIONS_PORT";
+/** Most connections held while no worker is ready (at start, or all restarting); more are refused. */
+const MAX_WAITING_CONNECTIONS = 1_024;
+
+/**
+ * Whether the primary accepts API connections itself and balances them: yes, unless
+ * `TURNPIKE_CONNECTION_BALANCE=round-robin` asks for Node's cluster scheduling (for
+ * comparison) or the workers run node:http, which cannot be handed connections.
+ */
+export function balancesConnections(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.TURNPIKE_CONNECTION_BALANCE !== "round-robin" && httpServerKind(env) === "native";
 }
 
 /** Messages a worker sends its primary. */
-export type WorkerMessage = StoreRequestMessage | { turnpike: "listening"; port: number; revision: string } | { turnpike: "reloaded"; result: ReloadResult };
+export type WorkerMessage =
+  | StoreRequestMessage
+  | { turnpike: "listening"; port: number; revision: string }
+  | { turnpike: "reloaded"; result: ReloadResult }
+  /** Handed connections that closed since the last report. */
+  | { turnpike: "closed"; count: number };
 
-/** Messages the primary sends its workers. */
-export type PrimaryMessage = { turnpike: "reload" } | { turnpike: "shutdown" } | { turnpike: "store-reply"; answers: unknown[] };
+/** Messages the primary sends its workers (`connection` comes with the client socket as its handle). */
+export type PrimaryMessage =
+  | { turnpike: "reload" }
+  | { turnpike: "drain" }
+  | { turnpike: "shutdown" }
+  | { turnpike: "connection" }
+  | { turnpike: "store-reply"; answers: unknown[] };
 
 const RESTART_DELAY_MS = 1_000;
 
@@ -75,17 +107,60 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   /** Reloads waiting for workers' answers: worker id → callbacks, in order. */
   const reloadWaiters = new Map<number, ((result: ReloadResult) => void)[]>();
 
+  const balanced = balancesConnections();
+  const balancer = new ConnectionBalancer();
+  /** Connections accepted while no worker was ready, handed out as workers become ready. */
+  const waiting: Socket[] = [];
+  const handOut = (socket: Socket): void => {
+    for (;;) {
+      const id = balancer.take();
+      if (id === null) {
+        if (waiting.length < MAX_WAITING_CONNECTIONS) waiting.push(socket);
+        else socket.destroy();
+        return;
+      }
+      const worker = cluster.workers?.[id];
+      if (worker === undefined || !worker.isConnected()) {
+        balancer.remove(id);
+        continue;
+      }
+      worker.send({ turnpike: "connection" } satisfies PrimaryMessage, socket, (error: Error | null) => {
+        if (error === null) return;
+        balancer.closed(id, 1);
+        socket.destroy();
+      });
+      return;
+    }
+  };
+  // Listening before any worker starts: a port in use fails the start once, here.
+  let dataPlane: NetServer | null = null;
+  let dataPort = options.port;
+  if (balanced) {
+    dataPlane = createNetServer({ pauseOnConnect: true }, handOut);
+    dataPort = await listen(dataPlane, options.port, options.host);
+  }
+
   const onMessage = (worker: Worker, message: WorkerMessage) => {
     if (typeof message !== "object" || message === null || !("turnpike" in message)) return;
     switch (message.turnpike) {
       case "store":
         if (options.store !== null) worker.send({ turnpike: "store-reply", answers: answerCalls(options.store, message.calls) } satisfies PrimaryMessage);
         return;
+      case "closed":
+        balancer.closed(worker.id, message.count);
+        return;
       case "listening":
         listening.set(worker.id, { port: message.port, revision: message.revision });
+        if (balanced && !shuttingDown) {
+          balancer.add(worker.id);
+          for (const socket of waiting.splice(0)) handOut(socket);
+        }
         if (!announced && listening.size === options.workers) {
           announced = true;
-          logger.info({ port: message.port, operatorPort, workers: options.workers, revision: message.revision, upstreamClient: defaultUpstreamClient(), httpServer: httpServerKind() }, "gateway listening");
+          logger.info(
+            { port: message.port, operatorPort, workers: options.workers, revision: message.revision, upstreamClient: defaultUpstreamClient(), httpServer: httpServerKind(), connections: balanced ? "least-connections" : "round-robin" },
+            "gateway listening",
+          );
         }
         return;
       case "reloaded": {
@@ -98,11 +173,13 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   };
 
   const fork = () => {
-    const worker = cluster.fork();
+    const worker = cluster.fork(balanced ? { [HANDED_CONNECTIONS_ENV]: String(dataPort) } : undefined);
     worker.once("online", () => logger.info({ worker: worker.id, pid: worker.process.pid }, "gateway worker started"));
     worker.on("message", (message: WorkerMessage) => onMessage(worker, message));
     worker.once("exit", (code, signal) => {
       listening.delete(worker.id);
+      // Its connections went with it.
+      balancer.remove(worker.id);
       for (const waiter of reloadWaiters.get(worker.id) ?? []) waiter({ ok: false, reason: "the worker exited", revision: null });
       reloadWaiters.delete(worker.id);
       if (shuttingDown) return;
@@ -165,10 +242,24 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, "shutting down: draining requests in flight");
     const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
     const exited = Promise.all(workers.map((worker) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once("exit", () => resolve())))));
-    for (const worker of workers) worker.send({ turnpike: "shutdown" } satisfies PrimaryMessage);
+    const send = (message: PrimaryMessage) => {
+      for (const worker of workers) if (worker.isConnected()) worker.send(message);
+    };
+    if (dataPlane === null) send({ turnpike: "shutdown" });
+    else {
+      // Workers answer with Connection: close from now on; connections keep being handed out
+      // for the drain delay. Then no more are accepted, and the workers are told to finish:
+      // IPC keeps order, so every connection handed out reaches its worker before that.
+      send({ turnpike: "drain" });
+      setTimeout(() => {
+        dataPlane!.close();
+        for (const socket of waiting.splice(0)) socket.destroy();
+        send({ turnpike: "shutdown" });
+      }, options.drainDelayMs ?? 0);
+    }
     const killer = setTimeout(() => {
       for (const worker of workers) if (!worker.isDead()) worker.kill("SIGKILL");
-    }, options.shutdownTimeoutMs ?? 35_000);
+    }, (options.drainDelayMs ?? 0) + (options.shutdownTimeoutMs ?? 35_000));
     void exited.then(async () => {
       clearTimeout(killer);
       await new Promise<void>((resolve) => (operator ? operator.close(() => resolve()) : resolve()));

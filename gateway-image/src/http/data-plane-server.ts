@@ -40,6 +40,8 @@ export interface DataPlaneServer {
   closeAllConnections(): void;
   /** From now on, TLS handshakes ask the client for a certificate. */
   requestClientCertificates(): void;
+  /** Serves a connection accepted by another process (the cluster primary); only the native server takes them. */
+  readonly acceptHanded: ((socket: Socket) => void) | null;
 }
 
 /** Which server this process uses: native unless told otherwise or unavailable. */
@@ -62,6 +64,7 @@ export function createDataPlaneServer(
       closeIdleConnections: () => server.closeIdleConnections(),
       closeAllConnections: () => server.closeAllConnections(),
       requestClientCertificates: () => setRequestCert(server.listener),
+      acceptHanded: (socket) => server.acceptHanded(socket),
     };
   }
   const serverOptions = { maxHeaderSize: options.maxHeaderBytes, requestTimeout: options.requestTimeoutMs, headersTimeout: options.headersTimeoutMs, keepAliveTimeout: options.keepAliveTimeoutMs };
@@ -81,6 +84,8 @@ export function createDataPlaneServer(
     closeIdleConnections: () => server.closeIdleConnections(),
     closeAllConnections: () => server.closeAllConnections(),
     requestClientCertificates: () => setRequestCert(server),
+    // node:http sets up its request timeouts when it starts listening, which a server that is handed connections never does.
+    acceptHanded: null,
   };
 }
 

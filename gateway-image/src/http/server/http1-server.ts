@@ -48,6 +48,8 @@ export class Http1Server implements ConnectionHost {
   private readonly sweeper: NodeJS.Timeout;
   /** `close()` was called: connections are closed as soon as they are idle. */
   private stopping = false;
+  /** Set by `close()` on a server that never listened (its connections are handed in): runs when the last one is gone. */
+  private whenEmpty: (() => void) | null = null;
 
   constructor(
     readonly binding: ServerParserBinding,
@@ -85,17 +87,41 @@ export class Http1Server implements ConnectionHost {
 
   forget(connection: ServerConnection): void {
     this.connections.delete(connection);
+    if (this.connections.size === 0 && this.whenEmpty !== null) this.emptied();
+  }
+
+  /**
+   * A connection another process accepted (the cluster primary, which balances connections
+   * across workers) and handed to this one: served as if this server had accepted it.
+   */
+  acceptHanded(socket: net.Socket): void {
+    // The options the listener would have applied to a socket it accepted.
+    socket.allowHalfOpen = true;
+    socket.setNoDelay(true);
+    this.listener.emit("connection", socket);
   }
 
   /** Stops accepting connections; `callback` runs once every connection has closed. */
   close(callback?: (error?: Error) => void): void {
     this.stopping = true;
-    this.listener.close((error) => {
-      // Timeouts keep applying to the connections that were busy until they are all gone.
+    // Timeouts keep applying to the connections that were busy until they are all gone.
+    const finished = (error?: Error) => {
       clearInterval(this.sweeper);
       callback?.(error);
-    });
+    };
+    if (this.listener.listening) this.listener.close(finished);
+    else {
+      // net.Server counts only the connections it accepted itself; handed ones are counted here.
+      this.whenEmpty = finished;
+      if (this.connections.size === 0) queueMicrotask(() => this.emptied());
+    }
     this.closeIdleConnections();
+  }
+
+  private emptied(): void {
+    const callback = this.whenEmpty;
+    this.whenEmpty = null;
+    callback?.();
   }
 
   /** Closes connections with no request in progress and no answer owed. */
