@@ -111,7 +111,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const balancer = new ConnectionBalancer();
   /** Connections accepted while no worker was ready, handed out as workers become ready. */
   const waiting: Socket[] = [];
-  const handOut = (socket: Socket): void => {
+  const handOut = (socket: Socket, attempt = 1): void => {
     for (;;) {
       const id = balancer.take();
       if (id === null) {
@@ -126,8 +126,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       }
       worker.send({ turnpike: "connection" } satisfies PrimaryMessage, socket, (error: Error | null) => {
         if (error === null) return;
+        // The worker is going away (as Node's cluster does, the connection goes to another).
         balancer.closed(id, 1);
-        socket.destroy();
+        if (!worker.isConnected()) balancer.remove(id);
+        if (socket.destroyed || attempt >= 3) socket.destroy();
+        else handOut(socket, attempt + 1);
       });
       return;
     }
@@ -136,7 +139,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
   let dataPlane: NetServer | null = null;
   let dataPort = options.port;
   if (balanced) {
-    dataPlane = createNetServer({ pauseOnConnect: true }, handOut);
+    dataPlane = createNetServer({ pauseOnConnect: true }, (socket) => handOut(socket));
     dataPort = await listen(dataPlane, options.port, options.host);
   }
 
