@@ -251,9 +251,12 @@ async function startGateway(options: ProcessOptions): Promise<void> {
       process.exit(0);
     });
   };
-  // Ctrl-C reaches every process of the group; the primary also asks workers to stop.
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  // Ctrl-C reaches every process of the group; the primary also asks workers to stop. A worker
+  // the primary hands connections to waits for its word: the primary may still be handing
+  // them out for the drain delay, and sends "shutdown" after the last.
+  const onSignal = (signal: string) => (handed ? gateway.beginDraining() : stop(signal));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
 
   if (worker) {
     // Constructing an AggregatorRegistry is what installs prom-client's worker-side listener
