@@ -8,6 +8,7 @@ import type { Api, GatewayConfig } from "../../constructs/manifest/schema";
 import { AUTHENTICATION_POLICY_NAMES } from "../index";
 import { pathMayMatchSchema } from "../masking/contract-fields";
 import { parseJsonPath } from "../masking/json-path";
+import { isJsonMediaType } from "../masking/media-type";
 import type { Finding } from "./findings";
 
 export interface ModelRuleContext {
@@ -138,7 +139,7 @@ function maskingPathFindings(api: Api, manifest: GatewayConfig): Omit<Finding, "
     const schemas = carriers.flatMap((carrier) =>
       carrier.operations
         .filter((operation) => operation.policies.includes(instance.id))
-        .flatMap((operation) => operation.responses.flatMap((response) => Object.entries(response.content).filter(([type, media]) => isJsonType(type) && media.schema !== null).map(([, media]) => ({ schema: media.schema, document: carrier.contract.document })))),
+        .flatMap((operation) => operation.responses.flatMap((response) => Object.entries(response.content).filter(([type, media]) => isJsonMediaType(type) && media.schema !== null).map(([, media]) => ({ schema: media.schema, document: carrier.contract.document })))),
     );
     // Nothing documented to compare with: the rule cannot say.
     if (schemas.length === 0) continue;
@@ -157,11 +158,6 @@ function maskingPathFindings(api: Api, manifest: GatewayConfig): Omit<Finding, "
     });
   }
   return findings;
-}
-
-function isJsonType(mediaType: string): boolean {
-  const type = mediaType.split(";")[0]!.trim().toLowerCase();
-  return type === "application/json" || type === "text/json" || type.endsWith("+json");
 }
 
 /** Runs every model rule over every API consumers can use (published or deprecated). */

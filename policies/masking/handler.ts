@@ -12,6 +12,7 @@ import { type BodyRewrite, BodyRewriteError } from "../../gateway-image/src/http
 import type { HeaderMap } from "../../gateway-image/src/http/exchange";
 import { JsonDocumentError, JsonNumber, type JsonDocumentValue, parseJsonDocument, serializeJsonDocument } from "./json-document";
 import { type JsonPath, findMatches, parseJsonPath } from "./json-path";
+import { isJsonMediaType } from "./media-type";
 import type { maskingPolicy } from "./schema";
 
 type MaskingConfig = z.output<typeof maskingPolicy.config>;
@@ -59,13 +60,10 @@ export const createMaskingHandler: HandlerFactory<MaskingConfig> = (config) => {
   };
 };
 
-/** `application/json`, `text/json` or any `*\/*+json` media type (RFC 6839), by the Content-Type. */
+/** A JSON body by its Content-Type (one value; two are ambiguous, so not JSON). */
 function isJson(headers: HeaderMap): boolean {
   const value = headers["content-type"];
-  if (typeof value !== "string") return false;
-  const semicolon = value.indexOf(";");
-  const type = (semicolon < 0 ? value : value.slice(0, semicolon)).trim().toLowerCase();
-  return type === "application/json" || type === "text/json" || (type.endsWith("+json") && type.indexOf("/") > 0);
+  return typeof value === "string" && isJsonMediaType(value);
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
