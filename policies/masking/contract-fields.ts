@@ -10,6 +10,7 @@
  * answer is "yes". An object's undeclared `additionalProperties` counts as closed: the
  * question is what the contract documents, not what JSON Schema would accept.
  */
+import { valueAtPointer } from "../governance/contract-document";
 import type { JsonPath, Selector } from "./json-path";
 
 type Schema = Record<string, unknown>;
@@ -55,7 +56,13 @@ function resolve(node: unknown, document: unknown, depth = 0): Schema | "open" {
   const schema = node as Schema;
   if (typeof schema.$ref === "string") {
     if (depth > 64 || !schema.$ref.startsWith("#")) return "open";
-    const target = pointer(document, schema.$ref.slice(1));
+    let fragment: string;
+    try {
+      fragment = decodeURIComponent(schema.$ref.slice(1));
+    } catch {
+      return "open";
+    }
+    const target = valueAtPointer(document, fragment);
     return target === undefined ? "open" : resolve(target, document, depth + 1);
   }
   const keywords = ["type", "properties", "items", "prefixItems", "allOf", "anyOf", "oneOf", "additionalProperties", "patternProperties", "enum", "const"];
@@ -114,17 +121,4 @@ function asChild(value: unknown): Child {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** RFC 6901 JSON Pointer into the contract, e.g. `/components/schemas/Order`. */
-function pointer(document: unknown, path: string): unknown {
-  if (path === "") return document;
-  let node = document;
-  for (const raw of path.slice(1).split("/")) {
-    const token = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-    if (!isObject(node) && !Array.isArray(node)) return undefined;
-    node = (node as Record<string, unknown>)[token];
-    if (node === undefined) return undefined;
-  }
-  return node;
 }

@@ -179,15 +179,20 @@ function finishWithReply(exchange: Exchange, snapshot: Snapshot, reply: Reply, p
     finishLogging(exchange, context);
     return;
   }
+  if (reply.kind !== undefined) context.metrics.rejections.labels(exchange.route.apiId ?? "none", reply.kind).inc();
+  writeReply(exchange, reply, plan.response, snapshot.requestIdHeader);
+  finishLogging(exchange, context);
+}
+
+/** Writes a gateway-made answer with the response phase's headers, the request id and its length. */
+function writeReply(exchange: Exchange, reply: Reply, planSteps: readonly ResponseStep[], requestIdHeader: string): void {
   const headers = copyHeaders(reply.headers);
-  runResponseSteps(exchange, reply.status, headers, plan.response);
-  headers[snapshot.requestIdHeader] = exchange.requestId;
+  runResponseSteps(exchange, reply.status, headers, planSteps);
+  headers[requestIdHeader] = exchange.requestId;
   headers["content-length"] = String(Buffer.byteLength(reply.body));
   exchange.status = reply.status;
-  if (reply.kind !== undefined) context.metrics.rejections.labels(exchange.route.apiId ?? "none", reply.kind).inc();
-  res.writeHead(reply.status, headers as Record<string, string | string[]>);
-  res.end(reply.body);
-  finishLogging(exchange, context);
+  exchange.res.writeHead(reply.status, headers as Record<string, string | string[]>);
+  exchange.res.end(reply.body);
 }
 
 function runResponseSteps(exchange: Exchange, status: number, headers: HeaderMap, planSteps: readonly ResponseStep[]): void {
@@ -319,13 +324,7 @@ export class ClientSink implements ResponseSink {
   private refuse(detail: string): void {
     const exchange = this.exchange;
     exchange.failure ??= detail;
-    const reply = problem("unrewritable-response", detail);
-    const headers = copyHeaders(reply.headers);
-    runResponseSteps(exchange, reply.status, headers, this.plan.response);
-    headers[this.requestIdHeader] = exchange.requestId;
-    headers["content-length"] = String(Buffer.byteLength(reply.body));
-    this.writeHead(reply.status, headers);
-    exchange.res.end(reply.body);
+    writeReply(exchange, problem("unrewritable-response", detail), this.plan.response, this.requestIdHeader);
   }
 }
 
