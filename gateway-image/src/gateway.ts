@@ -19,6 +19,7 @@ import { listen } from "./http/listen";
 import { problem } from "./http/problem";
 import type { SecretSources } from "./identity/consumer-directory";
 import type { AccessLog } from "./observability/access-log";
+import type { Tracing } from "./observability/tracing/create-tracing";
 import { GatewayMetrics } from "./observability/metrics";
 import { operatorEndpoints } from "./observability/operator-endpoints";
 import { MemoryStore } from "./store/memory-store";
@@ -42,6 +43,11 @@ export interface GatewayOptions {
   readonly mockApis?: readonly string[];
   /** Where access lines go (one per request); none when absent. */
   readonly accessLog?: AccessLog | null;
+  /**
+   * The gateway's OpenTelemetry spans (`createTracing`, configured by the `OTEL_*`
+   * environment); its queued spans are sent as the gateway closes. None: tracing off.
+   */
+  readonly tracing?: Tracing | null;
   readonly secrets?: SecretSources;
   /** Longest request header section accepted, in bytes; larger ones get 431. @default 16384 */
   readonly maxHeaderBytes?: number;
@@ -104,7 +110,9 @@ export class Gateway {
     this.logger = options.logger;
     this.metrics = options.metrics ?? new GatewayMetrics();
     this.store = options.store ?? new MemoryStore();
-    const context = { logger: this.logger, metrics: this.metrics, accessLog: options.accessLog ?? null };
+    const tracing = options.tracing ?? null;
+    if (tracing !== null) this.metrics.watchSpans(() => tracing.exporter.counts);
+    const context = { logger: this.logger, metrics: this.metrics, accessLog: options.accessLog ?? null, tracer: tracing?.tracer ?? null };
     const controlPlane = options.controlPlane ?? null;
     const portal = options.portalDir ? new PortalSite(options.portalDir) : null;
     const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key, requestCert: options.tls.requestClientCertificate === true, rejectUnauthorized: false } : null;
@@ -237,6 +245,8 @@ export class Gateway {
     await this.current?.close();
     await this.pools.closeAll();
     await this.store.close();
+    // Every request has ended, so its span is queued: send what is left.
+    await this.options.tracing?.exporter.shutdown(Math.min(timeoutMs, 5_000));
     // Last: every request has finished, so its usage is counted in the final flush.
     await this.options.controlPlane?.close();
   }

@@ -20,6 +20,8 @@ import { watchManifest } from "./config/watch-manifest";
 import { Gateway, type TlsListenerOptions } from "./gateway";
 import { createAccessLog, createLogger } from "./observability/access-log";
 import { processLineWriter } from "./observability/line-writer";
+import { createTracing } from "./observability/tracing/create-tracing";
+import { type TraceConfig, traceConfigFromEnv } from "./observability/tracing/trace-config";
 import { GatewayMetrics } from "./observability/metrics";
 import { createStore } from "./store/create-store";
 import { MemoryStore } from "./store/memory-store";
@@ -36,6 +38,9 @@ const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [-
 Environment: TURNPIKE_MANIFEST, PORT, TURNPIKE_OPERATOR_PORT, TURNPIKE_WORKERS, TURNPIKE_STORE,
 TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, TURNPIKE_CONTROL_STORE, TURNPIKE_ADMIN_TOKEN,
 TURNPIKE_CACHE_MAX_MB, TURNPIKE_PORTAL_DIR, TURNPIKE_MEMORY_LIMIT_MB, LOG_LEVEL.
+Tracing (OpenTelemetry, OTLP/HTTP JSON): OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, OTEL_SERVICE_NAME,
+OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_* (gateway-image/README.md, "Tracing").
 --memory-limit-mb: what the whole gateway may use (default: the container's limit, if any);
 with several workers each gets its share of it as its V8 heap limit.`;
 
@@ -62,6 +67,8 @@ interface ProcessOptions {
   readonly portalDir: string | undefined;
   /** MiB the whole gateway may use (`--memory-limit-mb`); undefined: the container's limit, if any. */
   readonly memoryLimitMiB: number | undefined;
+  /** Where and which spans go (the OTEL_* environment); null: tracing off. */
+  readonly tracing: TraceConfig | null;
 }
 
 function parseOptions(argv: string[]): ProcessOptions | "help" | null {
@@ -110,6 +117,8 @@ function parseOptions(argv: string[]): ProcessOptions | "help" | null {
     cacheMaxBytes: cacheMaxBytes(values["cache-max-mb"] ?? process.env.TURNPIKE_CACHE_MAX_MB),
     portalDir: (values["portal-dir"] ?? process.env.TURNPIKE_PORTAL_DIR) || undefined,
     memoryLimitMiB: memoryLimitMiB(values["memory-limit-mb"] ?? process.env.TURNPIKE_MEMORY_LIMIT_MB),
+    // OpenTelemetry's own variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER, ...).
+    tracing: traceConfigFromEnv(),
   };
 }
 
@@ -225,6 +234,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     mockApis: options.mockApis,
     // Access lines are info-level: a quieter LOG_LEVEL turns them off too.
     accessLog: options.accessLog && logger.isLevelEnabled("info") ? createAccessLog({ worker: cluster.worker?.id }) : null,
+    tracing: options.tracing === null ? null : createTracing(options.tracing, logger),
     // With handed connections the primary waits out the drain delay before it stops handing them.
     drainDelayMs: handed ? 0 : options.drainDelayMs,
     controlPlane,
@@ -286,7 +296,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
   if (!/^https?:\/\//.test(options.source)) manifestWatcher = watchManifest(options.source, reload);
   // Announced last: whoever waits for this line may change the manifest at once, and that
   // change must not fall between the line and the watch (it did, under load in the tests).
-  logger.info({ port: ports.port, operatorPort: ports.operatorPort, workers: 1, revision: manifest.metadata.revision, upstreamClient: defaultUpstreamClient(), httpServer: gateway.httpServer }, "gateway listening");
+  logger.info({ port: ports.port, operatorPort: ports.operatorPort, workers: 1, revision: manifest.metadata.revision, upstreamClient: defaultUpstreamClient(), httpServer: gateway.httpServer, tracing: tracingSummary(options.tracing) }, "gateway listening");
 }
 
 /**
@@ -302,6 +312,11 @@ function closedConnectionReporter(): () => void {
   return () => {
     if (closed++ === 0) setImmediate(report);
   };
+}
+
+/** Where spans go and which are sampled, for the start line (never the export headers: they may hold a token). */
+export function tracingSummary(config: TraceConfig | null): { endpoint: string; sampler: string; ratio: number } | null {
+  return config === null ? null : { endpoint: config.endpoint.href, sampler: config.sampler.name, ratio: config.sampler.ratio };
 }
 
 /** A worker exits at once (its IPC channel would keep it alive); a lone process lets stdout drain. */

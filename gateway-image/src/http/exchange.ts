@@ -7,6 +7,7 @@ import type { GatewayRequest, GatewayResponse } from "./server/message-types";
 import type { ConsumerRecord, Subscription } from "../identity/consumer-directory";
 import type { CompiledRoute } from "../config/compiled-route";
 import type { RequestId } from "./forwarding";
+import type { GatewaySpan } from "../observability/tracing/tracer";
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -67,6 +68,8 @@ export class Exchange {
   failure: string | null = null;
   /** Cache outcome for logs and the `X-Cache` header: `hit`, `miss`, `bypass` or null. */
   cacheStatus: string | null = null;
+  /** The gateway's trace span, once tracing decided it; null while tracing is off or not yet. */
+  span: GatewaySpan | null = null;
   private bodyPromise: Promise<Buffer> | null = null;
   private parsedQuery: URLSearchParams | undefined = undefined;
 

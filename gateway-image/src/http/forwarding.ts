@@ -9,6 +9,7 @@ import type { TLSSocket } from "node:tls";
 import { HOP_BY_HOP_HEADERS } from "../../../policies/common";
 import type { HeaderMap } from "./exchange";
 import { type IpRanges, normalizeAddress } from "./ip-ranges";
+import type { GatewaySpan } from "../observability/tracing/tracer";
 
 export const HOP_BY_HOP = new Set<string>(HOP_BY_HOP_HEADERS);
 /**
@@ -32,13 +33,13 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(
 const ZERO_TRACE_ID = "00000000000000000000000000000000";
 const ZERO_PARENT_ID = "0000000000000000";
 
-/** The trace id and flags to carry on from a client's traceparent, or null to start a trace (absent or invalid). */
-export function parentTrace(value: string | string[] | undefined): { readonly traceId: string; readonly flags: string } | null {
+/** The trace to carry on from a client's traceparent, or null to start a trace (absent or invalid). */
+export function parentTrace(value: string | string[] | undefined): { readonly traceId: string; readonly parentId: string; readonly flags: string } | null {
   const parts = typeof value === "string" ? TRACEPARENT.exec(value) : null;
   if (parts === null) return null;
   const [, version, traceId, parentId, flags, more] = parts;
   if (version === "ff" || (version === "00" && more !== undefined) || traceId === ZERO_TRACE_ID || parentId === ZERO_PARENT_ID) return null;
-  return { traceId: traceId!, flags: flags! };
+  return { traceId: traceId!, parentId: parentId!, flags: flags! };
 }
 
 /** Who sent a request: the TCP peer, whether it is a trusted proxy, and the client behind it. */
@@ -84,10 +85,16 @@ export function requestIdOf(req: Pick<GatewayRequest, "headers">, header: string
 
 /**
  * Headers for the upstream: the client's minus hop-by-hop ones, with X-Forwarded-For/
- * Proto/Host, Forwarded (RFC 7239), Via, the request id, and a W3C traceparent whose
- * parent is the gateway (a new span; the trace id is kept when the client sent one).
+ * Proto/Host, Forwarded (RFC 7239), Via, the request id, and a W3C traceparent.
+ *
+ * With tracing on (`span`), the traceparent names the gateway's span as the parent, in the
+ * client's trace or a new one, with the gateway's sampling decision. With tracing off, the
+ * gateway takes no part in the trace: a client's valid traceparent goes on as it came (a span
+ * id of the gateway's that no tracer ever reports would leave a hole between the client's
+ * span and the upstream's), and a request without one starts a trace, unsampled, so that the
+ * upstreams behind one request still share a trace id.
  */
-export function upstreamRequestHeaders(req: GatewayRequest, origin: RequestOrigin, options: { requestIdHeader: string; requestId: string }): HeaderMap {
+export function upstreamRequestHeaders(req: GatewayRequest, origin: RequestOrigin, options: { requestIdHeader: string; requestId: string; span: GatewaySpan | null }): HeaderMap {
   const source = req.headers;
   const dropped = connectionTokens(source.connection);
   const headers: HeaderMap = {};
@@ -112,13 +119,13 @@ export function upstreamRequestHeaders(req: GatewayRequest, origin: RequestOrigi
   headers.forwarded = previousForwarded ? `${previousForwarded}, ${forwardedElement}` : forwardedElement;
   headers.via = source.via ? `${source.via}, ${VIA}` : VIA;
   headers[options.requestIdHeader] = options.requestId;
-  const trace = parentTrace(source.traceparent);
-  const span = randomHex(8);
-  if (trace !== null) {
-    headers.traceparent = `00-${trace.traceId}-${span}-${trace.flags}`;
-  } else {
-    headers.traceparent = `00-${randomHex(16)}-${span}-00`;
+  const span = options.span;
+  if (span !== null) {
+    headers.traceparent = `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`;
     // undici skips undefined values; `delete` would turn the object into a slow dictionary.
+    if (span.parentSpanId === null) headers.tracestate = undefined;
+  } else if (parentTrace(source.traceparent) === null) {
+    headers.traceparent = `00-${randomHex(16)}-${randomHex(8)}-00`;
     headers.tracestate = undefined;
   }
   return headers;

@@ -9,6 +9,7 @@ import { type CompiledRoute, NO_PLAN_STEPS, systemRoute, type PlanSteps, type Re
 import { type BodyRewrite, BodyRewriteError, decodeContentCoding, rewrittenHeaders } from "./body-rewrite";
 import type { Snapshot } from "../config/compile-snapshot";
 import type { AccessLog } from "../observability/access-log";
+import type { Tracer } from "../observability/tracing/tracer";
 import type { GatewayMetrics } from "../observability/metrics";
 import { type ResponseSink, UpstreamError } from "../upstream/upstream";
 import { BodyTooLargeError, Exchange, type HeaderMap, copyHeaders } from "./exchange";
@@ -22,6 +23,8 @@ export interface PipelineContext {
   readonly metrics: GatewayMetrics;
   /** Where access lines go; null: none. */
   readonly accessLog: AccessLog | null;
+  /** The gateway's spans (OpenTelemetry); null: tracing off. */
+  readonly tracer: Tracer | null;
 }
 
 /** Handles one request against the snapshot current when it arrived. */
@@ -99,7 +102,7 @@ export async function handleRequest(snapshot: Snapshot, req: GatewayRequest, res
     if (reply === undefined) {
       const queryAt = url.indexOf("?");
       exchange.upstreamPath = (queryAt < 0 ? url : url.slice(0, queryAt)).slice(route.basePath.length);
-      exchange.upstreamHeaders = upstreamRequestHeaders(req, origin, { requestIdHeader: snapshot.requestIdHeader, requestId });
+      exchange.upstreamHeaders = upstreamRequestHeaders(req, origin, { requestIdHeader: snapshot.requestIdHeader, requestId, span: context.tracer?.spanOf(exchange) ?? null });
       reply = runSteps(exchange, route.request, 0);
       if (reply instanceof Promise) reply = await reply;
       if (reply === undefined && plan.request.length > 0) {
@@ -210,6 +213,7 @@ function finishLogging(exchange: Exchange, context: PipelineContext): void {
   const elapsedMs = exchange.elapsedMs();
   exchange.route.recorder?.record(exchange.status || 499, exchange.subscription?.plan ?? null, elapsedMs / 1000);
   context.accessLog?.write(exchange, elapsedMs);
+  context.tracer?.end(exchange, elapsedMs);
 }
 
 function hasBody(req: GatewayRequest): boolean {

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { type RouteRecorder, RouteMetrics } from "./route-metrics";
+import type { SpanExportCounts } from "./tracing/span-exporter";
 
 /**
  * How often the event loop's delay is sampled for `turnpike_nodejs_eventloop_lag_*`, ms.
@@ -85,6 +86,36 @@ export class GatewayMetrics {
       collect() {
         this.reset();
         this.inc(dropped());
+      },
+    });
+  }
+
+  /**
+   * `turnpike_trace_spans_exported_total` and `turnpike_trace_spans_dropped_total` (by
+   * reason: `queue-full`, `export-failed`, `rejected`), read at scrape time from the span
+   * exporter's counts: a receiver that is down shows here, not in the requests.
+   */
+  watchSpans(counts: () => SpanExportCounts): void {
+    new Counter({
+      name: "turnpike_trace_spans_exported_total",
+      help: "Spans the OTLP receiver accepted (summed across cluster workers).",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(counts().exported);
+      },
+    });
+    new Counter({
+      name: "turnpike_trace_spans_dropped_total",
+      help: "Spans lost, by reason: queue-full (the receiver slow or down), export-failed (refused or timed out), rejected (the receiver's partial success).",
+      labelNames: ["reason"],
+      registers: [this.registry],
+      collect() {
+        const now = counts();
+        this.reset();
+        this.inc({ reason: "queue-full" }, now.droppedQueueFull);
+        this.inc({ reason: "export-failed" }, now.droppedExportFailed);
+        this.inc({ reason: "rejected" }, now.droppedRejected);
       },
     });
   }

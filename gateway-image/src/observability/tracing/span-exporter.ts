@@ -1,0 +1,230 @@
+/**
+ * Sends finished spans to an OTLP/HTTP receiver in batches, as OpenTelemetry's batch span
+ * processor does: a span waits at most `scheduleDelayMs`, a full batch goes at once, one
+ * export request is in flight at a time, and while the receiver is slow or down spans queue
+ * up to `maxQueueSize` and the rest are dropped and counted, never held without bound and
+ * never in the request's way. Failures are retried as the OTLP specification says (429, 502,
+ * 503, 504 and connection errors, with exponential backoff and the receiver's Retry-After),
+ * within `exportTimeoutMs` per batch.
+ */
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+import type { Logger } from "pino";
+import { Pool } from "undici";
+import { type FinishedSpan, type InstrumentationScope, encodeTraceRequest } from "./otlp-json";
+import type { TraceConfig } from "./trace-config";
+
+const gzipAsync = promisify(gzip);
+
+/** What became of the spans handed to the exporter, since the process started. */
+export interface SpanExportCounts {
+  exported: number;
+  /** The queue was full (the receiver slow or down for longer than the queue lasts). */
+  droppedQueueFull: number;
+  /** The receiver refused the batch, or did not take it within the export timeout. */
+  droppedExportFailed: number;
+  /** The receiver took the batch but rejected these spans (OTLP partial success). */
+  droppedRejected: number;
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+const MAX_ATTEMPTS = 5;
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 5_000;
+/** The longest a receiver's Retry-After is obeyed. */
+const MAX_RETRY_AFTER_MS = 30_000;
+/** A failure after the first is logged at most this often (with what was lost meanwhile). */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
+
+export class OtlpSpanExporter {
+  readonly counts: SpanExportCounts = { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0, droppedRejected: 0 };
+  private queue: FinishedSpan[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private batchScheduled = false;
+  private exporting: Promise<void> | null = null;
+  private closed = false;
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly headers: Record<string, string>;
+  /** Whether the last export failed, and when a failure was last logged. */
+  private failing = false;
+  private failureLoggedAt = Number.NEGATIVE_INFINITY;
+  private queueFullLoggedAt = Number.NEGATIVE_INFINITY;
+  /** Ends the backoff wait under way (shutdown does not wait out a Retry-After). */
+  private wakeBackoff: (() => void) | null = null;
+
+  constructor(
+    private readonly config: TraceConfig,
+    private readonly scope: InstrumentationScope,
+    private readonly logger: Logger,
+  ) {
+    this.pool = new Pool(config.endpoint.origin, { connections: 2, keepAliveTimeout: 10_000 });
+    this.path = `${config.endpoint.pathname}${config.endpoint.search}`;
+    // The exporter's own content-type and coding win over a configured header of the same name.
+    this.headers = {};
+    for (const [name, value] of Object.entries(config.headers)) this.headers[name.toLowerCase()] = value;
+    this.headers["content-type"] = "application/json";
+    this.headers["user-agent"] ??= "turnpike-gateway";
+    delete this.headers["content-encoding"];
+    if (config.compression === "gzip") this.headers["content-encoding"] = "gzip";
+  }
+
+  /** Queues a finished span; dropped (and counted) when the queue is full or the exporter shut down. */
+  add(span: FinishedSpan): void {
+    if (this.closed) return;
+    if (this.queue.length >= this.config.maxQueueSize) {
+      this.counts.droppedQueueFull++;
+      const now = Date.now();
+      if (now - this.queueFullLoggedAt >= FAILURE_LOG_INTERVAL_MS) {
+        this.queueFullLoggedAt = now;
+        this.logger.warn({ endpoint: this.config.endpoint.href, maxQueueSize: this.config.maxQueueSize, dropped: this.counts.droppedQueueFull }, "spans dropped: the export queue is full (the trace receiver is slow or down)");
+      }
+      return;
+    }
+    this.queue.push(span);
+    if (this.queue.length >= this.config.maxExportBatchSize) this.exportBatchSoon();
+    else if (this.timer === null && this.exporting === null) this.armTimer();
+  }
+
+  /** Sends every queued span (and waits for an export under way). */
+  async flush(): Promise<void> {
+    while (this.exporting !== null) await this.exporting;
+    await this.drain(true);
+  }
+
+  /**
+   * Stops taking spans and sends what is queued, giving up after `timeoutMs`: a retry waiting
+   * out its backoff goes at once, and spans still unsent at the deadline count as failed.
+   */
+  async shutdown(timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.wakeBackoff?.();
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([this.flush(), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timeout);
+    this.counts.droppedExportFailed += this.queue.length;
+    this.queue = [];
+    await this.pool.destroy().catch(() => undefined);
+  }
+
+  private armTimer(): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.drain(true);
+    }, this.config.scheduleDelayMs);
+    this.timer.unref();
+  }
+
+  /** A full batch goes on the next turn of the loop, not inside the request that filled it. */
+  private exportBatchSoon(): void {
+    if (this.batchScheduled || this.exporting !== null) return;
+    this.batchScheduled = true;
+    setImmediate(() => {
+      this.batchScheduled = false;
+      void this.drain(false);
+    });
+  }
+
+  /** Sends full batches, or everything with `all`; one export at a time. */
+  private drain(all: boolean): Promise<void> {
+    if (this.exporting !== null) return this.exporting;
+    if (this.queue.length === 0 || (!all && this.queue.length < this.config.maxExportBatchSize)) return Promise.resolve();
+    this.exporting = (async () => {
+      try {
+        while (this.queue.length >= this.config.maxExportBatchSize || (all && this.queue.length > 0)) {
+          await this.send(this.queue.splice(0, this.config.maxExportBatchSize));
+        }
+      } finally {
+        this.exporting = null;
+        if (this.queue.length > 0 && this.timer === null && !this.closed) this.armTimer();
+      }
+    })();
+    return this.exporting;
+  }
+
+  private async send(batch: FinishedSpan[]): Promise<void> {
+    const json = encodeTraceRequest(this.config.resource, this.scope, batch);
+    const body = this.config.compression === "gzip" ? await gzipAsync(json) : json;
+    const deadline = Date.now() + this.config.exportTimeoutMs;
+    let reason = "";
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const result = await this.post(body, Math.min(this.config.timeoutMs, Math.max(1, deadline - Date.now())));
+      if (result.ok) {
+        result.rejected = Math.min(result.rejected, batch.length);
+        this.counts.exported += batch.length - result.rejected;
+        this.counts.droppedRejected += result.rejected;
+        if (result.rejected > 0) this.logger.warn({ endpoint: this.config.endpoint.href, rejected: result.rejected, reason: result.message }, "the trace receiver rejected some spans");
+        if (this.failing) this.logger.info({ endpoint: this.config.endpoint.href }, "spans are being exported again");
+        this.failing = false;
+        return;
+      }
+      reason = result.reason;
+      if (!result.retryable || attempt === MAX_ATTEMPTS) break;
+      const backoff = Math.min(FIRST_BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS) * (0.8 + Math.random() * 0.4);
+      // Shutting down: try again at once rather than wait (shutdown bounds the whole of it).
+      const wait = this.closed ? 0 : (result.retryAfterMs ?? backoff);
+      if (Date.now() + wait >= deadline) break;
+      await this.backoff(wait);
+    }
+    this.counts.droppedExportFailed += batch.length;
+    const now = Date.now();
+    if (!this.failing || now - this.failureLoggedAt >= FAILURE_LOG_INTERVAL_MS) {
+      this.failureLoggedAt = now;
+      this.logger.warn({ endpoint: this.config.endpoint.href, reason, spansLost: this.counts.droppedExportFailed + this.counts.droppedQueueFull }, "spans could not be exported; requests are not affected");
+    }
+    this.failing = true;
+  }
+
+  private backoff(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wakeBackoff = null;
+        resolve();
+      }
+      this.wakeBackoff = done;
+    });
+  }
+
+  private async post(body: string | Buffer, timeoutMs: number): Promise<{ ok: true; rejected: number; message: string } | { ok: false; retryable: boolean; retryAfterMs: number | null; reason: string }> {
+    try {
+      const response = await this.pool.request({ path: this.path, method: "POST", headers: this.headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+      const text = await response.body.text();
+      if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, ...partialSuccess(text) };
+      return {
+        ok: false,
+        retryable: RETRYABLE_STATUS.has(response.statusCode),
+        retryAfterMs: retryAfterMs(response.headers["retry-after"]),
+        reason: `the receiver answered ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ""}`,
+      };
+    } catch (error) {
+      return { ok: false, retryable: true, retryAfterMs: null, reason: (error as Error).message };
+    }
+  }
+}
+
+/** Retry-After (RFC 9110 §10.2.3: seconds or an HTTP date) in ms, at most 30 s; null when absent or unreadable. */
+function retryAfterMs(value: string | string[] | undefined): number | null {
+  if (typeof value !== "string") return null;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : null;
+}
+
+/** OTLP's `ExportTraceServiceResponse.partial_success`: spans the receiver took but rejected. */
+function partialSuccess(text: string): { rejected: number; message: string } {
+  if (text === "") return { rejected: 0, message: "" };
+  try {
+    const parsed = JSON.parse(text) as { partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string } };
+    const rejected = Number(parsed.partialSuccess?.rejectedSpans ?? 0);
+    return { rejected: Number.isSafeInteger(rejected) && rejected > 0 ? rejected : 0, message: parsed.partialSuccess?.errorMessage ?? "" };
+  } catch {
+    // A receiver answering 200 with protobuf or nothing useful: the spans were taken.
+    return { rejected: 0, message: "" };
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * OpenTelemetry tracing through the real gateway (the bundle): a real upstream, and an HTTP
+ * receiver standing where an OpenTelemetry Collector's OTLP/HTTP receiver would (no
+ * collector binary can be installed here; the JSON it receives is checked against the
+ * OpenTelemetry SDK's own encoder in tracing-otlp-json.test.ts).
+ */
+import type { ServerResponse } from "node:http";
+import { Consumer, Credential, Plan, Product, Secret } from "../../constructs/index";
+import { itemsApi, testPlatform } from "../helpers/declaration";
+import { type RunningGateway, manifestOf, startGateway } from "../helpers/gateway";
+import { type RecordedRequest, type TestUpstream, startUpstream } from "../helpers/upstream";
+
+const KEY = "test-key-0123456789";
+const CLIENT_TRACE = "0af7651916cd43dd8448eb211c80319c";
+const CLIENT_SPAN = "b7ad6b7169203331";
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+}
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  traceState?: string;
+  flags?: number;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: { key: string; value: OtlpValue }[];
+  status: { code?: number; message?: string };
+}
+interface OtlpRequest {
+  resourceSpans: { resource: { attributes: { key: string; value: OtlpValue }[] }; scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[] }[];
+}
+
+/** Attributes as a plain object: strings, numbers (int64 read from their decimal text) and booleans. */
+function attributesOf(list: { key: string; value: OtlpValue }[]): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const { key, value } of list) out[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.boolValue ?? value.doubleValue!));
+  return out;
+}
+
+async function until<T>(read: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** An OTLP/HTTP receiver: records each export, answers as `answer` says (200 `{}` by default). */
+async function startReceiver(answer: (request: RecordedRequest, res: ServerResponse) => void = (_request, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}")) {
+  const receiver = await startUpstream(answer);
+  const exports = () => receiver.requests.filter((request) => request.method === "POST");
+  const spans = () => exports().flatMap((request) => (JSON.parse(request.body) as OtlpRequest).resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
+  return { receiver, exports, spans, spanWithRequestId: (id: string) => spans().find((span) => attributesOf(span.attributes)["turnpike.request_id"] === id) };
+}
+
+async function metric(gateway: RunningGateway, line: RegExp): Promise<number> {
+  const text = await (await fetch(`${gateway.operatorUrl}/metrics`)).text();
+  const found = text.split("\n").find((candidate) => line.test(candidate));
+  return found === undefined ? 0 : Number(found.split(" ").pop());
+}
+
+let upstream: TestUpstream;
+let declaration: Awaited<ReturnType<typeof manifestOf>>;
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  const platform = testPlatform();
+  const api = itemsApi(platform, "items", { upstream: { targets: [{ url: upstream.url }], timeoutMs: 1_000 } });
+  const product = new Product(platform, "shop", { apis: [api], plans: [new Plan(platform, "free")] });
+  new Consumer(platform, "app", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromEnv("APP_KEY") })] });
+  declaration = await manifestOf(platform);
+});
+
+afterAll(async () => {
+  await upstream?.close();
+});
+
+describe("tracing with OTLP/HTTP", () => {
+  let collector: Awaited<ReturnType<typeof startReceiver>>;
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    collector = await startReceiver();
+    gateway = await startGateway(declaration, {
+      env: {
+        APP_KEY: KEY,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.receiver.url}/otlp`,
+        OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20t0ken",
+        OTEL_SERVICE_NAME: "edge",
+        OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=test,service.name=overridden",
+        OTEL_BSP_SCHEDULE_DELAY: "50",
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await collector?.receiver.close();
+  });
+
+  it("exports the gateway's span in the client's trace, and names it as the upstream's parent", async () => {
+    const response = await fetch(`${gateway.url}/items/v1/items/a1?limit=2&api_key=never-recorded`, {
+      headers: { "x-api-key": KEY, traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, tracestate: "vendor=abc", "x-request-id": "trace-1", "user-agent": "tests/1.0" },
+    });
+    expect(response.status).toBe(200);
+    const seen = (await response.json()) as { headers: Record<string, string> };
+    const [, traceId, spanId, flags] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(seen.headers.traceparent!)!;
+    expect([traceId, flags]).toEqual([CLIENT_TRACE, "01"]);
+    expect(spanId).not.toBe(CLIENT_SPAN);
+    expect(seen.headers.tracestate).toBe("vendor=abc");
+
+    const span = await until(() => collector.spanWithRequestId("trace-1"));
+    expect(span).toMatchObject({ traceId: CLIENT_TRACE, spanId, parentSpanId: CLIENT_SPAN, traceState: "vendor=abc", kind: 2, name: "GET /items/v1/items/{itemId}", status: {} });
+    expect(attributesOf(span.attributes)).toEqual({
+      "http.request.method": "GET",
+      "http.route": "/items/v1/items/{itemId}",
+      "http.response.status_code": 200,
+      "url.path": "/items/v1/items/a1",
+      "url.scheme": "http",
+      "server.address": "127.0.0.1",
+      "server.port": Number(new URL(gateway.url).port),
+      "client.address": "127.0.0.1",
+      "network.protocol.version": "1.1",
+      "user_agent.original": "tests/1.0",
+      "turnpike.api": "items-v1",
+      "turnpike.operation": "getItem",
+      "turnpike.consumer": "app",
+      "turnpike.plan": "free",
+      "turnpike.request_id": "trace-1",
+      "turnpike.upstream.target": upstream.url,
+    });
+    // Never the credential or the query.
+    expect(JSON.stringify(span)).not.toMatch(/never-recorded|test-key/);
+    const start = BigInt(span.startTimeUnixNano);
+    const end = BigInt(span.endTimeUnixNano);
+    expect(end >= start).toBe(true);
+    expect(Number((BigInt(Date.now()) * 1_000_000n - start) / 1_000_000n)).toBeLessThan(10_000);
+
+    const post = collector.exports().find((request) => request.body.includes('"trace-1"'))!;
+    expect(post.url).toBe("/otlp/v1/traces");
+    expect(post.headers["content-type"]).toBe("application/json");
+    expect(post.headers.authorization).toBe("Bearer t0ken");
+    const resource = attributesOf((JSON.parse(post.body) as OtlpRequest).resourceSpans[0]!.resource.attributes);
+    expect(resource).toMatchObject({ "service.name": "edge", "deployment.environment": "test", "telemetry.sdk.name": "turnpike", "process.pid": gateway.process.pid });
+    expect(resource["service.instance.id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("follows a caller that did not sample: no span, and the upstream is told not to sample either", async () => {
+    const response = await fetch(`${gateway.url}/items/v1/health`, { headers: { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-00`, "x-request-id": "unsampled-1" } });
+    const seen = (await response.json()) as { headers: Record<string, string> };
+    expect(seen.headers.traceparent).toMatch(new RegExp(`^00-${CLIENT_TRACE}-[0-9a-f]{16}-00$`));
+    // A later request's span arriving proves the exporter ran after this one.
+    await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "after-unsampled" } });
+    await until(() => collector.spanWithRequestId("after-unsampled"));
+    expect(collector.spanWithRequestId("unsampled-1")).toBeUndefined();
+  });
+
+  it("starts a sampled trace for a request without one, as the root of its trace", async () => {
+    const response = await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "root-1", tracestate: "dropped=1" } });
+    const seen = (await response.json()) as { headers: Record<string, string> };
+    const [, traceId, spanId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(seen.headers.traceparent!)!;
+    expect(seen.headers.tracestate).toBeUndefined();
+    const span = await until(() => collector.spanWithRequestId("root-1"));
+    expect(span).toMatchObject({ traceId, spanId, name: "GET /items/v1/health" });
+    expect(span.parentSpanId).toBeUndefined();
+    expect(attributesOf(span.attributes)["turnpike.consumer"]).toBeUndefined();
+  });
+
+  it("records the answers the gateway makes itself: a 401 as a client error, a 404 with no route", async () => {
+    expect((await fetch(`${gateway.url}/items/v1/items`, { headers: { "x-request-id": "denied-1" } })).status).toBe(401);
+    expect((await fetch(`${gateway.url}/nowhere`, { headers: { "x-request-id": "lost-1" } })).status).toBe(404);
+    const denied = await until(() => collector.spanWithRequestId("denied-1"));
+    expect(denied.status).toEqual({});
+    expect(attributesOf(denied.attributes)).toMatchObject({ "http.response.status_code": 401, "turnpike.operation": "listItems" });
+    expect(attributesOf(denied.attributes)["turnpike.upstream.target"]).toBeUndefined();
+    const lost = await until(() => collector.spanWithRequestId("lost-1"));
+    expect(lost.name).toBe("GET");
+    expect(attributesOf(lost.attributes)).toMatchObject({ "http.response.status_code": 404, "url.path": "/nowhere" });
+    expect(attributesOf(lost.attributes)["http.route"]).toBeUndefined();
+  });
+
+  it("counts the exported spans in /metrics", async () => {
+    await until(() => collector.spanWithRequestId("trace-1"));
+    expect(await metric(gateway, /^turnpike_trace_spans_exported_total /)).toBeGreaterThanOrEqual(1);
+    expect(await metric(gateway, /^turnpike_trace_spans_dropped_total\{reason="export-failed"\}/)).toBe(0);
+  });
+});
+
+describe("tracing failures", () => {
+  it("marks an upstream failure as an error span", async () => {
+    const collector = await startReceiver();
+    const closed = await startUpstream();
+    await closed.close();
+    const platform = testPlatform();
+    itemsApi(platform, "items", { upstream: { targets: [{ url: closed.url }], timeoutMs: 1_000 } });
+    const gateway = await startGateway(platform, { env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.receiver.url}/v1/traces`, OTEL_BSP_SCHEDULE_DELAY: "50" } });
+    try {
+      expect((await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "refused-1" } })).status).toBe(502);
+      const span = await until(() => collector.spanWithRequestId("refused-1"));
+      expect(span.status.code).toBe(2);
+      expect(span.status.message).toMatch(/ECONNREFUSED|connect/i);
+      expect(attributesOf(span.attributes)).toMatchObject({ "http.response.status_code": 502, "error.type": "502" });
+    } finally {
+      await gateway.stop();
+      await collector.receiver.close();
+    }
+  });
+
+  it("keeps serving while the receiver is down, counts the lost spans and says so once; exports again when it is back", async () => {
+    let down = true;
+    // A slow 503: requests go on meanwhile, so the queue fills up too.
+    const collector = await startReceiver((_request, res) => (down ? setTimeout(() => res.writeHead(503).end(), 150) : res.writeHead(200).end("{}")));
+    const gateway = await startGateway(declaration, {
+      env: { APP_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_BSP_SCHEDULE_DELAY: "20", OTEL_BSP_EXPORT_TIMEOUT: "300", OTEL_BSP_MAX_QUEUE_SIZE: "4", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4" },
+    });
+    try {
+      for (let i = 0; i < 40; i++) expect((await fetch(`${gateway.url}/items/v1/health`)).status).toBe(200);
+      await gateway.waitForLog((line) => line.msg === "spans could not be exported; requests are not affected");
+      expect(await metric(gateway, /^turnpike_trace_spans_dropped_total\{reason="export-failed"\}/)).toBeGreaterThan(0);
+      expect(await metric(gateway, /^turnpike_trace_spans_dropped_total\{reason="queue-full"\}/)).toBeGreaterThan(0);
+      expect(gateway.logs.filter((line) => line.msg === "spans could not be exported; requests are not affected")).toHaveLength(1);
+      // The receiver is back: spans of new requests arrive.
+      await until(() => (collector.exports().length > 0 ? true : undefined));
+      down = false;
+      await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "after-outage" } });
+      await until(() => collector.spanWithRequestId("after-outage"), 8_000);
+      await gateway.waitForLog((line) => line.msg === "spans are being exported again");
+    } finally {
+      await gateway.stop();
+      await collector.receiver.close();
+    }
+  });
+
+  it("sends the spans still queued when it shuts down", async () => {
+    const collector = await startReceiver();
+    const gateway = await startGateway(declaration, { env: { APP_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_BSP_SCHEDULE_DELAY: "600000" } });
+    try {
+      await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "last-words" } });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(collector.spanWithRequestId("last-words")).toBeUndefined();
+      expect(await gateway.stop()).toBe(0);
+      expect(collector.spanWithRequestId("last-words")).toBeDefined();
+    } finally {
+      await gateway.stop();
+      await collector.receiver.close();
+    }
+  });
+
+  it("samples new traces by trace id with traceidratio, whatever the caller's flag", async () => {
+    const collector = await startReceiver();
+    const gateway = await startGateway(declaration, {
+      env: { APP_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_BSP_SCHEDULE_DELAY: "20", OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.5" },
+    });
+    try {
+      // The decision reads the trace id's last 13 hex digits: below 0.5 × 2^52 (8 followed by zeros) is sampled.
+      const cases = [
+        { trace: `${"1".repeat(19)}0000000000000`, flag: "00", sampled: true },
+        { trace: `${"1".repeat(19)}7ffffffffffff`, flag: "00", sampled: true },
+        { trace: `${"1".repeat(19)}8000000000000`, flag: "01", sampled: false },
+        { trace: `${"1".repeat(19)}fffffffffffff`, flag: "01", sampled: false },
+      ];
+      for (const [index, { trace, flag, sampled }] of cases.entries()) {
+        const response = await fetch(`${gateway.url}/items/v1/health`, { headers: { traceparent: `00-${trace}-${CLIENT_SPAN}-${flag}`, "x-request-id": `ratio-${index}` } });
+        const seen = (await response.json()) as { headers: Record<string, string> };
+        expect(seen.headers.traceparent!.endsWith(sampled ? "-01" : "-00")).toBe(true);
+      }
+      await fetch(`${gateway.url}/items/v1/health`, { headers: { traceparent: `00-${"2".repeat(32)}-${CLIENT_SPAN}-01`, "x-request-id": "ratio-last" } });
+      await until(() => collector.spanWithRequestId("ratio-last"));
+      expect(cases.map((_, index) => collector.spanWithRequestId(`ratio-${index}`) !== undefined)).toEqual(cases.map((c) => c.sampled));
+    } finally {
+      await gateway.stop();
+      await collector.receiver.close();
+    }
+  });
+
+  it("refuses to start on tracing settings it cannot honour, naming the variable", async () => {
+    await expect(startGateway(declaration, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" } })).rejects.toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: the gateway sends OTLP over HTTP as JSON \("http\/json"\), not "grpc"/);
+    await expect(startGateway(declaration, { env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "10%" } })).rejects.toThrow(/OTEL_TRACES_SAMPLER_ARG: a ratio from 0 to 1 is needed, not "10%"/);
+  });
+});
