@@ -210,6 +210,8 @@ export function acmePlatform(): Platform {
     redis: { url: Secret.fromKubernetes("turnpike-redis", "url"), egress: { cidrs: ["10.40.0.0/16"] } },
     controlStore: { url: Secret.fromKubernetes("turnpike-postgres", "url"), egress: { cidrs: ["10.50.0.0/16"] } },
     monitoring: { labels: { release: "kube-prometheus-stack" } },
+    // One trace in ten that starts here, and every trace a caller samples, to the collector.
+    tracing: { otlpEndpoint: "http://otel-collector.observability:4318", sampleRatio: 0.1 },
     regions: [
       {
         name: "eu-west-1",

@@ -34,6 +34,23 @@ export interface ControlStoreConfig {
   readonly egress: EgressConfig;
 }
 
+/** OpenTelemetry tracing: what the gateway container's `OTEL_*` environment says. */
+export interface TracingConfig {
+  /** The collector's OTLP/HTTP base URL, as declared (the gateway appends `/v1/traces`). */
+  readonly otlpEndpoint: string;
+  /** `name=value,…` headers for the receiver; `null`: none. */
+  readonly headers: KubernetesSecretKeyRef | null;
+  /** Share of the traces the gateway starts that are sampled, 0 to 1 (`parentbased_traceidratio`). */
+  readonly sampleRatio: number;
+  readonly serviceName: string;
+  /** Gzip the export requests. */
+  readonly compress: boolean;
+  /** `cloud.region` of the spans: the cluster's name when it is one of the platform's regions; `null`: none. */
+  readonly region: string | null;
+  /** Where the collector is (NetworkPolicy egress). */
+  readonly egress: EgressConfig;
+}
+
 interface EntryCommon {
   /** Host names served, sorted. */
   readonly hostnames: string[];
@@ -65,6 +82,8 @@ export interface KubernetesClusterConfig {
   readonly topologySpread: { readonly maxSkew: number; readonly whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway" };
   readonly redis: RedisConfig;
   readonly controlStore: ControlStoreConfig | null;
+  /** `null`: tracing off (no `OTEL_*` variables). */
+  readonly tracing: TracingConfig | null;
   readonly entry: EntryConfig;
   readonly monitoring: { readonly namespace: string; readonly labels: Record<string, string> };
 }

@@ -15,6 +15,17 @@ export interface EgressDestination {
   readonly hosts: string[];
 }
 
+/**
+ * Where an http(s) URL connects to: its host (without IPv6 brackets), its port (80 or 443 by
+ * scheme when it has none) and, when the host is an IP address, that address as a CIDR.
+ */
+export function urlDestination(url: URL): { host: string; port: number; cidr: string | null } {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+  const family = isIP(host);
+  return { host, port, cidr: family === 4 ? `${host}/32` : family === 6 ? `${host}/128` : null };
+}
+
 export function manifestEgressDestinations(manifest: GatewayConfig): EgressDestination[] {
   const urls: string[] = [];
   for (const api of manifest.spec.apis) {
@@ -25,11 +36,7 @@ export function manifestEgressDestinations(manifest: GatewayConfig): EgressDesti
   }
   const byKey = new Map<string, { cidr: string | null; port: number; hosts: Set<string> }>();
   for (const value of urls) {
-    const url = new URL(value);
-    const host = url.hostname.replace(/^\[|\]$/g, "");
-    const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
-    const family = isIP(host);
-    const cidr = family === 4 ? `${host}/32` : family === 6 ? `${host}/128` : null;
+    const { host, port, cidr } = urlDestination(new URL(value));
     const key = `${cidr ?? "*"}|${port}`;
     const entry = byKey.get(key) ?? { cidr, port, hosts: new Set<string>() };
     entry.hosts.add(host);

@@ -7,6 +7,7 @@
 import type { Chart } from "cdk8s";
 import { k8s } from "cdk8s-plus-33";
 import { KUBERNETES_SECRETS_MOUNT_DIR } from "../../secret";
+import type { TracingConfig } from "./cluster-config";
 import type { ClusterContext } from "./names";
 import { referencedKubernetesSecrets } from "./referenced-secrets";
 import { API_PORT, GATEWAY_DRAIN_SECONDS, GATEWAY_NAME, MANIFEST_DIR, MANIFEST_FILE, NONROOT_UID, OPERATOR_PORT, REDIS_NAME, gatewaySelector, manifestConfigMapName, metadataOf } from "./names";
@@ -14,6 +15,44 @@ import { API_PORT, GATEWAY_DRAIN_SECONDS, GATEWAY_NAME, MANIFEST_DIR, MANIFEST_F
 /** Seconds Kubernetes waits after SIGTERM: the drain delay, the gateway's in-flight drain, 5 s to exit. */
 export function terminationGracePeriodSeconds(drainDelayMs: number): number {
   return Math.ceil(drainDelayMs / 1000) + GATEWAY_DRAIN_SECONDS + 5;
+}
+
+/** Helper variables the downward API fills, referenced by OTEL_RESOURCE_ATTRIBUTES. */
+export const POD_NAMESPACE_ENV = "TURNPIKE_POD_NAMESPACE";
+export const POD_NAME_ENV = "TURNPIKE_POD_NAME";
+export const NODE_NAME_ENV = "TURNPIKE_NODE_NAME";
+
+/** Kubernetes expands `$(VAR)` and turns `$$` into `$` in an env `value`: a literal `$` is written `$$`. */
+function literal(value: string): string {
+  return value.replace(/\$/g, () => "$$");
+}
+
+/**
+ * OpenTelemetry's standard variables, as the gateway reads them
+ * (gateway-image/src/observability/tracing/trace-config.ts): OTLP/HTTP to the collector, the
+ * parent-based ratio sampler, the service name, and the pod's place as resource attributes.
+ * The namespace, pod and node come from the downward API into helper variables that
+ * OTEL_RESOURCE_ATTRIBUTES references as `$(VAR)`; Kubernetes expands a reference only to a
+ * variable defined earlier in the list, so they come first.
+ */
+export function tracingEnv(tracing: TracingConfig): k8s.EnvVar[] {
+  const env: k8s.EnvVar[] = [{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: literal(tracing.otlpEndpoint) }];
+  if (tracing.headers) env.push({ name: "OTEL_EXPORTER_OTLP_HEADERS", valueFrom: { secretKeyRef: { name: tracing.headers.name, key: tracing.headers.key } } });
+  if (tracing.compress) env.push({ name: "OTEL_EXPORTER_OTLP_COMPRESSION", value: "gzip" });
+  env.push(
+    { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
+    { name: "OTEL_TRACES_SAMPLER_ARG", value: String(tracing.sampleRatio) },
+    { name: "OTEL_SERVICE_NAME", value: literal(tracing.serviceName) },
+    { name: POD_NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    { name: POD_NAME_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    { name: NODE_NAME_ENV, valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+  );
+  // `key=value` pairs with percent-encoded values (the gateway decodes them); names and
+  // namespaces are DNS labels, which need no encoding.
+  const attributes = [`k8s.namespace.name=$(${POD_NAMESPACE_ENV})`, `k8s.pod.name=$(${POD_NAME_ENV})`, `k8s.node.name=$(${NODE_NAME_ENV})`];
+  if (tracing.region !== null) attributes.push(`cloud.region=${literal(encodeURIComponent(tracing.region))}`);
+  env.push({ name: "OTEL_RESOURCE_ATTRIBUTES", value: attributes.join(",") });
+  return env;
 }
 
 export function addGatewayDeployment(chart: Chart, context: ClusterContext): void {
@@ -37,6 +76,7 @@ export function addGatewayDeployment(chart: Chart, context: ClusterContext): voi
   if (redis.kind === "external") env.push({ name: "TURNPIKE_STORE", valueFrom: { secretKeyRef: { name: redis.url.name, key: redis.url.key } } });
   if (redis.kind === "in-cluster") env.push({ name: "TURNPIKE_STORE", value: `redis://${REDIS_NAME}.${cluster.namespace}.svc.cluster.local:6379` });
   if (cluster.controlStore) env.push({ name: "TURNPIKE_CONTROL_STORE", valueFrom: { secretKeyRef: { name: cluster.controlStore.url.name, key: cluster.controlStore.url.key } } });
+  if (cluster.tracing) env.push(...tracingEnv(cluster.tracing));
 
   // Secrets the manifest references (consumers' keys, CA bundles) as read-only files.
   const secrets = [...referencedKubernetesSecrets(manifest)].map(([name, keys], index) => ({ volume: `secret-${index}`, name, keys }));

@@ -11,7 +11,7 @@ export interface KubernetesEgressProps {
   readonly cidrs?: string[];
   /**
    * Destination TCP port.
-   * @default 6379 for Redis, 5432 for PostgreSQL
+   * @default 6379 for Redis, 5432 for PostgreSQL, the endpoint's port for tracing
    */
   readonly port?: number;
 }
@@ -71,6 +71,50 @@ export interface KubernetesControlStoreProps {
   /**
    * Where the database is.
    * @default any destination on port 5432
+   */
+  readonly egress?: KubernetesEgressProps;
+}
+
+/**
+ * OpenTelemetry tracing of the gateway's requests: spans sent over OTLP/HTTP as JSON (the
+ * transport every OTLP receiver takes: the OpenTelemetry Collector's `otlp` receiver on port
+ * 4318, Jaeger, Tempo, vendors' endpoints), through the standard `OTEL_*` environment variables.
+ * The spans carry `k8s.namespace.name`, `k8s.pod.name`, `k8s.node.name` and, when the
+ * platform declares regions, `cloud.region`.
+ */
+export interface KubernetesTracingProps {
+  /**
+   * The collector's OTLP/HTTP base URL (`http://` or `https://`, no credentials): the gateway
+   * appends `/v1/traces`. E.g. `"http://otel-collector.observability:4318"`.
+   */
+  readonly otlpEndpoint: string;
+  /**
+   * Headers for the receiver (a vendor's API token), from a key of a Kubernetes Secret in the
+   * namespace holding `name=value,name2=value2` (values percent-encoded), as
+   * `OTEL_EXPORTER_OTLP_HEADERS` reads it: `Secret.fromKubernetes("turnpike-otlp", "headers")`.
+   * @default none
+   */
+  readonly headers?: SecretRef;
+  /**
+   * Share of the traces the gateway starts that are sampled, from 0 (none) to 1 (all); a
+   * caller's sampled flag (its `traceparent`) is always followed (`parentbased_traceidratio`).
+   * @default 1
+   */
+  readonly sampleRatio?: number;
+  /**
+   * `service.name` of the spans.
+   * @default "turnpike-gateway"
+   */
+  readonly serviceName?: string;
+  /**
+   * Gzip the export requests (`OTEL_EXPORTER_OTLP_COMPRESSION=gzip`).
+   * @default false
+   */
+  readonly compress?: boolean;
+  /**
+   * Where the collector is, for the NetworkPolicy's egress rule.
+   * @default the endpoint's port (80 for http, 443 for https when it has none), any destination;
+   *   an endpoint whose host is an IP address: that address only
    */
   readonly egress?: KubernetesEgressProps;
 }
@@ -202,6 +246,11 @@ export interface KubernetesClusterSettings {
    * @default none (no control plane)
    */
   readonly controlStore?: KubernetesControlStoreProps;
+  /**
+   * OpenTelemetry tracing of the gateway's requests (spans sent over OTLP/HTTP as JSON).
+   * @default none (tracing off)
+   */
+  readonly tracing?: KubernetesTracingProps;
   /** How traffic enters the cluster. Required on the gateway or on every region. */
   readonly ingress?: KubernetesEntryProps;
   /** Prometheus operator and Grafana. */

@@ -11,9 +11,11 @@ import { didYouMean, describeValue, listOf } from "../../diagnostics";
 import { Platform } from "../../platform";
 import { secretRefSchema } from "../../secret";
 import { TurnpikeConstruct } from "../../turnpike-construct";
-import type { EgressConfig, EntryConfig, KubernetesClusterConfig, KubernetesSecretKeyRef, KubernetesTargetConfig, RedisConfig } from "./cluster-config";
+import type { EgressConfig, EntryConfig, KubernetesClusterConfig, KubernetesSecretKeyRef, KubernetesTargetConfig, RedisConfig, TracingConfig } from "./cluster-config";
+import { urlDestination } from "./egress-destinations";
 import type { KubernetesGatewayProps } from "./kubernetes-gateway-props";
 import { PRIMARY_RESERVE_MIB, minimumMemoryMiB } from "../../../gateway-image/src/cluster/worker-heap";
+import { DEFAULT_SERVICE_NAME } from "../../../gateway-image/src/observability/tracing/trace-config";
 
 const { version: PACKAGE_VERSION } = require("../../../package.json") as { version: string };
 
@@ -70,6 +72,16 @@ const settingsFields = {
     })
     .optional(),
   controlStore: z.strictObject({ url: z.unknown(), egress: egress.optional() }).optional(),
+  tracing: z
+    .strictObject({
+      otlpEndpoint: z.string(),
+      headers: z.unknown().optional(),
+      sampleRatio: z.number().optional(),
+      serviceName: z.string().optional(),
+      compress: z.boolean().optional(),
+      egress: egress.optional(),
+    })
+    .optional(),
   ingress: z
     .discriminatedUnion("style", [
       z.strictObject({ style: z.literal("gateway-api"), gatewayClassName: kubernetesName, ...entryCommon }),
@@ -141,7 +153,7 @@ export class KubernetesGateway extends TurnpikeConstruct {
           fix: didYouMean(name, declaredRegions) ?? `add "${name}" to the Platform's regions`,
         });
       }
-      const cluster = this.resolveCluster(name, at, shared, own);
+      const cluster = this.resolveCluster(name, at, shared, own, declaredRegions.includes(name));
       if (cluster && this.errorCount() === before) clusters.push(cluster);
       else valid = false;
     });
@@ -154,7 +166,7 @@ export class KubernetesGateway extends TurnpikeConstruct {
   }
 
   /** Merges a region's settings over the shared ones, checks the relations and fills defaults. */
-  private resolveCluster(name: string, at: string, shared: Settings, own: Settings): KubernetesClusterConfig | undefined {
+  private resolveCluster(name: string, at: string, shared: Settings, own: Settings, isDeclaredRegion: boolean): KubernetesClusterConfig | undefined {
     const merged: Settings = { ...shared, ...own };
     for (const key of MERGED_OBJECTS) {
       if (shared[key] || own[key]) (merged as Record<string, unknown>)[key] = { ...shared[key], ...own[key] };
@@ -237,6 +249,13 @@ export class KubernetesGateway extends TurnpikeConstruct {
       else ok = false;
     }
 
+    let tracing: TracingConfig | null = null;
+    if (merged.tracing) {
+      const resolved = this.resolveTracing(name, fieldOf("tracing"), merged.tracing, isDeclaredRegion);
+      if (resolved) tracing = resolved;
+      else ok = false;
+    }
+
     const ingress = merged.ingress;
     if (!ingress) {
       error(`${at}.ingress`, `region "${name}" has no ingress: the gateway would not be reachable from outside the cluster`, `set ingress on the KubernetesGateway or on region "${name}", e.g. { style: "gateway-api", gatewayClassName: "eg", hostnames: ["api.example.com"] }`);
@@ -264,8 +283,73 @@ export class KubernetesGateway extends TurnpikeConstruct {
       topologySpread: { maxSkew: merged.topologySpread?.maxSkew ?? 1, whenUnsatisfiable: merged.topologySpread?.whenUnsatisfiable ?? "ScheduleAnyway" },
       redis,
       controlStore,
+      tracing,
       entry,
       monitoring: { namespace: merged.monitoring?.namespace ?? "monitoring", labels: merged.monitoring?.labels ?? {} },
+    };
+  }
+
+  /**
+   * Tracing as the gateway reads it (gateway-image/src/observability/tracing/trace-config.ts):
+   * what it would refuse at start is a compile error here, where it was declared.
+   */
+  private resolveTracing(name: string, field: string, declared: NonNullable<Settings["tracing"]>, isDeclaredRegion: boolean): TracingConfig | undefined {
+    let ok = true;
+    const error = (sub: string, message: string, fix: string, received?: string) => {
+      ok = false;
+      this.diagnostics.error({ code: "invalid-props", path: this.path, field: `${field}.${sub}`, message: `region "${name}": tracing.${sub} ${message}`, received, fix });
+    };
+    const example = '"http://otel-collector.observability:4318"';
+    const value = declared.otlpEndpoint;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      error("otlpEndpoint", "is not a URL: the gateway needs the collector's OTLP/HTTP base URL", `write it with its scheme and host, e.g. ${example}`, value.includes("@") ? "a string (not shown: it may hold credentials)" : JSON.stringify(value));
+    }
+    if (url && (url.username !== "" || url.password !== "")) {
+      error(
+        "otlpEndpoint",
+        "has credentials in it: the URL is written into the Deployment in plain text, and the gateway refuses credentials in the URL",
+        'remove them from the URL and pass them as a header from a Secret: headers: Secret.fromKubernetes("turnpike-otlp", "headers"), the key holding e.g. "authorization=Basic%20…"',
+        "a URL with credentials (not shown)",
+      );
+    } else if (url && url.protocol !== "http:" && url.protocol !== "https:") {
+      error("otlpEndpoint", `must be an http:// or https:// URL (the gateway sends OTLP over HTTP as JSON), not ${url.protocol}//`, `use the collector's OTLP/HTTP receiver, e.g. ${example} (4318 is OTLP/HTTP; 4317 is gRPC, which the gateway does not send)`, JSON.stringify(value));
+    } else if (url && /\/v1\/traces\/*$/.test(url.pathname)) {
+      const base = new URL(url.href);
+      base.pathname = base.pathname.replace(/\/v1\/traces\/*$/, "") || "/";
+      error("otlpEndpoint", "ends with /v1/traces, which the gateway appends to the base URL itself (spans would go to …/v1/traces/v1/traces)", `write the base URL: ${JSON.stringify(base.href.replace(/\/$/, ""))}`, JSON.stringify(value));
+    }
+    const sampleRatio = declared.sampleRatio ?? 1;
+    if (sampleRatio < 0 || sampleRatio > 1) {
+      error(
+        "sampleRatio",
+        `is the share of the traces the gateway starts that are sampled, from 0 to 1, not ${sampleRatio}`,
+        sampleRatio > 1 && sampleRatio <= 100 ? `for ${sampleRatio} %, write ${sampleRatio / 100}` : "set a number from 0 (none) to 1 (all)",
+        String(sampleRatio),
+      );
+    }
+    const serviceName = declared.serviceName ?? DEFAULT_SERVICE_NAME;
+    if (serviceName.trim() === "") {
+      error("serviceName", "is empty: the spans' service.name is what tracing backends find them by", `name the service, or remove serviceName for "${DEFAULT_SERVICE_NAME}"`, JSON.stringify(serviceName));
+    }
+    let headers: KubernetesSecretKeyRef | null = null;
+    if (declared.headers !== undefined) {
+      const ref = this.kubernetesSecret(declared.headers, `${field}.headers`, "turnpike-otlp", "headers");
+      if (ref) headers = ref;
+      else ok = false;
+    }
+    if (!ok || !url) return undefined;
+    const destination = urlDestination(url);
+    return {
+      otlpEndpoint: value,
+      headers,
+      sampleRatio,
+      serviceName,
+      compress: declared.compress ?? false,
+      region: isDeclaredRegion ? name : null,
+      egress: egressOf({ cidrs: declared.egress?.cidrs ?? (destination.cidr ? [destination.cidr] : []), port: declared.egress?.port }, destination.port),
     };
   }
 
@@ -273,8 +357,8 @@ export class KubernetesGateway extends TurnpikeConstruct {
    * A secret for a pod's environment: only a Kubernetes Secret can become
    * `valueFrom.secretKeyRef`, and a value written in the declaration would end up in git.
    */
-  private kubernetesSecret(value: unknown, field: string, suggestedName: string): KubernetesSecretKeyRef | undefined {
-    const fix = `use Secret.fromKubernetes("${suggestedName}", "url") and create that Secret in the namespace`;
+  private kubernetesSecret(value: unknown, field: string, suggestedName: string, suggestedKey = "url"): KubernetesSecretKeyRef | undefined {
+    const fix = `use Secret.fromKubernetes("${suggestedName}", "${suggestedKey}") and create that Secret in the namespace`;
     if (typeof value === "string") {
       this.diagnostics.error({
         code: "invalid-props",

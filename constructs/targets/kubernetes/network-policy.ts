@@ -2,7 +2,7 @@
  * The gateway's NetworkPolicy. In: API traffic (8080) only from the entry's namespace, the
  * operator port (9901) only from the monitoring namespace (kubelet probes come from the node and
  * are not subject to it on common CNIs). Out: DNS in kube-system, the upstreams and JWKS hosts of
- * the manifest, Redis and PostgreSQL; nothing else.
+ * the manifest, Redis, PostgreSQL and the OpenTelemetry collector; nothing else.
  */
 import type { Chart } from "cdk8s";
 import { k8s } from "cdk8s-plus-33";
@@ -39,6 +39,7 @@ export function addGatewayNetworkPolicy(chart: Chart, context: ClusterContext): 
   if (cluster.redis.kind === "external") dependency(cluster.redis.egress);
   if (cluster.redis.kind === "in-cluster") egress.push({ to: [{ podSelector: { matchLabels: redisSelector(context) } }], ports: [tcp(6379)] });
   if (cluster.controlStore) dependency(cluster.controlStore.egress);
+  if (cluster.tracing) dependency(cluster.tracing.egress);
   if (portOnly.size > 0) egress.push({ ports: [...portOnly].sort((a, b) => a - b).map(tcp) });
 
   new k8s.KubeNetworkPolicy(chart, "network-policy", {

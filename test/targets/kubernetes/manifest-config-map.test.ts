@@ -69,7 +69,7 @@ describe("turnpike synth on the example stack", () => {
     expect(everything).not.toMatch(/redis:\/\/[^\s"]*@|postgres(ql)?:\/\/|password/i);
     expect(everything).not.toMatch(/^kind: Secret$/m);
     const deployment = writtenObjects("eu-west-1").find((entry) => entry.object.kind === "Deployment")!.object;
-    const secretEnv = deployment.spec.template.spec.containers[0].env.filter((entry: { valueFrom?: unknown }) => entry.valueFrom);
+    const secretEnv = deployment.spec.template.spec.containers[0].env.filter((entry: { valueFrom?: { secretKeyRef?: unknown } }) => entry.valueFrom?.secretKeyRef);
     expect(secretEnv).toEqual([
       { name: "TURNPIKE_STORE", valueFrom: { secretKeyRef: { key: "url", name: "turnpike-redis" } } },
       { name: "TURNPIKE_CONTROL_STORE", valueFrom: { secretKeyRef: { key: "url", name: "turnpike-postgres" } } },

@@ -5,7 +5,8 @@
  */
 import { parse } from "yaml";
 import type { GatewayConfig } from "../../../constructs/manifest/schema";
-import { promqlSyntaxErrors } from "../../../constructs/targets/observability/promql";
+import { promqlMetricNames, promqlSyntaxErrors } from "../../../constructs/targets/observability/promql";
+import { GatewayMetrics } from "../../../gateway-image/src/observability/metrics";
 import { prometheusRuleFile, prometheusRuleGroups, ruleProblems } from "../../../constructs/targets/observability/prometheus-rules";
 import { BURN_RATE_WINDOWS } from "../../../constructs/targets/observability/slo-math";
 import { synthesizeObservability } from "../../../constructs/targets/observability/synthesize-observability";
@@ -24,6 +25,19 @@ beforeAll(async () => {
 });
 
 describe("the rule file", () => {
+  it("alerts on the gateway's own health with metric names its /metrics has (tracing on, so that its counters exist)", async () => {
+    const metrics = new GatewayMetrics();
+    metrics.watchStore("redis", () => true);
+    metrics.watchLogLines(() => 0);
+    metrics.watchSpans(() => ({ exported: 0, droppedQueueFull: 0, droppedExportFailed: 0, droppedRejected: 0 }));
+    metrics.reloads.labels("rejected").inc();
+    const text = await metrics.registry.metrics();
+    const exported = new Set(text.split("\n").filter((line) => line !== "" && !line.startsWith("#")).map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)![0]));
+    const gateway = file.groups.find((group) => group.name === "turnpike-gateway")!;
+    expect(gateway.rules.map((rule) => rule.alert)).toEqual(["TurnpikeStoreUnavailable", "TurnpikeManifestRejected", "TurnpikeLogLinesDropped", "TurnpikeTraceSpansDropped"]);
+    for (const rule of gateway.rules) expect([rule.alert, promqlMetricNames(rule.expr).filter((name) => !exported.has(name))]).toEqual([rule.alert, []]);
+  });
+
   it("has the structure Prometheus loads: groups of named rules, each a record or an alert with for, labels, annotations", () => {
     expect(Object.keys(file)).toEqual(["groups"]);
     expect(file.groups.map((group) => group.name)).toEqual(["turnpike-gateway", "turnpike-slo-catalog-v1-default", "turnpike-slo-orders-v1-default", "turnpike-slo-orders-v2-default", "turnpike-slo-payments-v1-payments-writes"]);
