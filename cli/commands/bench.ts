@@ -8,10 +8,11 @@ import { runPortalSearchBench } from "../bench/portal-search-bench";
 import { Interrupted } from "../bench/bench-session";
 import { FAILURE_SCENARIOS, formatFailurePathsBench, runFailurePathsBench } from "../bench/failure-paths-bench";
 import { formatGatewayBench, runGatewayBench, selectContenders } from "../bench/gateway-bench";
+import { formatTracingBench, runTracingBench } from "../bench/tracing-bench";
 import { commandLine } from "../bench/wrk";
 import type { Output } from "../output";
 
-export const BENCH_SUITES = ["compile", "first-call", "portal-search", "masking", "gateway", "failure-paths"] as const;
+export const BENCH_SUITES = ["compile", "first-call", "portal-search", "masking", "gateway", "failure-paths", "tracing"] as const;
 
 export interface BenchOptions {
   readonly json: boolean;
@@ -25,6 +26,8 @@ export interface BenchOptions {
   readonly only?: string;
   /** gateway: back-to-back pairs per throughput target, 0 for none (default 6). */
   readonly pairs?: string;
+  /** tracing: requests per second of the open loop (default 3000). */
+  readonly rate?: string;
 }
 
 export async function benchCommand(suites: readonly string[], options: BenchOptions, output: Output): Promise<number> {
@@ -41,6 +44,11 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
   const pairs = Number(options.pairs ?? 6);
   if (!(duration >= 1) || !Number.isInteger(duration) || !Number.isInteger(rounds) || rounds < 1 || connections.some((count) => !Number.isInteger(count) || count < 2) || !Number.isInteger(pairs) || pairs < 0) {
     output.stderr("--duration and --rounds are whole numbers ≥ 1 (seconds, rounds); --connections a comma-separated list of whole numbers ≥ 2; --pairs a whole number ≥ 0\n");
+    return 2;
+  }
+  const rate = Number(options.rate ?? 3000);
+  if (!(rate > 0) || !Number.isFinite(rate)) {
+    output.stderr("--rate is a number of requests per second > 0\n");
     return 2;
   }
   // --only names gateway contenders or failure-path scenarios; each suite takes its own.
@@ -127,6 +135,22 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
       if (!options.json) output.stdout(`\n${formatFailurePathsBench(failures, machine, commandLine("node", [script, ...process.argv.slice(2)]))}`);
     } catch (error) {
       output.stderr(`${output.paint(["bold", "red"], "error")} failure-path benchmark: ${(error as Error).message}\n`);
+      return error instanceof Interrupted ? 130 : 1;
+    }
+  }
+  if (selected.includes("tracing")) {
+    try {
+      const tracing = await runTracingBench({
+        // The suite's own default (8 s) when no --duration was given.
+        durationSeconds: options.duration === undefined ? undefined : duration,
+        rounds,
+        rate,
+        progress: (line) => output.stderr(`${output.paint("dim", "[bench tracing]")} ${line}\n`),
+      });
+      results.tracing = tracing;
+      if (!options.json) output.stdout(`\n${formatTracingBench(tracing, machine, commandLine("node", [script, ...process.argv.slice(2)]))}`);
+    } catch (error) {
+      output.stderr(`${output.paint(["bold", "red"], "error")} tracing benchmark: ${(error as Error).message}\n`);
       return error instanceof Interrupted ? 130 : 1;
     }
   }

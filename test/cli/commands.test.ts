@@ -96,7 +96,7 @@ describe("turnpike bench", () => {
   }, 120_000);
 
   it("refuses unknown suites", async () => {
-    expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile, first-call, portal-search, masking, gateway, failure-paths\n" });
+    expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile, first-call, portal-search, masking, gateway, failure-paths, tracing\n" });
   });
 
   it("refuses a --pairs that is not a whole number ≥ 0", async () => {
