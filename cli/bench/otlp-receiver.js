@@ -1,8 +1,9 @@
 "use strict";
 // The OTLP/HTTP receiver of the tracing benchmark: where an OpenTelemetry Collector would stand,
-// doing as little as it can. Every POST body is read in full, its spans are counted (occurrences
-// of `"spanId"`, searched in the bytes as they come: nothing is decoded, parsed or kept) and it is answered 200 `{}`.
-// Uncompressed JSON only (the gateway's default, OTEL_EXPORTER_OTLP_COMPRESSION unset).
+// doing as little as it can. Every POST body is read in full and its spans are counted: in JSON,
+// occurrences of `"spanId"` searched in the bytes as they come; in protobuf, the entries of each
+// ScopeSpans.spans, found by walking field tags (nothing else decoded); then answered 200.
+// Uncompressed only (OTEL_EXPORTER_OTLP_COMPRESSION unset).
 // `node otlp-receiver.js <port>`; prints one JSON line when listening; `GET /stats` answers
 // {"requests":…,"spans":…,"bytes":…} since the start.
 const { createServer } = require("node:http");
@@ -24,7 +25,59 @@ function countIn(chunk, from) {
   return count;
 }
 
+/** A varint at `at`: [value, next offset]. */
+function varint(buffer, at) {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const byte = buffer[at++];
+    value += (byte & 0x7f) * scale;
+    if ((byte & 0x80) === 0) return [value, at];
+    scale *= 128;
+  }
+}
+
+/** Calls `each(start, end)` for every length-delimited field `wanted` of the message in [start, end). */
+function eachField(buffer, start, end, wanted, each) {
+  let at = start;
+  while (at < end) {
+    let key;
+    [key, at] = varint(buffer, at);
+    const type = key & 7;
+    if (type === 0) [, at] = varint(buffer, at);
+    else if (type === 1) at += 8;
+    else if (type === 5) at += 4;
+    else if (type === 2) {
+      let size;
+      [size, at] = varint(buffer, at);
+      if (key >>> 3 === wanted) each(at, at + size);
+      at += size;
+    } else throw new Error(`wire type ${type}`);
+  }
+}
+
+/** Spans in an ExportTraceServiceRequest: resource_spans (1) → scope_spans (2) → spans (2). */
+function protobufSpans(body) {
+  let spans = 0;
+  eachField(body, 0, body.length, 1, (rs, re) => eachField(body, rs, re, 2, (ss, se) => eachField(body, ss, se, 2, () => spans++)));
+  return spans;
+}
+
 const server = createServer((req, res) => {
+  if (req.method === "POST" && req.headers["content-type"] === "application/x-protobuf") {
+    const chunks = [];
+    req.on("data", (chunk) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      stats.requests++;
+      stats.spans += protobufSpans(body);
+      stats.bytes += body.length;
+      // An empty ExportTraceServiceResponse.
+      res.writeHead(200, { "content-type": "application/x-protobuf", "content-length": "0" });
+      res.end();
+    });
+    return;
+  }
   if (req.method === "POST") {
     // Counted chunk by chunk, nothing kept: an occurrence split between two chunks is found in
     // the joint (the previous chunk's last 7 bytes and the next one's first 7).

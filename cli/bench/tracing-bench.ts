@@ -8,7 +8,8 @@
  * id and span id. Medians of several repetitions after a warm-up.
  *
  * Through the gateway: the full chain (apiKey + rateLimit + metrics + access log), one worker,
- * in three gateway processes started at once: tracing off, every request traced (`always_on`),
+ * in four gateway processes started at once: tracing off, every request traced (`always_on`)
+ * with protobuf and with JSON,
  * and one in ten (`traceidratio` 0.1). Each tracing gateway exports to an OTLP/HTTP receiver of
  * its own (otlp-receiver.js: counts the spans, answers 200 `{}`), with the exporter's defaults
  * (OTEL_BSP_SCHEDULE_DELAY 5 s, batches of 512, queue of 2048). Every round runs wrk (closed
@@ -28,6 +29,7 @@ import { gzipSync } from "node:zlib";
 import { GATEWAY_BUNDLE, buildGateway } from "../../gateway-image/build";
 import type { Exchange } from "../../gateway-image/src/http/exchange";
 import { type FinishedSpan, TRACE_REQUEST_TAIL, encodeSpan, encodeTraceRequest, traceRequestHead } from "../../gateway-image/src/observability/tracing/otlp-json";
+import { encodeSpanEntry, encodeTraceRequestProto, traceRequestHeadProto } from "../../gateway-image/src/observability/tracing/otlp-protobuf";
 import { SpanBatches } from "../../gateway-image/src/observability/tracing/span-batches";
 import { Sampler } from "../../gateway-image/src/observability/tracing/sampler";
 import { traceConfigFromEnv } from "../../gateway-image/src/observability/tracing/trace-config";
@@ -44,7 +46,7 @@ import { WRK, type WrkResult, commandLine, runWrk } from "./wrk";
 export interface TracingBenchOptions {
   /** Seconds per run, closed loop and open loop alike. @default 8 */
   readonly durationSeconds?: number;
-  /** Rounds of all three gateways. @default 3 */
+  /** Rounds of all four gateways. @default 3 */
   readonly rounds?: number;
   /** Requests per second of the open loop. @default 3000 */
   readonly rate?: number;
@@ -72,11 +74,16 @@ export interface TracingIsolationResult {
   readonly encodeBatchUs: number;
   readonly encodeUsPerSpan: number;
   readonly batchBytes: number;
+  /** The same with protobuf (`encodeSpanEntry` + `SpanBatches.appendBytes` + the head). */
+  readonly protoBatchUs: number;
+  readonly protoUsPerSpan: number;
+  readonly protoBytesPerSpan: number;
+  readonly protoGzipBytesPerSpan: number;
   readonly bytesPerSpan: number;
   readonly gzipBytesPerSpan: number;
 }
 
-export type TracingConfigName = "off" | "always_on" | "ratio-0.1";
+export type TracingConfigName = "off" | "always_on" | "always_on-json" | "ratio-0.1";
 
 export interface TracingLoadFigures {
   readonly requestsPerSecondByRound: number[];
@@ -125,6 +132,8 @@ export interface TracingBenchResult {
   readonly openLoopCommand: string;
   readonly isolation: TracingIsolationResult;
   readonly configurations: TracingConfigResult[];
+  /** Open loop, gateway CPU: always_on with JSON minus off, µs per request. */
+  readonly costPerTracedRequestJsonUs: number;
   /** Open loop, gateway CPU: always_on minus off, µs per request (every request traced). */
   readonly costPerTracedRequestUs: number;
   /** Open loop, gateway CPU: 10 % minus off, µs per request. */
@@ -147,12 +156,14 @@ interface ConfigSpec {
   readonly label: string;
   readonly sampler: string | null;
   readonly ratio: number;
+  readonly protocol: "http/protobuf" | "http/json";
 }
 
 const CONFIGS: readonly ConfigSpec[] = [
-  { name: "off", label: "tracing off", sampler: null, ratio: 0 },
-  { name: "always_on", label: "every request traced (always_on)", sampler: "always_on", ratio: 1 },
-  { name: "ratio-0.1", label: "10 % traced (traceidratio 0.1)", sampler: "traceidratio", ratio: 0.1 },
+  { name: "off", label: "tracing off", sampler: null, ratio: 0, protocol: "http/protobuf" },
+  { name: "always_on", label: "every request traced (always_on, protobuf)", sampler: "always_on", ratio: 1, protocol: "http/protobuf" },
+  { name: "always_on-json", label: "every request traced (always_on, JSON)", sampler: "always_on", ratio: 1, protocol: "http/json" },
+  { name: "ratio-0.1", label: "10 % traced (traceidratio 0.1, protobuf)", sampler: "traceidratio", ratio: 0.1, protocol: "http/protobuf" },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -253,6 +264,16 @@ export function runTracingIsolation(route: RouteInfo, repetitions = 7): TracingI
   const batchBytes = Buffer.byteLength(json);
   const spansInJson = json.split('"spanId"').length - 1;
   if (spansInJson !== BATCH_SPANS) throw new Error(`the encoded batch has ${spansInJson} spans, expected ${BATCH_SPANS}`);
+  // The same batches as protobuf (OTLP's default encoding, and the gateway's).
+  const exportedProto = (spans: readonly FinishedSpan[]) => {
+    const queued = new SpanBatches(BATCH_SPANS, false);
+    for (const span of spans) queued.appendBytes(encodeSpanEntry(span));
+    const batch = queued.take()!;
+    return Buffer.concat([traceRequestHeadProto(config.resource, scope, batch.body.length), batch.body]);
+  };
+  const protoBatchUs = medianUs(repetitions, 64, (i) => exportedProto(batches[i % distinctBatches]!));
+  const proto = exportedProto(batches[0]!);
+  if (!proto.equals(encodeTraceRequestProto(config.resource, scope, batches[0]!))) throw new Error("the exporter's protobuf request body is not encodeTraceRequestProto's");
   return {
     repetitions,
     spanName: sample.name,
@@ -267,6 +288,10 @@ export function runTracingIsolation(route: RouteInfo, repetitions = 7): TracingI
     batchBytes,
     bytesPerSpan: batchBytes / BATCH_SPANS,
     gzipBytesPerSpan: gzipSync(json).length / BATCH_SPANS,
+    protoBatchUs,
+    protoUsPerSpan: protoBatchUs / BATCH_SPANS,
+    protoBytesPerSpan: proto.length / BATCH_SPANS,
+    protoGzipBytesPerSpan: gzipSync(proto).length / BATCH_SPANS,
   };
 }
 
@@ -381,12 +406,13 @@ export async function runTracingBench(options: TracingBenchOptions = {}): Promis
       if (receiver !== null && spec.sampler !== null) {
         env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
         env.OTEL_TRACES_SAMPLER = spec.sampler;
+        env.OTEL_EXPORTER_OTLP_PROTOCOL = spec.protocol;
         if (spec.sampler === "traceidratio") env.OTEL_TRACES_SAMPLER_ARG = String(spec.ratio);
       }
       const service = await startTurnpike(session.processes, { name: `turnpike-${spec.name}`, bundle: GATEWAY_BUNDLE, manifestFile, workers: 1, accessLog: true, env: { ...cleared, [BENCH_KEY_ENV]: apiKey, ...env } });
       const listening = await service.process.waitForLine((line) => line.msg === "gateway listening", 1_000, '"gateway listening" log line');
-      const tracing = listening.tracing as { endpoint?: string; sampler?: string; ratio?: number } | null | undefined;
-      const tracingOk = spec.sampler === null ? tracing === null : tracing?.sampler === spec.sampler && tracing.ratio === spec.ratio && tracing.endpoint?.startsWith(receiver!.url) === true;
+      const tracing = listening.tracing as { endpoint?: string; sampler?: string; ratio?: number; protocol?: string } | null | undefined;
+      const tracingOk = spec.sampler === null ? tracing === null : tracing?.sampler === spec.sampler && tracing.ratio === spec.ratio && tracing.protocol === spec.protocol && tracing.endpoint?.startsWith(receiver!.url) === true;
       if (!tracingOk) throw new Error(`${spec.name}: the gateway started with tracing ${JSON.stringify(tracing)}, expected ${spec.sampler === null ? "null" : `${spec.sampler} ${spec.ratio} to ${receiver!.url}`}\n${service.process.outputTail()}`);
       const operatorPort = service.args[service.args.indexOf("--operator-port") + 1];
       running.push({ spec, service, receiver, env, operatorUrl: `http://127.0.0.1:${operatorPort}`, lastEnd: 0 });
@@ -505,7 +531,7 @@ export async function runTracingBench(options: TracingBenchOptions = {}): Promis
           exportRequests: stats.requests,
           receiverCpuUsPerSpan: (((final.get(entry.receiver.process.pid) ?? 0) - start.cpu) * 1e6) / Math.max(1, receivedInRounds),
         };
-        if (entry.spec.sampler === "always_on" && stats.spans < 1) throw new Error(`${entry.spec.name}: its receiver got no span\n${entry.service.process.outputTail()}\n${entry.receiver.process.outputTail()}`);
+        if (entry.spec.ratio === 1 && stats.spans < 1) throw new Error(`${entry.spec.name}: its receiver got no span\n${entry.service.process.outputTail()}\n${entry.receiver.process.outputTail()}`);
         if (droppedTotal > 0) warnings.push(`${entry.spec.name}: ${droppedTotal} spans dropped (${Object.entries(metrics.dropped).filter(([, count]) => count > 0).map(([reason, count]) => `${reason} ${count}`).join(", ")})`);
         if (metrics.exported !== stats.spans) warnings.push(`${entry.spec.name}: the gateway counts ${metrics.exported} spans exported, its receiver ${stats.spans} received`);
         progress(`${entry.spec.name}: ${metrics.exported} spans exported, ${droppedTotal} dropped; receiver: ${stats.spans} spans in ${stats.requests} requests, ${spans.receiverCpuUsPerSpan.toFixed(2)} µs CPU/span`);
@@ -534,6 +560,7 @@ export async function runTracingBench(options: TracingBenchOptions = {}): Promis
       isolation,
       configurations,
       costPerTracedRequestUs: byName("always_on").open.cpuUsPerRequest - off.open.cpuUsPerRequest,
+      costPerTracedRequestJsonUs: byName("always_on-json").open.cpuUsPerRequest - off.open.cpuUsPerRequest,
       ratioCostPerRequestUs: byName("ratio-0.1").open.cpuUsPerRequest - off.open.cpuUsPerRequest,
       warnings,
     };
@@ -573,22 +600,24 @@ export function formatTracingBench(result: TracingBenchResult, machine: string, 
     .map((entry) => `${entry.name}: \`${Object.entries(entry.env).map(([name, value]) => `${name}=${name === "OTEL_EXPORTER_OTLP_ENDPOINT" ? "<receiver>" : value}`).join(" ")}\``)
     .join("; ");
   return (
-    `tracing (${machine}): what OpenTelemetry tracing (OTLP/HTTP JSON) costs the gateway\n` +
+    `tracing (${machine}): what OpenTelemetry tracing (OTLP/HTTP, protobuf and JSON) costs the gateway\n` +
     `command: \`${command}\`\n\n` +
     `in isolation (median of ${iso.repetitions} repetitions after a warm-up): a span "${iso.spanName}", 200, ${iso.attributesSet} of ${iso.attributesNamed} attributes set, no parent; batches of ${iso.batchSpans} distinct spans (${iso.distinctBatches} batches cycled)\n` +
     `| step | cost |\n|---|---|\n` +
     `| Tracer.spanOf: trace and span ids, the sampling decision (every request, traced or not) | ${us(iso.spanOfUs)} µs per request |\n` +
     `| Tracer.end: the span built from the finished exchange and queued | ${us(iso.endUs)} µs per span |\n` +
     `| encodeSpan and SpanBatches.append per span, a batch of ${iso.batchSpans} and its request body | ${us(iso.encodeUsPerSpan)} µs per span (${(iso.encodeBatchUs / 1000).toFixed(2)} ms per batch, spread over the requests) |\n` +
-    `| export request body | ${iso.bytesPerSpan.toFixed(0)} bytes per span (${(iso.batchBytes / 1024).toFixed(0)} KiB per batch; ${iso.gzipBytesPerSpan.toFixed(0)} bytes per span gzipped) |\n\n` +
-    `through the gateway: the full chain (apiKey + rateLimit + metrics + access log), 1 worker, three gateways started at once and measured in turn (the order rotating every round); ${result.rounds} round${result.rounds === 1 ? "" : "s"} of ${result.durationSeconds} s, medians\n` +
+    `| export request body | ${iso.bytesPerSpan.toFixed(0)} bytes per span (${(iso.batchBytes / 1024).toFixed(0)} KiB per batch; ${iso.gzipBytesPerSpan.toFixed(0)} bytes per span gzipped) |\n` +
+    `| protobuf: encodeSpanEntry and SpanBatches.appendBytes per span, a batch of ${iso.batchSpans} and its request body | ${us(iso.protoUsPerSpan)} µs per span (${(iso.protoBatchUs / 1000).toFixed(2)} ms per batch) |\n` +
+    `| protobuf request body | ${iso.protoBytesPerSpan.toFixed(0)} bytes per span (${iso.protoGzipBytesPerSpan.toFixed(0)} gzipped) |\n\n` +
+    `through the gateway: the full chain (apiKey + rateLimit + metrics + access log), 1 worker, four gateways started at once and measured in turn (the order rotating every round); ${result.rounds} round${result.rounds === 1 ? "" : "s"} of ${result.durationSeconds} s, medians\n` +
     `closed loop: \`${result.wrkCommand.replace(/-H '[^']*' /, "-H 'X-API-Key: …' ")}\`; open loop: \`${result.openLoopCommand}\`\n` +
     `gateway: \`${gateway}\`; ${settings} (exporter defaults otherwise: schedule delay 5 s, batches of 512, queue 2048); each tracing gateway exports to an OTLP/HTTP receiver of its own (cli/bench/otlp-receiver.js)\n` +
     `CPU: the gateway process's own (from /proc; not the receiver's nor the upstream's), from the start of each run to the start of its next one, so the spans a run leaves queued (exported up to 5 s later) count with it; open loop per request due, its 1 s warm-up included\n\n` +
     `| configuration | wrk requests/s (rounds) | vs off | p50 / p99 | CPU µs/request (closed loop) | open loop at ${result.rate}/s: CPU µs/request; p50 / p99 | spans exported / dropped |\n|---|---|---|---|---|---|---|\n` +
     `${rows.join("\n")}\n\n` +
     `receiver CPU per traced request: ${receivers}\n` +
-    `cost per traced request (open loop at ${result.rate}/s, gateway CPU, always_on − off): ${signed(result.costPerTracedRequestUs)} µs (${percent(result.costPerTracedRequestUs, off.open.cpuUsPerRequest)} of ${us(off.open.cpuUsPerRequest)} µs)\n` +
+    `cost per traced request (open loop at ${result.rate}/s, gateway CPU, always_on − off): protobuf ${signed(result.costPerTracedRequestUs)} µs (${percent(result.costPerTracedRequestUs, off.open.cpuUsPerRequest)} of ${us(off.open.cpuUsPerRequest)} µs), JSON ${signed(result.costPerTracedRequestJsonUs)} µs (${percent(result.costPerTracedRequestJsonUs, off.open.cpuUsPerRequest)})\n` +
     `10 % traced (traceidratio 0.1 − off): ${signed(result.ratioCostPerRequestUs)} µs per request (${percent(result.ratioCostPerRequestUs, off.open.cpuUsPerRequest)}), ${signed(result.ratioCostPerRequestUs / ratioConfig.ratio)} µs per traced request\n` +
     (result.warnings.length ? `\nwarnings:\n${result.warnings.map((warning) => `- ${warning}`).join("\n")}\n` : "")
   );

@@ -38,7 +38,7 @@ const USAGE = `usage: turnpike-gateway --manifest <file or URL> [--port 8080] [-
 Environment: TURNPIKE_MANIFEST, PORT, TURNPIKE_OPERATOR_PORT, TURNPIKE_WORKERS, TURNPIKE_STORE,
 TURNPIKE_TLS_CERT, TURNPIKE_TLS_KEY, TURNPIKE_CONTROL_STORE, TURNPIKE_ADMIN_TOKEN,
 TURNPIKE_CACHE_MAX_MB, TURNPIKE_PORTAL_DIR, TURNPIKE_MEMORY_LIMIT_MB, LOG_LEVEL.
-Tracing (OpenTelemetry, OTLP/HTTP JSON): OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+Tracing (OpenTelemetry, OTLP/HTTP): OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL,
 OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, OTEL_SERVICE_NAME,
 OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_* (gateway-image/README.md, "Tracing").
 --memory-limit-mb: what the whole gateway may use (default: the container's limit, if any);
@@ -166,7 +166,7 @@ async function startPrimary(options: ProcessOptions): Promise<void> {
     return;
   }
   try {
-    await runPrimary({ workers: options.workers, manifestSource: options.source, port: options.port, operatorPort: options.operatorPort, host: options.host, logger, store, controlPlane, memoryLimitMiB: options.memoryLimitMiB, drainDelayMs: options.drainDelayMs });
+    await runPrimary({ workers: options.workers, manifestSource: options.source, port: options.port, operatorPort: options.operatorPort, host: options.host, logger, store, controlPlane, memoryLimitMiB: options.memoryLimitMiB, drainDelayMs: options.drainDelayMs, tracing: tracingSummary(options.tracing) });
   } catch (error) {
     // The port is taken, say: once, here, rather than in every worker.
     logger.fatal({ reason: (error as Error).message }, "cannot start");
@@ -315,8 +315,8 @@ function closedConnectionReporter(): () => void {
 }
 
 /** Where spans go and which are sampled, for the start line (never the export headers: they may hold a token). */
-export function tracingSummary(config: TraceConfig | null): { endpoint: string; sampler: string; ratio: number } | null {
-  return config === null ? null : { endpoint: config.endpoint.href, sampler: config.sampler.name, ratio: config.sampler.ratio };
+export function tracingSummary(config: TraceConfig | null): { endpoint: string; protocol: string; sampler: string; ratio: number } | null {
+  return config === null ? null : { endpoint: config.endpoint.href, protocol: config.protocol, sampler: config.sampler.name, ratio: config.sampler.ratio };
 }
 
 /** A worker exits at once (its IPC channel would keep it alive); a lone process lets stdout drain. */

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import pino from "pino";
 import { type FinishedSpan, SPAN_KIND_SERVER, encodeTraceRequest } from "../../gateway-image/src/observability/tracing/otlp-json";
+import { encodeTraceRequestProto } from "../../gateway-image/src/observability/tracing/otlp-protobuf";
 import { Sampler } from "../../gateway-image/src/observability/tracing/sampler";
 import { OtlpSpanExporter } from "../../gateway-image/src/observability/tracing/span-exporter";
 import type { TraceConfig } from "../../gateway-image/src/observability/tracing/trace-config";
@@ -142,6 +143,7 @@ function configFor(receiverUrl: string, overrides: Partial<TraceConfig> = {}): T
     endpoint: new URL(`${receiverUrl}/v1/traces`),
     headers: {},
     timeoutMs: 2_000,
+    protocol: "http/json",
     compression: "none",
     sampler: new Sampler("always_on", 1),
     resource: RESOURCE,
@@ -292,6 +294,19 @@ describe("the export request", () => {
     for (const span of spans(2)) withQuery.add(span);
     await until(() => receiver.requests.length === 2);
     expect(receiver.requests[1]!.path).toBe("/otlp/v1/traces?tenant=t1");
+  });
+
+  it("sends protobuf (application/x-protobuf) with protocol http/protobuf, and reads a protobuf partial success", async () => {
+    // ExportTraceServiceResponse { partial_success (1) { rejected_spans (1): 1 } }
+    const receiver = await startReceiver((_request, res) => void res.writeHead(200, { "content-type": "application/x-protobuf" }).end(Buffer.from([0x0a, 0x02, 0x08, 0x01])));
+    const { exporter, config } = exporterFor(receiver.url, { protocol: "http/protobuf", maxExportBatchSize: 3 });
+    const three = spans(3);
+    for (const span of three) exporter.add(span);
+    await until(() => exporter.counts.exported + exporter.counts.droppedRejected === 3);
+    const [request] = receiver.requests;
+    expect(request!.headers["content-type"]).toBe("application/x-protobuf");
+    expect(request!.raw.equals(encodeTraceRequestProto(config.resource, SCOPE, three))).toBe(true);
+    expect(exporter.counts).toEqual({ exported: 2, droppedQueueFull: 0, droppedExportFailed: 0, droppedRejected: 1 });
   });
 
   it("is gzipped with compression gzip", async () => {

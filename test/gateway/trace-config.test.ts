@@ -98,9 +98,10 @@ describe("export request headers", () => {
 });
 
 describe("defaults", () => {
-  it("are the OpenTelemetry SDK's: timeout 10 s, no compression, parentbased_always_on, batch every 5 s of at most 512 from a queue of 2048, export timeout 30 s", () => {
+  it("are the OpenTelemetry SDK's: http/protobuf, timeout 10 s, no compression, parentbased_always_on, batch every 5 s of at most 512 from a queue of 2048, export timeout 30 s", () => {
     const read = on(OTLP);
     expect({
+      protocol: read.protocol,
       timeoutMs: read.timeoutMs,
       compression: read.compression,
       sampler: [read.sampler.name, read.sampler.ratio],
@@ -109,6 +110,7 @@ describe("defaults", () => {
       maxExportBatchSize: read.maxExportBatchSize,
       exportTimeoutMs: read.exportTimeoutMs,
     }).toEqual({
+      protocol: "http/protobuf",
       timeoutMs: 10_000,
       compression: "none",
       sampler: ["parentbased_always_on", 1],
@@ -189,10 +191,14 @@ describe("resource attributes", () => {
 describe("settings refused at start", () => {
   it.each([
     ["OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"],
-    ["OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"],
+    ["OTEL_EXPORTER_OTLP_PROTOCOL", "http/xml"],
     ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"],
-  ])("%s=%s: the gateway sends http/json only", (variable, value) => {
-    expect(refusal({ ...OTLP, [variable]: value }).message).toMatch(new RegExp(`^${variable}: .*"http/json".*not "${value}"`));
+  ])("%s=%s: the gateway sends OTLP over HTTP only", (variable, value) => {
+    expect(refusal({ ...OTLP, [variable]: value }).message).toMatch(new RegExp(`^${variable}: .*"http/protobuf" or "http/json", not "${value}"`));
+  });
+
+  it("takes either OTLP/HTTP encoding, in any case", () => {
+    expect([on({ ...OTLP, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }).protocol, on({ ...OTLP, OTEL_EXPORTER_OTLP_PROTOCOL: "HTTP/PROTOBUF" }).protocol]).toEqual(["http/json", "http/protobuf"]);
   });
 
   it("the traces-specific protocol is the one checked when both are set", () => {

@@ -54,11 +54,40 @@ async function until<T>(read: () => T | undefined, timeoutMs = 5_000): Promise<T
   }
 }
 
-/** An OTLP/HTTP receiver: records each export, answers as `answer` says (200 `{}` by default). */
-async function startReceiver(answer: (request: RecordedRequest, res: ServerResponse) => void = (_request, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}")) {
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const protoRoot = require("@opentelemetry/otlp-transformer/build/src/generated/root") as {
+  opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: { decode(bytes: Uint8Array): unknown; toObject(message: unknown, options: object): unknown } } } } } };
+};
+const ProtoRequest = protoRoot.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+
+/**
+ * An export request as OTLP JSON, whichever encoding it came in: a protobuf one decoded with
+ * the protocol's generated messages (from OpenTelemetry's own otlp-transformer), ids as hex.
+ */
+function exportRequestOf(request: RecordedRequest): OtlpRequest {
+  if (request.headers["content-type"] === "application/json") return JSON.parse(request.body) as OtlpRequest;
+  expect(request.headers["content-type"]).toBe("application/x-protobuf");
+  const decoded = ProtoRequest.toObject(ProtoRequest.decode(request.bodyBytes), { longs: String, bytes: String, enums: Number, defaults: false }) as OtlpRequest;
+  const hex = (base64: string | undefined) => (base64 === undefined ? undefined : Buffer.from(base64, "base64").toString("hex"));
+  for (const resourceSpans of decoded.resourceSpans) {
+    for (const scopeSpans of resourceSpans.scopeSpans) {
+      for (const span of scopeSpans.spans) {
+        span.traceId = hex(span.traceId)!;
+        span.spanId = hex(span.spanId)!;
+        if (span.parentSpanId !== undefined) span.parentSpanId = hex(span.parentSpanId);
+        span.status ??= {};
+        span.attributes ??= [];
+      }
+    }
+  }
+  return decoded;
+}
+
+/** An OTLP/HTTP receiver: records each export, answers as `answer` says (200 and an empty answer by default). */
+async function startReceiver(answer: (request: RecordedRequest, res: ServerResponse) => void = (request, res) => res.writeHead(200, { "content-type": String(request.headers["content-type"]) }).end(request.headers["content-type"] === "application/json" ? "{}" : "")) {
   const receiver = await startUpstream(answer);
   const exports = () => receiver.requests.filter((request) => request.method === "POST");
-  const spans = () => exports().flatMap((request) => (JSON.parse(request.body) as OtlpRequest).resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
+  const spans = () => exports().flatMap((request) => exportRequestOf(request).resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
   return { receiver, exports, spans, spanWithRequestId: (id: string) => spans().find((span) => attributesOf(span.attributes)["turnpike.request_id"] === id) };
 }
 
@@ -145,11 +174,12 @@ describe("tracing with OTLP/HTTP", () => {
     expect(end >= start).toBe(true);
     expect(Number((BigInt(Date.now()) * 1_000_000n - start) / 1_000_000n)).toBeLessThan(10_000);
 
-    const post = collector.exports().find((request) => request.body.includes('"trace-1"'))!;
+    // Protobuf, the specification's default encoding.
+    const post = collector.exports().find((request) => request.bodyBytes.includes("trace-1"))!;
     expect(post.url).toBe("/otlp/v1/traces");
-    expect(post.headers["content-type"]).toBe("application/json");
+    expect(post.headers["content-type"]).toBe("application/x-protobuf");
     expect(post.headers.authorization).toBe("Bearer t0ken");
-    const resource = attributesOf((JSON.parse(post.body) as OtlpRequest).resourceSpans[0]!.resource.attributes);
+    const resource = attributesOf(exportRequestOf(post).resourceSpans[0]!.resource.attributes);
     expect(resource).toMatchObject({ "service.name": "edge", "deployment.environment": "test", "telemetry.sdk.name": "turnpike", "process.pid": gateway.process.pid });
     expect(resource["service.instance.id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -188,6 +218,12 @@ describe("tracing with OTLP/HTTP", () => {
     expect(attributesOf(lost.attributes)["http.route"]).toBeUndefined();
   });
 
+  it("says where spans go in its start line, without the export headers (they may hold a token)", () => {
+    const listening = gateway.logs.find((line) => line.msg === "gateway listening")!;
+    expect(listening.tracing).toEqual({ endpoint: `${collector.receiver.url}/otlp/v1/traces`, protocol: "http/protobuf", sampler: "parentbased_always_on", ratio: 1 });
+    expect(JSON.stringify(gateway.logs)).not.toContain("t0ken");
+  });
+
   it("counts the exported spans in /metrics", async () => {
     await until(() => collector.spanWithRequestId("trace-1"));
     expect(await metric(gateway, /^turnpike_trace_spans_exported_total /)).toBeGreaterThanOrEqual(1);
@@ -220,7 +256,7 @@ describe("tracing failures", () => {
     // A slow 503: requests go on meanwhile, so the queue fills up too.
     const collector = await startReceiver((_request, res) => (down ? setTimeout(() => res.writeHead(503).end(), 150) : res.writeHead(200).end("{}")));
     const gateway = await startGateway(declaration, {
-      env: { APP_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_BSP_SCHEDULE_DELAY: "20", OTEL_BSP_EXPORT_TIMEOUT: "300", OTEL_BSP_MAX_QUEUE_SIZE: "4", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4" },
+      env: { APP_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "20", OTEL_BSP_EXPORT_TIMEOUT: "300", OTEL_BSP_MAX_QUEUE_SIZE: "4", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4" },
     });
     try {
       for (let i = 0; i < 40; i++) expect((await fetch(`${gateway.url}/items/v1/health`)).status).toBe(200);
@@ -242,7 +278,7 @@ describe("tracing failures", () => {
 
   it("sends the spans still queued when it shuts down", async () => {
     const collector = await startReceiver();
-    const gateway = await startGateway(declaration, { env: { APP_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_BSP_SCHEDULE_DELAY: "600000" } });
+    const gateway = await startGateway(declaration, { env: { APP_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "600000" } });
     try {
       await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "last-words" } });
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -283,7 +319,7 @@ describe("tracing failures", () => {
   });
 
   it("refuses to start on tracing settings it cannot honour, naming the variable", async () => {
-    await expect(startGateway(declaration, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" } })).rejects.toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: the gateway sends OTLP over HTTP as JSON \("http\/json"\), not "grpc"/);
+    await expect(startGateway(declaration, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" } })).rejects.toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: the gateway sends OTLP over HTTP, as "http\/protobuf" or "http\/json", not "grpc"/);
     await expect(startGateway(declaration, { env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "10%" } })).rejects.toThrow(/OTEL_TRACES_SAMPLER_ARG: a ratio from 0 to 1 is needed, not "10%"/);
   });
 });

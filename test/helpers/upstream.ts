@@ -7,6 +7,8 @@ export interface RecordedRequest {
   readonly url: string;
   readonly headers: IncomingMessage["headers"];
   readonly body: string;
+  /** The body's bytes (a binary one does not survive reading as text). */
+  readonly bodyBytes: Buffer;
 }
 
 export interface TestUpstream {
@@ -31,7 +33,8 @@ export async function startUpstream(handler: UpstreamHandler = echo, port = 0): 
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const bodyBytes = Buffer.concat(chunks);
+      const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: bodyBytes.toString(), bodyBytes };
       requests.push(request);
       handler(request, res);
     });

@@ -76,9 +76,10 @@ export interface KubernetesControlStoreProps {
 }
 
 /**
- * OpenTelemetry tracing of the gateway's requests: spans sent over OTLP/HTTP as JSON (the
- * transport every OTLP receiver takes: the OpenTelemetry Collector's `otlp` receiver on port
- * 4318, Jaeger, Tempo, vendors' endpoints), through the standard `OTEL_*` environment variables.
+ * OpenTelemetry tracing of the gateway's requests: spans sent over OTLP/HTTP (protobuf, the
+ * specification's default encoding, which every OTLP/HTTP receiver takes: the OpenTelemetry
+ * Collector's `otlp` receiver on port 4318, Jaeger, Tempo, vendors' endpoints), through the
+ * standard `OTEL_*` environment variables.
  * The spans carry `k8s.namespace.name`, `k8s.pod.name`, `k8s.node.name` and, when the
  * platform declares regions, `cloud.region`.
  */
@@ -247,7 +248,7 @@ export interface KubernetesClusterSettings {
    */
   readonly controlStore?: KubernetesControlStoreProps;
   /**
-   * OpenTelemetry tracing of the gateway's requests (spans sent over OTLP/HTTP as JSON).
+   * OpenTelemetry tracing of the gateway's requests (spans sent over OTLP/HTTP).
    * @default none (tracing off)
    */
   readonly tracing?: KubernetesTracingProps;

@@ -315,7 +315,7 @@ export class KubernetesGateway extends TurnpikeConstruct {
         "a URL with credentials (not shown)",
       );
     } else if (url && url.protocol !== "http:" && url.protocol !== "https:") {
-      error("otlpEndpoint", `must be an http:// or https:// URL (the gateway sends OTLP over HTTP as JSON), not ${url.protocol}//`, `use the collector's OTLP/HTTP receiver, e.g. ${example} (4318 is OTLP/HTTP; 4317 is gRPC, which the gateway does not send)`, JSON.stringify(value));
+      error("otlpEndpoint", `must be an http:// or https:// URL (the gateway sends OTLP over HTTP), not ${url.protocol}//`, `use the collector's OTLP/HTTP receiver, e.g. ${example} (4318 is OTLP/HTTP; 4317 is gRPC, which the gateway does not send)`, JSON.stringify(value));
     } else if (url && /\/v1\/traces\/*$/.test(url.pathname)) {
       const base = new URL(url.href);
       base.pathname = base.pathname.replace(/\/v1\/traces\/*$/, "") || "/";

@@ -43,6 +43,8 @@ export interface PrimaryOptions {
   readonly memoryLimitMiB?: number;
   /** Time /readyz reports not ready before API connections stop being accepted on shutdown, ms. @default 0 */
   readonly drainDelayMs?: number;
+  /** Where the workers send their spans, for the start line; null: tracing off. */
+  readonly tracing?: { readonly endpoint: string; readonly protocol: string; readonly sampler: string; readonly ratio: number } | null;
 }
 
 /** Set in a worker's environment when the primary hands it connections: the API port. */
@@ -161,7 +163,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
         if (!announced && listening.size === options.workers) {
           announced = true;
           logger.info(
-            { port: message.port, operatorPort, workers: options.workers, revision: message.revision, upstreamClient: defaultUpstreamClient(), httpServer: httpServerKind(), connections: balanced ? "least-connections" : "round-robin" },
+            { port: message.port, operatorPort, workers: options.workers, revision: message.revision, upstreamClient: defaultUpstreamClient(), httpServer: httpServerKind(), connections: balanced ? "least-connections" : "round-robin", tracing: options.tracing ?? null },
             "gateway listening",
           );
         }

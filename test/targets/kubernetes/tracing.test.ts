@@ -277,7 +277,7 @@ describe("tracing validation", () => {
         code: "invalid-props",
         path: "acme/kubernetes",
         field: "tracing.otlpEndpoint",
-        message: "region \"eu-west-1\": tracing.otlpEndpoint must be an http:// or https:// URL (the gateway sends OTLP over HTTP as JSON), not otel-collector://",
+        message: "region \"eu-west-1\": tracing.otlpEndpoint must be an http:// or https:// URL (the gateway sends OTLP over HTTP), not otel-collector://",
         received: '"otel-collector:4318/"',
         fix: `use the collector's OTLP/HTTP receiver, e.g. ${EXAMPLE} (4318 is OTLP/HTTP; 4317 is gRPC, which the gateway does not send)`,
       },
@@ -298,7 +298,7 @@ describe("tracing validation", () => {
     expect(await errorsOf({ regions: [{ name: "eu-west-1", tracing: { otlpEndpoint: "grpc://collector:4317" } }] })).toEqual([
       expect.objectContaining({
         field: "regions[0].tracing.otlpEndpoint",
-        message: "region \"eu-west-1\": tracing.otlpEndpoint must be an http:// or https:// URL (the gateway sends OTLP over HTTP as JSON), not grpc://",
+        message: "region \"eu-west-1\": tracing.otlpEndpoint must be an http:// or https:// URL (the gateway sends OTLP over HTTP), not grpc://",
       }),
     ]);
   });

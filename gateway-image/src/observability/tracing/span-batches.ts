@@ -1,6 +1,6 @@
 /**
  * Encoded spans waiting to be exported, in batches written straight into buffers: each span's
- * JSON is copied in as it ends and then dropped, so the queue holds no objects for the garbage
+ * JSON (or protobuf entry) is copied in as it ends and then dropped, so the queue holds no objects for the garbage
  * collector to trace or promote, and a batch becomes a request body without a join of
  * thousands of strings or a conversion of the whole text to bytes at send time (which stalled
  * the event loop for milliseconds per batch: BENCHMARKS.md, "tracing").
@@ -24,7 +24,11 @@ export class SpanBatches {
   private readonly batches: Batch[] = [];
   private queued = 0;
 
-  constructor(private readonly batchSize: number) {}
+  constructor(
+    private readonly batchSize: number,
+    /** Commas between spans (JSON); none for protobuf, whose span entries follow each other. */
+    private readonly commas = true,
+  ) {}
 
   /** Spans queued, in all batches. */
   get size(): number {
@@ -38,22 +42,38 @@ export class SpanBatches {
 
   /** Queues one span's JSON (a span `encodeSpan` wrote). */
   append(json: string): void {
+    // UTF-8 takes at most three bytes per UTF-16 unit.
+    const batch = this.batchWithRoom(1 + json.length * 3);
+    if (this.commas && batch.spans > 0) batch.buffer[batch.bytes++] = COMMA;
+    batch.bytes += batch.buffer.write(json, batch.bytes, "utf8");
+    batch.spans++;
+    this.queued++;
+  }
+
+  /** Queues one span's bytes (a protobuf span entry `encodeSpanEntry` wrote), copied. */
+  appendBytes(bytes: Uint8Array): void {
+    const batch = this.batchWithRoom(1 + bytes.length);
+    if (this.commas && batch.spans > 0) batch.buffer[batch.bytes++] = COMMA;
+    batch.buffer.set(bytes, batch.bytes);
+    batch.bytes += bytes.length;
+    batch.spans++;
+    this.queued++;
+  }
+
+  /** The batch the next span goes into, with room for `bytes` more. */
+  private batchWithRoom(bytes: number): Batch {
     let batch = this.batches[this.batches.length - 1];
     if (batch === undefined || batch.spans >= this.batchSize) {
       batch = { buffer: Buffer.allocUnsafe(INITIAL_BYTES), bytes: 0, spans: 0 };
       this.batches.push(batch);
     }
-    // UTF-8 takes at most three bytes per UTF-16 unit.
-    const needed = batch.bytes + 1 + json.length * 3;
+    const needed = batch.bytes + bytes;
     if (needed > batch.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(needed, batch.buffer.length * 4));
       batch.buffer.copy(grown, 0, 0, batch.bytes);
       batch.buffer = grown;
     }
-    if (batch.spans > 0) batch.buffer[batch.bytes++] = COMMA;
-    batch.bytes += batch.buffer.write(json, batch.bytes, "utf8");
-    batch.spans++;
-    this.queued++;
+    return batch;
   }
 
   /** The oldest batch taken out: its spans' JSON with commas between them, and how many; null when none. */

@@ -1,5 +1,5 @@
 /**
- * Sends finished spans to an OTLP/HTTP receiver in batches, as OpenTelemetry's batch span
+ * Sends finished spans to an OTLP/HTTP receiver (protobuf or JSON) in batches, as OpenTelemetry's batch span
  * processor does: a span waits at most `scheduleDelayMs`, a full batch goes at once, one
  * export request is in flight at a time, and while the receiver is slow or down spans queue
  * up to `maxQueueSize` and the rest are dropped and counted, never held without bound and
@@ -13,6 +13,7 @@ import { gzip } from "node:zlib";
 import type { Logger } from "pino";
 import { Pool } from "undici";
 import { type FinishedSpan, type InstrumentationScope, TRACE_REQUEST_TAIL, encodeSpan, traceRequestHead } from "./otlp-json";
+import { encodeSpanEntry, rejectedSpansProto, traceRequestHeadProto } from "./otlp-protobuf";
 import { SpanBatches } from "./span-batches";
 import type { TraceConfig } from "./trace-config";
 
@@ -41,9 +42,11 @@ const FAILURE_LOG_INTERVAL_MS = 60_000;
 export class OtlpSpanExporter {
   readonly counts: SpanExportCounts = { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0, droppedRejected: 0 };
   private readonly queue: SpanBatches;
-  /** What goes before and after a batch's spans in an export request. */
+  private readonly protobuf: boolean;
+  /** What goes before and after a batch's spans in a JSON export request. */
   private readonly head: Buffer;
   private readonly tail = Buffer.from(TRACE_REQUEST_TAIL);
+  private readonly scope: InstrumentationScope;
   private timer: NodeJS.Timeout | null = null;
   private batchScheduled = false;
   private exporting: Promise<void> | null = null;
@@ -63,14 +66,16 @@ export class OtlpSpanExporter {
     scope: InstrumentationScope,
     private readonly logger: Logger,
   ) {
-    this.queue = new SpanBatches(config.maxExportBatchSize);
+    this.protobuf = config.protocol === "http/protobuf";
+    this.scope = scope;
+    this.queue = new SpanBatches(config.maxExportBatchSize, !this.protobuf);
     this.head = Buffer.from(traceRequestHead(config.resource, scope));
     this.pool = new Pool(config.endpoint.origin, { connections: 2, keepAliveTimeout: 10_000 });
     this.path = `${config.endpoint.pathname}${config.endpoint.search}`;
     // The exporter's own content-type and coding win over a configured header of the same name.
     this.headers = {};
     for (const [name, value] of Object.entries(config.headers)) this.headers[name.toLowerCase()] = value;
-    this.headers["content-type"] = "application/json";
+    this.headers["content-type"] = this.protobuf ? "application/x-protobuf" : "application/json";
     this.headers["user-agent"] ??= "turnpike-gateway";
     delete this.headers["content-encoding"];
     if (config.compression === "gzip") this.headers["content-encoding"] = "gzip";
@@ -90,7 +95,8 @@ export class OtlpSpanExporter {
     }
     // Encoded now, a few µs inside the request that ended, rather than a batch at a time later:
     // 512 spans encoded at once held the event loop for 3–6 ms.
-    this.queue.append(encodeSpan(span));
+    if (this.protobuf) this.queue.appendBytes(encodeSpanEntry(span));
+    else this.queue.append(encodeSpan(span));
     if (this.queue.hasFullBatch()) this.exportBatchSoon();
     else if (this.timer === null && this.exporting === null) this.armTimer();
   }
@@ -154,9 +160,9 @@ export class OtlpSpanExporter {
     return this.exporting;
   }
 
-  private async send(spansJson: Buffer, spans: number): Promise<void> {
-    const json = Buffer.concat([this.head, spansJson, this.tail]);
-    const body = this.config.compression === "gzip" ? await gzipAsync(json) : json;
+  private async send(encodedSpans: Buffer, spans: number): Promise<void> {
+    const request = this.protobuf ? Buffer.concat([traceRequestHeadProto(this.config.resource, this.scope, encodedSpans.length), encodedSpans]) : Buffer.concat([this.head, encodedSpans, this.tail]);
+    const body = this.config.compression === "gzip" ? await gzipAsync(request) : request;
     const deadline = Date.now() + this.config.exportTimeoutMs;
     let reason = "";
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -204,8 +210,10 @@ export class OtlpSpanExporter {
   private async post(body: Buffer, timeoutMs: number): Promise<{ ok: true; rejected: number; message: string } | { ok: false; retryable: boolean; retryAfterMs: number | null; reason: string }> {
     try {
       const response = await this.pool.request({ path: this.path, method: "POST", headers: this.headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
-      const text = await response.body.text();
-      if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, ...partialSuccess(text) };
+      const answer = Buffer.from(await response.body.arrayBuffer());
+      if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, ...(this.protobuf ? { rejected: rejectedSpansProto(answer), message: "" } : partialSuccess(answer.toString("utf8"))) };
+      // A protobuf receiver's error is a google.rpc.Status: its message is readable text among the bytes.
+      const text = answer.toString("utf8").replace(/[^\x20-\x7e]+/g, " ").trim();
       return {
         ok: false,
         retryable: RETRYABLE_STATUS.has(response.statusCode),

@@ -7,10 +7,10 @@
  *
  * Tracing is on when an OTLP endpoint is set or `OTEL_TRACES_EXPORTER=otlp` asks for the
  * default one (`http://localhost:4318/v1/traces`); off otherwise, with `OTEL_SDK_DISABLED=true`
- * or with `OTEL_TRACES_EXPORTER=none`. The transport is OTLP/HTTP with the JSON encoding
- * (`http/json`), which every OTLP receiver accepts (the OpenTelemetry Collector, Jaeger,
- * Tempo, the vendors' endpoints); a setting asking for `grpc` or `http/protobuf` is refused
- * at start, not ignored.
+ * or with `OTEL_TRACES_EXPORTER=none`. The transport is OTLP/HTTP, protobuf-encoded as the
+ * specification's default (`http/protobuf`) or JSON (`http/json`), both of which every OTLP/HTTP
+ * receiver accepts (the OpenTelemetry Collector, Jaeger, Tempo, the vendors' endpoints);
+ * `grpc` is refused at start, not ignored.
  */
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
@@ -24,6 +24,8 @@ export interface TraceConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** Longest wait for one export request, ms. */
   readonly timeoutMs: number;
+  /** The encoding of export requests: OTLP's JSON or its protobuf. */
+  readonly protocol: "http/json" | "http/protobuf";
   /** Request bodies gzipped (`OTEL_EXPORTER_OTLP_COMPRESSION=gzip`) or not. */
   readonly compression: "gzip" | "none";
   readonly sampler: Sampler;
@@ -44,6 +46,8 @@ export class TraceConfigError extends Error {}
 /** The default OTLP/HTTP port's traces path, as the OpenTelemetry SDKs default to. */
 const DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces";
 export const DEFAULT_SERVICE_NAME = "turnpike-gateway";
+/** OTLP's default encoding for the SDKs, and the cheaper one here (BENCHMARKS.md, "tracing"). */
+const DEFAULT_PROTOCOL = "http/protobuf";
 
 /**
  * The tracing settings the environment asks for, or null when tracing is off; a setting it
@@ -65,9 +69,9 @@ export function traceConfigFromEnv(env: NodeJS.ProcessEnv = process.env, instanc
   if (tracesEndpoint === undefined && baseEndpoint === undefined && exporter === undefined) return null;
 
   const protocolVariable = read("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
-  const protocol = read(protocolVariable)?.toLowerCase();
-  if (protocol !== undefined && protocol !== "http/json") {
-    throw new TraceConfigError(`${protocolVariable}: the gateway sends OTLP over HTTP as JSON ("http/json"), not "${protocol}"; every OTLP/HTTP receiver (the Collector's otlp receiver on port 4318) accepts it`);
+  const protocol = read(protocolVariable)?.toLowerCase() ?? DEFAULT_PROTOCOL;
+  if (protocol !== "http/json" && protocol !== "http/protobuf") {
+    throw new TraceConfigError(`${protocolVariable}: the gateway sends OTLP over HTTP, as "http/protobuf" or "http/json", not "${protocol}"; every OTLP/HTTP receiver (the Collector's otlp receiver on port 4318) accepts both`);
   }
 
   const endpoint =
@@ -94,6 +98,7 @@ export function traceConfigFromEnv(env: NodeJS.ProcessEnv = process.env, instanc
     endpoint,
     headers,
     timeoutMs: whole(timeoutVariable, read(timeoutVariable), 10_000, 1),
+    protocol,
     compression,
     sampler: sampler(read("OTEL_TRACES_SAMPLER"), read("OTEL_TRACES_SAMPLER_ARG")),
     resource: resourceAttributes(read("OTEL_SERVICE_NAME"), read("OTEL_RESOURCE_ATTRIBUTES"), instance),
