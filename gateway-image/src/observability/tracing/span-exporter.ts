@@ -1,12 +1,13 @@
 /**
- * Sends finished spans to an OTLP/HTTP receiver (protobuf or JSON) in batches, as OpenTelemetry's batch span
- * processor does: a span waits at most `scheduleDelayMs`, a full batch goes at once, one
- * export request is in flight at a time, and while the receiver is slow or down spans queue
- * up to `maxQueueSize` and the rest are dropped and counted, never held without bound and
- * never in the request's way. Failures are retried as the OTLP specification says (429, 502,
- * 503, 504 and connection errors, with exponential backoff and the receiver's Retry-After),
- * within `exportTimeoutMs` per batch. Each span is encoded as it is added and kept as bytes
- * (`span-batches.ts`), so an export only puts a head and a tail around a batch.
+ * Sends finished spans to an OTLP/HTTP receiver (protobuf or JSON) in batches, as
+ * OpenTelemetry's batch span processor does: a span waits at most `scheduleDelayMs`, a full
+ * batch goes at once, one export request is in flight at a time, and while the receiver is
+ * slow or down spans queue up to `maxQueueSize` and the rest are dropped and counted, never
+ * held without bound and never in the request's way. Failures are retried as the OTLP
+ * specification says (429, 502, 503, 504 and connection errors, with exponential backoff and
+ * the receiver's Retry-After), within `exportTimeoutMs` per batch. Each span is encoded as it
+ * is added and kept as bytes (`span-batches.ts`), so an export only puts a head (and, for
+ * JSON, a tail) around a batch.
  */
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
