@@ -11,7 +11,7 @@ export type AttributeValue = string | number | boolean;
 /** OTLP `Span.SpanKind`. */
 export const SPAN_KIND_SERVER = 2;
 /** OTLP `Status.StatusCode`. */
-const STATUS_ERROR = 2;
+export const STATUS_ERROR = 2;
 /** OTLP `SpanFlags`: the W3C sampled flag, and whether the parent is known to be remote (and is). */
 const TRACE_FLAG_SAMPLED = 0x01;
 const CONTEXT_HAS_IS_REMOTE = 0x100;
@@ -76,8 +76,7 @@ export function encodeSpan(span: FinishedSpan): string {
     spanId: span.spanId,
     parentSpanId: span.parentSpanId ?? undefined,
     traceState: span.traceState ?? undefined,
-    // Exported spans are sampled ones; the gateway's parent, when it has one, is the caller's, across the network.
-    flags: TRACE_FLAG_SAMPLED | CONTEXT_HAS_IS_REMOTE | (span.parentSpanId === null ? 0 : CONTEXT_IS_REMOTE),
+    flags: spanFlags(span),
     name: span.name,
     kind: span.kind,
     startTimeUnixNano: nanos(span.startUnixMicros),
@@ -85,6 +84,14 @@ export function encodeSpan(span: FinishedSpan): string {
     attributes,
     status: span.error === null ? {} : { code: STATUS_ERROR, message: span.error },
   });
+}
+
+/**
+ * OTLP `Span.flags`, the same in both encodings: exported spans are sampled ones, and the
+ * gateway's parent, when it has one, is the caller's, across the network.
+ */
+export function spanFlags(span: FinishedSpan): number {
+  return TRACE_FLAG_SAMPLED | CONTEXT_HAS_IS_REMOTE | (span.parentSpanId === null ? 0 : CONTEXT_IS_REMOTE);
 }
 
 /** OTLP `AnyValue`: 64-bit integers as decimal strings, as the JSON encoding writes int64. */

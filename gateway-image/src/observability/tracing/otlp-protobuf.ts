@@ -8,17 +8,13 @@
  * `ScopeSpans.spans` entry, field 2) and batched as bytes; the request's head, whose lengths
  * depend on the batch, is written at export (`traceRequestHeadProto`).
  */
-import type { AttributeValue, FinishedSpan, InstrumentationScope } from "./otlp-json";
+import { type AttributeValue, type FinishedSpan, type InstrumentationScope, STATUS_ERROR, spanFlags } from "./otlp-json";
 
 const VARINT = 0;
 const FIXED64 = 1;
 const LENGTH_DELIMITED = 2;
 const FIXED32 = 5;
 
-const TRACE_FLAG_SAMPLED = 0x01;
-const CONTEXT_HAS_IS_REMOTE = 0x100;
-const CONTEXT_IS_REMOTE = 0x200;
-const STATUS_ERROR = 2;
 
 /** Protobuf wire format into a growable buffer; nested messages get their length when they end. */
 class ProtoWriter {
@@ -179,8 +175,7 @@ export function encodeSpanEntry(span: FinishedSpan): Buffer {
     writer.varint(STATUS_ERROR);
   }
   writer.end(status);
-  // Exported spans are sampled ones; the gateway's parent, when it has one, is the caller's, across the network.
-  writer.fixed32(16, TRACE_FLAG_SAMPLED | CONTEXT_HAS_IS_REMOTE | (span.parentSpanId === null ? 0 : CONTEXT_IS_REMOTE));
+  writer.fixed32(16, spanFlags(span));
   writer.end(entry);
   return writer.buffer.subarray(0, writer.length);
 }

@@ -43,11 +43,8 @@ const FAILURE_LOG_INTERVAL_MS = 60_000;
 export class OtlpSpanExporter {
   readonly counts: SpanExportCounts = { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0, droppedRejected: 0 };
   private readonly queue: SpanBatches;
-  private readonly protobuf: boolean;
-  /** What goes before and after a batch's spans in a JSON export request. */
-  private readonly head: Buffer;
-  private readonly tail = Buffer.from(TRACE_REQUEST_TAIL);
-  private readonly scope: InstrumentationScope;
+  /** How spans, requests and answers are encoded: chosen once, from the protocol. */
+  private readonly encoding: SpanEncoding;
   private timer: NodeJS.Timeout | null = null;
   private batchScheduled = false;
   private exporting: Promise<void> | null = null;
@@ -67,16 +64,14 @@ export class OtlpSpanExporter {
     scope: InstrumentationScope,
     private readonly logger: Logger,
   ) {
-    this.protobuf = config.protocol === "http/protobuf";
-    this.scope = scope;
-    this.queue = new SpanBatches(config.maxExportBatchSize, !this.protobuf);
-    this.head = Buffer.from(traceRequestHead(config.resource, scope));
+    this.encoding = config.protocol === "http/protobuf" ? protobufEncoding(config, scope) : jsonEncoding(config, scope);
+    this.queue = new SpanBatches(config.maxExportBatchSize, config.protocol === "http/json");
     this.pool = new Pool(config.endpoint.origin, { connections: 2, keepAliveTimeout: 10_000 });
     this.path = `${config.endpoint.pathname}${config.endpoint.search}`;
     // The exporter's own content-type and coding win over a configured header of the same name.
     this.headers = {};
     for (const [name, value] of Object.entries(config.headers)) this.headers[name.toLowerCase()] = value;
-    this.headers["content-type"] = this.protobuf ? "application/x-protobuf" : "application/json";
+    this.headers["content-type"] = this.encoding.contentType;
     this.headers["user-agent"] ??= "turnpike-gateway";
     delete this.headers["content-encoding"];
     if (config.compression === "gzip") this.headers["content-encoding"] = "gzip";
@@ -96,8 +91,7 @@ export class OtlpSpanExporter {
     }
     // Encoded now, a few µs inside the request that ended, rather than a batch at a time later:
     // 512 spans encoded at once held the event loop for 3–6 ms.
-    if (this.protobuf) this.queue.appendBytes(encodeSpanEntry(span));
-    else this.queue.append(encodeSpan(span));
+    this.encoding.queue(this.queue, span);
     if (this.queue.hasFullBatch()) this.exportBatchSoon();
     else if (this.timer === null && this.exporting === null) this.armTimer();
   }
@@ -162,7 +156,7 @@ export class OtlpSpanExporter {
   }
 
   private async send(encodedSpans: Buffer, spans: number): Promise<void> {
-    const request = this.protobuf ? Buffer.concat([traceRequestHeadProto(this.config.resource, this.scope, encodedSpans.length), encodedSpans]) : Buffer.concat([this.head, encodedSpans, this.tail]);
+    const request = this.encoding.request(encodedSpans);
     const body = this.config.compression === "gzip" ? await gzipAsync(request) : request;
     const deadline = Date.now() + this.config.exportTimeoutMs;
     let reason = "";
@@ -212,7 +206,7 @@ export class OtlpSpanExporter {
     try {
       const response = await this.pool.request({ path: this.path, method: "POST", headers: this.headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
       const answer = Buffer.from(await response.body.arrayBuffer());
-      if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, ...(this.protobuf ? { rejected: rejectedSpansProto(answer), message: "" } : partialSuccess(answer.toString("utf8"))) };
+      if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, ...this.encoding.partialSuccess(answer) };
       // A protobuf receiver's error is a google.rpc.Status: its message is readable text among the bytes.
       const text = answer.toString("utf8").replace(/[^\x20-\x7e]+/g, " ").trim();
       return {
@@ -232,6 +226,37 @@ function retryAfterMs(value: string | string[] | undefined): number | null {
   if (typeof value !== "string") return null;
   const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - Date.now();
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : null;
+}
+
+/** What differs between OTLP's two HTTP encodings, for the exporter. */
+interface SpanEncoding {
+  readonly contentType: string;
+  /** Encodes a finished span into the queue. */
+  queue(queue: SpanBatches, span: FinishedSpan): void;
+  /** The export request around a batch's encoded spans. */
+  request(encodedSpans: Buffer): Buffer;
+  /** Spans a 2xx answer says were rejected (OTLP partial success). */
+  partialSuccess(answer: Buffer): { rejected: number; message: string };
+}
+
+function jsonEncoding(config: TraceConfig, scope: InstrumentationScope): SpanEncoding {
+  const head = Buffer.from(traceRequestHead(config.resource, scope));
+  const tail = Buffer.from(TRACE_REQUEST_TAIL);
+  return {
+    contentType: "application/json",
+    queue: (queue, span) => queue.append(encodeSpan(span)),
+    request: (encodedSpans) => Buffer.concat([head, encodedSpans, tail]),
+    partialSuccess: (answer) => partialSuccess(answer.toString("utf8")),
+  };
+}
+
+function protobufEncoding(config: TraceConfig, scope: InstrumentationScope): SpanEncoding {
+  return {
+    contentType: "application/x-protobuf",
+    queue: (queue, span) => queue.appendBytes(encodeSpanEntry(span)),
+    request: (encodedSpans) => Buffer.concat([traceRequestHeadProto(config.resource, scope, encodedSpans.length), encodedSpans]),
+    partialSuccess: (answer) => ({ rejected: rejectedSpansProto(answer), message: "" }),
+  };
 }
 
 /** OTLP's `ExportTraceServiceResponse.partial_success`: spans the receiver took but rejected. */
