@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { IpcStore, LEASE_MS, answerCalls, type StoreRequestMessage } from "../../gateway-image/src/cluster/ipc-store";
 import { MemoryStore, gcraStep, gcraTake } from "../../gateway-image/src/store/memory-store";
-import type { GcraDecision } from "../../gateway-image/src/store/store";
+import { StoreUnavailableError, type GcraDecision } from "../../gateway-image/src/store/store";
 
 /** `workers` IpcStores talking to one primary store through asynchronous messages (each seen by `observe`). */
 function cluster(workers: number, observe: (message: StoreRequestMessage) => void = () => undefined) {
@@ -68,6 +68,34 @@ describe("IpcStore", () => {
     expect(decisions.every((decision) => decision.allowed)).toBe(true);
     // 2,500 requests per worker: 3 leases each (1,024 + 1,024 + 452 used).
     expect(leaseCalls).toBe(6);
+    await close();
+  });
+
+  it("a primary that never answers fails the decision as unavailable, after about a second", async () => {
+    const store = new IpcStore(() => true, 1);
+    const started = performance.now();
+    await expect(store.gcra("k", HOUR_MS, 10, Date.now())).rejects.toThrow(new StoreUnavailableError("the cluster primary did not answer"));
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(1_000);
+    expect(waited).toBeLessThan(2_500);
+    await store.close();
+  });
+
+  it("does not blame the primary for its own event loop's stall, before or after the batch went out", async () => {
+    const stall = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const { stores, close } = cluster(1);
+    // Stalled before the batch is sent: the watchdog's timer is due before the flush runs.
+    const before = stores[0]!.gcra("k", HOUR_MS, 10, Date.now());
+    stall(1_300);
+    expect((await before).allowed).toBe(true);
+    // Stalled with the answer waiting: it is read before the watchdog looks.
+    const after = stores[0]!.gcra("k", HOUR_MS, 10, Date.now());
+    await new Promise((resolve) => setImmediate(resolve)); // the batch goes out
+    stall(1_300);
+    expect((await after).allowed).toBe(true);
     await close();
   });
 

@@ -38,10 +38,15 @@ export interface StoreReplyMessage {
   readonly answers: StoreAnswer[];
 }
 
+/** When one batch of calls went to the primary (`Infinity` while it waits for its flush). */
+interface Dispatch {
+  sentAt: number;
+}
+
 interface Pending {
   resolve(answer: StoreAnswer): void;
   reject(error: Error): void;
-  sentAt: number;
+  readonly dispatch: Dispatch;
 }
 
 /** How long a decision may wait for the primary before the declared unavailable mode applies. */
@@ -50,6 +55,7 @@ const ANSWER_TIMEOUT_MS = 1_000;
 export class IpcStore implements Store {
   private nextId = 0;
   private batch: StoreCall[] = [];
+  private dispatch: Dispatch = { sentAt: Infinity };
   private flushScheduled = false;
   private readonly pending = new Map<number, Pending>();
   private readonly watchdog: NodeJS.Timeout;
@@ -76,7 +82,11 @@ export class IpcStore implements Store {
       LEASE_MS,
     );
     this.watchdog = setInterval(() => {
-      this.expire(performance.now());
+      // After this turn's I/O is polled, not now: timers run first, and after a stall of this
+      // event loop (a long garbage collection, a reload compiling, a host that took the CPU
+      // away) the primary's answers may be waiting unread behind this timer. Ages count from
+      // the batch's send, so a stall before it was sent is not blamed on the primary either.
+      setImmediate(() => this.expire(performance.now()));
       this.leases.returnExpired(Date.now());
       // Every LEASE_MS: an expired lease's requests go back at most LEASE_MS after it ends.
     }, Math.min(ANSWER_TIMEOUT_MS / 2, LEASE_MS));
@@ -119,7 +129,7 @@ export class IpcStore implements Store {
     const id = ++this.nextId;
     this.batch.push(op === "t" ? [id, op, key, a, b, nowMs, want] : [id, op, key, a, b, nowMs]);
     this.scheduleFlush();
-    return new Promise<StoreAnswer>((resolve, reject) => this.pending.set(id, { resolve, reject, sentAt: performance.now() }));
+    return new Promise<StoreAnswer>((resolve, reject) => this.pending.set(id, { resolve, reject, dispatch: this.dispatch }));
   }
 
   private scheduleFlush(): void {
@@ -133,6 +143,8 @@ export class IpcStore implements Store {
     this.flushScheduled = false;
     const calls = this.batch;
     this.batch = [];
+    this.dispatch.sentAt = performance.now();
+    this.dispatch = { sentAt: Infinity };
     // `send` returns false when the channel is backed up, and still delivers; only a throw
     // (channel closed) means the primary will never answer.
     try {
@@ -148,7 +160,7 @@ export class IpcStore implements Store {
 
   private expire(now: number): void {
     for (const [id, pending] of this.pending) {
-      if (now - pending.sentAt < ANSWER_TIMEOUT_MS) continue;
+      if (now - pending.dispatch.sentAt < ANSWER_TIMEOUT_MS) continue;
       this.pending.delete(id);
       pending.reject(new StoreUnavailableError("the cluster primary did not answer"));
     }
