@@ -57,13 +57,18 @@ export interface Measurement {
   readonly latencyMs: number;
   /** The status is one the operation expects (documented 2xx/3xx). */
   readonly expected: boolean;
+  /** When the request went out, seconds from the start of the run. */
+  readonly sentAtSeconds: number;
 }
 
 export interface LoadMeasurements {
   readonly measurements: Measurement[];
   /** Requests that got no response (connection errors, timeouts), not in `measurements`' latencies. */
   readonly transportErrors: number;
+  /** From start to stop as autocannon measured it: the planned seconds, and up to one more (it stops on its one-second tick). */
   readonly durationSeconds: number;
+  /** The run's planned length: the window its arrival rate is judged over. */
+  readonly plannedSeconds: number;
 }
 
 /** The credentials a request needs, missing from `credentials`; empty when it can be sent. */
@@ -117,6 +122,7 @@ export async function runLoad(model: LoadTestModel, options: LoadOptions): Promi
     },
   ];
   const rps = Math.max(1, Math.round(options.rps));
+  const started = performance.now();
   const instance = autocannon({
     url: options.url,
     // Never more connections than requests per second: autocannon gives each a whole rate.
@@ -130,14 +136,13 @@ export async function runLoad(model: LoadTestModel, options: LoadOptions): Promi
   instance.on("response", (_client, _status, _bytes, latencyMs) => {
     const answered = pending;
     pending = null;
-    if (answered !== null) measurements.push({ ...answered, latencyMs });
+    if (answered !== null) measurements.push({ ...answered, latencyMs, sentAtSeconds: (performance.now() - started - latencyMs) / 1000 });
   });
   instance.on("reqError", () => transportErrors++);
-  const started = performance.now();
   const progress = options.onProgress === undefined ? undefined : setInterval(() => options.onProgress!((performance.now() - started) / 1000, measurements.length), 100);
   try {
     const result = await new Promise<{ duration: number; timeouts: number; errors: number }>((resolve) => instance.on("done", resolve));
-    return { measurements, transportErrors: Math.max(transportErrors, result.errors), durationSeconds: result.duration };
+    return { measurements, transportErrors: Math.max(transportErrors, result.errors), durationSeconds: result.duration, plannedSeconds: options.seconds };
   } finally {
     if (progress !== undefined) clearInterval(progress);
   }

@@ -50,10 +50,10 @@ describe("weights", () => {
 
 describe("slo run's verdicts and progress line", () => {
   const slo = { id: "items-v1/default", name: "default", api: "items-v1", operations: [], availability: 99, latencyP50Ms: null, latencyP95Ms: 50, latencyP99Ms: null, errorRatePercent: null, throughputRps: 100, windowDays: 30, declaredAt: "acme/items/default" };
-  const measurements = Array.from({ length: 100 }, (_, index) => ({ operationId: "listItems", status: index < 2 ? 503 : 200, latencyMs: index + 1, expected: index >= 2 }));
+  const measurements = Array.from({ length: 100 }, (_, index) => ({ operationId: "listItems", status: index < 2 ? 503 : 200, latencyMs: index + 1, expected: index >= 2, sentAtSeconds: index / 100 }));
 
   it("judges percentiles, the failed ratio and the achieved rate by the k6 thresholds' numbers", () => {
-    const run = { measurements, transportErrors: 0, durationSeconds: 1 };
+    const run = { measurements, transportErrors: 0, durationSeconds: 1, plannedSeconds: 1 };
     expect(verdicts(sloThresholds([slo]), run, 100).map((verdict) => [verdict.threshold, verdict.achieved, verdict.passed])).toEqual([
       ["http_req_duration p(95)<50", 95.05, false],
       ["http_req_failed rate<0.01", 0.02, false],
@@ -61,6 +61,16 @@ describe("slo run's verdicts and progress line", () => {
     ]);
     // At a lower rate than declared, the throughput objective is not measured.
     expect(verdicts(sloThresholds([slo]), run, 10).at(-1)).toMatchObject({ passed: null, note: "this profile sends 10 req/s, below the declared 100" });
+  });
+
+  it("judges the rate over the planned window: autocannon's tail to its stop tick neither dilutes nor inflates it", () => {
+    // Stopped on its tick 0.9 s late, having sent 50 more requests after the planned second.
+    const tail = Array.from({ length: 50 }, (_, index) => ({ operationId: "listItems", status: 200, latencyMs: 1, expected: true, sentAtSeconds: 1 + index / 60 }));
+    const run = { measurements: [...measurements, ...tail], transportErrors: 0, durationSeconds: 1.9, plannedSeconds: 1 };
+    expect(verdicts(sloThresholds([slo]), run, 100).at(-1)).toMatchObject({ achieved: 100, passed: true });
+    // A gateway that answered a third of the requests sent in the window misses it.
+    const slow = { measurements: measurements.filter((_, index) => index % 3 === 0), transportErrors: 0, durationSeconds: 1, plannedSeconds: 1 };
+    expect(verdicts(sloThresholds([slo]), slow, 100).at(-1)).toMatchObject({ achieved: 34, passed: false });
   });
 
   it("draws a bar of the elapsed share", () => {
