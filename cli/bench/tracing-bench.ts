@@ -8,9 +8,9 @@
  * id and span id. Medians of several repetitions after a warm-up.
  *
  * Through the gateway: the full chain (apiKey + rateLimit + metrics + access log), one worker,
- * in four gateway processes started at once: tracing off, every request traced (`always_on`)
- * with protobuf and with JSON,
- * and one in ten (`traceidratio` 0.1). Each tracing gateway exports to an OTLP/HTTP receiver of
+ * in five gateway processes started at once: tracing off, every request traced (`always_on`)
+ * with protobuf and with JSON, with protobuf and a span per upstream attempt too
+ * (`TURNPIKE_TRACES_UPSTREAM_SPANS`), and one in ten (`traceidratio` 0.1). Each tracing gateway exports to an OTLP/HTTP receiver of
  * its own (otlp-receiver.js: counts the spans, answers 200 `{}`), with the exporter's defaults
  * (OTEL_BSP_SCHEDULE_DELAY 5 s, batches of 512, queue of 2048). Every round runs wrk (closed
  * loop) on each gateway in turn, then the open-loop generator at a fixed rate, the order
@@ -46,7 +46,7 @@ import { WRK, type WrkResult, commandLine, runWrk } from "./wrk";
 export interface TracingBenchOptions {
   /** Seconds per run, closed loop and open loop alike. @default 8 */
   readonly durationSeconds?: number;
-  /** Rounds of all four gateways. @default 3 */
+  /** Rounds of all the gateways. @default 3 */
   readonly rounds?: number;
   /** Requests per second of the open loop. @default 3000 */
   readonly rate?: number;
@@ -83,7 +83,7 @@ export interface TracingIsolationResult {
   readonly gzipBytesPerSpan: number;
 }
 
-export type TracingConfigName = "off" | "always_on" | "always_on-json" | "ratio-0.1";
+export type TracingConfigName = "off" | "always_on" | "always_on-json" | "always_on-upstream" | "ratio-0.1";
 
 export interface TracingLoadFigures {
   readonly requestsPerSecondByRound: number[];
@@ -138,6 +138,8 @@ export interface TracingBenchResult {
   readonly costPerTracedRequestUs: number;
   /** Open loop, gateway CPU: 10 % minus off, µs per request. */
   readonly ratioCostPerRequestUs: number;
+  /** Open loop, gateway CPU: always_on with a span per upstream attempt minus always_on, µs per request (one attempt each). */
+  readonly upstreamSpanCostUs: number;
   readonly warnings: string[];
 }
 
@@ -157,12 +159,15 @@ interface ConfigSpec {
   readonly sampler: string | null;
   readonly ratio: number;
   readonly protocol: "http/protobuf" | "http/json";
+  /** TURNPIKE_TRACES_UPSTREAM_SPANS=true: a CLIENT span per upstream attempt besides the request's. */
+  readonly upstreamSpans?: boolean;
 }
 
 const CONFIGS: readonly ConfigSpec[] = [
   { name: "off", label: "tracing off", sampler: null, ratio: 0, protocol: "http/protobuf" },
   { name: "always_on", label: "every request traced (always_on, protobuf)", sampler: "always_on", ratio: 1, protocol: "http/protobuf" },
   { name: "always_on-json", label: "every request traced (always_on, JSON)", sampler: "always_on", ratio: 1, protocol: "http/json" },
+  { name: "always_on-upstream", label: "every request traced, with its upstream attempt's span (always_on, protobuf)", sampler: "always_on", ratio: 1, protocol: "http/protobuf", upstreamSpans: true },
   { name: "ratio-0.1", label: "10 % traced (traceidratio 0.1, protobuf)", sampler: "traceidratio", ratio: 0.1, protocol: "http/protobuf" },
 ];
 
@@ -408,11 +413,15 @@ export async function runTracingBench(options: TracingBenchOptions = {}): Promis
         env.OTEL_TRACES_SAMPLER = spec.sampler;
         env.OTEL_EXPORTER_OTLP_PROTOCOL = spec.protocol;
         if (spec.sampler === "traceidratio") env.OTEL_TRACES_SAMPLER_ARG = String(spec.ratio);
+        if (spec.upstreamSpans) env.TURNPIKE_TRACES_UPSTREAM_SPANS = "true";
       }
       const service = await startTurnpike(session.processes, { name: `turnpike-${spec.name}`, bundle: GATEWAY_BUNDLE, manifestFile, workers: 1, accessLog: true, env: { ...cleared, [BENCH_KEY_ENV]: apiKey, ...env } });
       const listening = await service.process.waitForLine((line) => line.msg === "gateway listening", 1_000, '"gateway listening" log line');
-      const tracing = listening.tracing as { endpoint?: string; sampler?: string; ratio?: number; protocol?: string } | null | undefined;
-      const tracingOk = spec.sampler === null ? tracing === null : tracing?.sampler === spec.sampler && tracing.ratio === spec.ratio && tracing.protocol === spec.protocol && tracing.endpoint?.startsWith(receiver!.url) === true;
+      const tracing = listening.tracing as { endpoint?: string; sampler?: string; ratio?: number; protocol?: string; upstreamSpans?: boolean } | null | undefined;
+      const tracingOk =
+        spec.sampler === null
+          ? tracing === null
+          : tracing?.sampler === spec.sampler && tracing.ratio === spec.ratio && tracing.protocol === spec.protocol && tracing.upstreamSpans === (spec.upstreamSpans ?? false) && tracing.endpoint?.startsWith(receiver!.url) === true;
       if (!tracingOk) throw new Error(`${spec.name}: the gateway started with tracing ${JSON.stringify(tracing)}, expected ${spec.sampler === null ? "null" : `${spec.sampler} ${spec.ratio} to ${receiver!.url}`}\n${service.process.outputTail()}`);
       const operatorPort = service.args[service.args.indexOf("--operator-port") + 1];
       running.push({ spec, service, receiver, env, operatorUrl: `http://127.0.0.1:${operatorPort}`, lastEnd: 0 });
@@ -562,6 +571,7 @@ export async function runTracingBench(options: TracingBenchOptions = {}): Promis
       costPerTracedRequestUs: byName("always_on").open.cpuUsPerRequest - off.open.cpuUsPerRequest,
       costPerTracedRequestJsonUs: byName("always_on-json").open.cpuUsPerRequest - off.open.cpuUsPerRequest,
       ratioCostPerRequestUs: byName("ratio-0.1").open.cpuUsPerRequest - off.open.cpuUsPerRequest,
+      upstreamSpanCostUs: byName("always_on-upstream").open.cpuUsPerRequest - byName("always_on").open.cpuUsPerRequest,
       warnings,
     };
   } catch (error) {
@@ -610,7 +620,7 @@ export function formatTracingBench(result: TracingBenchResult, machine: string, 
     `| export request body | ${iso.bytesPerSpan.toFixed(0)} bytes per span (${(iso.batchBytes / 1024).toFixed(0)} KiB per batch; ${iso.gzipBytesPerSpan.toFixed(0)} bytes per span gzipped) |\n` +
     `| protobuf: encodeSpanEntry and SpanBatches.appendBytes per span, a batch of ${iso.batchSpans} and its request body | ${us(iso.protoUsPerSpan)} µs per span (${(iso.protoBatchUs / 1000).toFixed(2)} ms per batch) |\n` +
     `| protobuf request body | ${iso.protoBytesPerSpan.toFixed(0)} bytes per span (${iso.protoGzipBytesPerSpan.toFixed(0)} gzipped) |\n\n` +
-    `through the gateway: the full chain (apiKey + rateLimit + metrics + access log), 1 worker, four gateways started at once and measured in turn (the order rotating every round); ${result.rounds} round${result.rounds === 1 ? "" : "s"} of ${result.durationSeconds} s, medians\n` +
+    `through the gateway: the full chain (apiKey + rateLimit + metrics + access log), 1 worker, ${result.configurations.length} gateways started at once and measured in turn (the order rotating every round); ${result.rounds} round${result.rounds === 1 ? "" : "s"} of ${result.durationSeconds} s, medians\n` +
     `closed loop: \`${result.wrkCommand.replace(/-H '[^']*' /, "-H 'X-API-Key: …' ")}\`; open loop: \`${result.openLoopCommand}\`\n` +
     `gateway: \`${gateway}\`; ${settings} (exporter defaults otherwise: schedule delay 5 s, batches of 512, queue 2048); each tracing gateway exports to an OTLP/HTTP receiver of its own (cli/bench/otlp-receiver.js)\n` +
     `CPU: the gateway process's own (from /proc; not the receiver's nor the upstream's), from the start of each run to the start of its next one, so the spans a run leaves queued (exported up to 5 s later) count with it; open loop per request due, its 1 s warm-up included\n\n` +
@@ -618,6 +628,7 @@ export function formatTracingBench(result: TracingBenchResult, machine: string, 
     `${rows.join("\n")}\n\n` +
     `receiver CPU per traced request: ${receivers}\n` +
     `cost per traced request (open loop at ${result.rate}/s, gateway CPU, always_on − off): protobuf ${signed(result.costPerTracedRequestUs)} µs (${percent(result.costPerTracedRequestUs, off.open.cpuUsPerRequest)} of ${us(off.open.cpuUsPerRequest)} µs), JSON ${signed(result.costPerTracedRequestJsonUs)} µs (${percent(result.costPerTracedRequestJsonUs, off.open.cpuUsPerRequest)})\n` +
+    `a span per upstream attempt too (always_on-upstream − always_on): ${signed(result.upstreamSpanCostUs)} µs per request (one attempt each)\n` +
     `10 % traced (traceidratio 0.1 − off): ${signed(result.ratioCostPerRequestUs)} µs per request (${percent(result.ratioCostPerRequestUs, off.open.cpuUsPerRequest)}), ${signed(result.ratioCostPerRequestUs / ratioConfig.ratio)} µs per traced request\n` +
     (result.warnings.length ? `\nwarnings:\n${result.warnings.map((warning) => `- ${warning}`).join("\n")}\n` : "")
   );

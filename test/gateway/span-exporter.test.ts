@@ -151,6 +151,7 @@ function configFor(receiverUrl: string, overrides: Partial<TraceConfig> = {}): T
     maxQueueSize: 100,
     maxExportBatchSize: 5,
     exportTimeoutMs: 5_000,
+    upstreamSpans: false,
     ...overrides,
   };
 }
@@ -172,6 +173,7 @@ function spans(count: number): FinishedSpan[] {
       traceId: (i + 1).toString(16).padStart(32, "0"),
       spanId: (i + 1).toString(16).padStart(16, "0"),
       parentSpanId: null,
+      remoteParent: false,
       traceState: null,
       name: `span-${i}`,
       kind: SPAN_KIND_SERVER,

@@ -109,6 +109,7 @@ describe("defaults", () => {
       maxQueueSize: read.maxQueueSize,
       maxExportBatchSize: read.maxExportBatchSize,
       exportTimeoutMs: read.exportTimeoutMs,
+      upstreamSpans: read.upstreamSpans,
     }).toEqual({
       protocol: "http/protobuf",
       timeoutMs: 10_000,
@@ -118,7 +119,14 @@ describe("defaults", () => {
       maxQueueSize: 2048,
       maxExportBatchSize: 512,
       exportTimeoutMs: 30_000,
+      upstreamSpans: false,
     });
+  });
+
+  it("turn upstream attempts into spans of their own with TURNPIKE_TRACES_UPSTREAM_SPANS=true, in any case", () => {
+    expect(on({ ...OTLP, TURNPIKE_TRACES_UPSTREAM_SPANS: "true" }).upstreamSpans).toBe(true);
+    expect(on({ ...OTLP, TURNPIKE_TRACES_UPSTREAM_SPANS: "TRUE" }).upstreamSpans).toBe(true);
+    expect(on({ ...OTLP, TURNPIKE_TRACES_UPSTREAM_SPANS: "false" }).upstreamSpans).toBe(false);
   });
 
   it("give way to the variables, the traces-specific ones first", () => {
@@ -277,6 +285,10 @@ describe("settings refused at start", () => {
   // undici would refuse every export request with it ("invalid a header"), retried as a connection error.
   it("a header value that decodes to a line break", () => {
     expect(refusal({ ...OTLP, OTEL_EXPORTER_OTLP_HEADERS: "a=x%0D%0Ainjected:%201" }).message).toMatch(/^OTEL_EXPORTER_OTLP_HEADERS: /);
+  });
+
+  it.each(["1", "yes", "on"])("TURNPIKE_TRACES_UPSTREAM_SPANS=%s: true or false", (value) => {
+    expect(refusal({ ...OTLP, TURNPIKE_TRACES_UPSTREAM_SPANS: value }).message).toBe(`TURNPIKE_TRACES_UPSTREAM_SPANS: "true" or "false", not "${value}"`);
   });
 
   it.each([

@@ -77,7 +77,7 @@ function compareKeys(a: Json, b: Json): number {
 function withoutFlags(json: Json, spans: readonly FinishedSpan[]): Json {
   const request = json as { resourceSpans: { scopeSpans: { spans: { flags?: number }[] }[] }[] };
   const encoded = request.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
-  expect(encoded.map((span) => span.flags)).toEqual(spans.map((span) => (span.parentSpanId === null ? 0x101 : 0x301)));
+  expect(encoded.map((span) => span.flags)).toEqual(spans.map((span) => (span.remoteParent ? 0x301 : 0x101)));
   for (const span of encoded) delete span.flags;
   return json;
 }
@@ -106,6 +106,7 @@ describe("OTLP/HTTP JSON encoding", () => {
       traceId: "0af7651916cd43dd8448eb211c80319c",
       spanId: "00f067aa0ba902b7",
       parentSpanId: null,
+      remoteParent: false,
       traceState: null,
       name: "GET",
       kind: SPAN_KIND_SERVER,
@@ -125,6 +126,7 @@ describe("OTLP/HTTP JSON encoding", () => {
         traceId: "0af7651916cd43dd8448eb211c80319c",
         spanId: "00f067aa0ba902b7",
         parentSpanId: "b7ad6b7169203331",
+        remoteParent: true,
         traceState: "congo=t61rcWkgMzE",
         name: "GET /items/{id}",
         kind: SPAN_KIND_SERVER,
@@ -137,6 +139,7 @@ describe("OTLP/HTTP JSON encoding", () => {
         traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
         spanId: "a3ce929d0e0e4736",
         parentSpanId: null,
+        remoteParent: false,
         traceState: null,
         name: "POST",
         kind: SPAN_KIND_SERVER,
@@ -168,6 +171,7 @@ describe("OTLP/HTTP JSON encoding", () => {
         traceId: "0af7651916cd43dd8448eb211c80319c",
         spanId: "00f067aa0ba902b7",
         parentSpanId: null,
+        remoteParent: false,
         traceState: nasty,
         name: nasty,
         kind: SPAN_KIND_SERVER,

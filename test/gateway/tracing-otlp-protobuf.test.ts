@@ -58,7 +58,7 @@ function expectFlags(spans: readonly FinishedSpan[]): void {
     const flags = Buffer.alloc(6);
     flags.writeUInt8(0x85, 0);
     flags.writeUInt8(0x01, 1);
-    flags.writeUInt32LE(span.parentSpanId === null ? 0x101 : 0x301, 2);
+    flags.writeUInt32LE(span.remoteParent ? 0x301 : 0x101, 2);
     expect(entry.subarray(entry.length - 6)).toEqual(flags);
   }
 }
@@ -96,6 +96,7 @@ describe("OTLP/HTTP protobuf encoding", () => {
       traceId: "0af7651916cd43dd8448eb211c80319c",
       spanId: "00f067aa0ba902b7",
       parentSpanId: null,
+      remoteParent: false,
       traceState: null,
       name: "x".repeat(20_000),
       kind: SPAN_KIND_SERVER,

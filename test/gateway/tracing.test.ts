@@ -220,7 +220,7 @@ describe("tracing with OTLP/HTTP", () => {
 
   it("says where spans go in its start line, without the export headers (they may hold a token)", () => {
     const listening = gateway.logs.find((line) => line.msg === "gateway listening")!;
-    expect(listening.tracing).toEqual({ endpoint: `${collector.receiver.url}/otlp/v1/traces`, protocol: "http/protobuf", sampler: "parentbased_always_on", ratio: 1 });
+    expect(listening.tracing).toEqual({ endpoint: `${collector.receiver.url}/otlp/v1/traces`, protocol: "http/protobuf", sampler: "parentbased_always_on", ratio: 1, upstreamSpans: false });
     expect(JSON.stringify(gateway.logs)).not.toContain("t0ken");
   });
 
@@ -331,5 +331,94 @@ describe("tracing failures", () => {
   it("refuses to start on tracing settings it cannot honour, naming the variable", async () => {
     await expect(startGateway(declaration, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" } })).rejects.toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: the gateway sends OTLP over HTTP, as "http\/protobuf" or "http\/json", not "grpc"/);
     await expect(startGateway(declaration, { env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "10%" } })).rejects.toThrow(/OTEL_TRACES_SAMPLER_ARG: a ratio from 0 to 1 is needed, not "10%"/);
+  });
+});
+
+describe("upstream spans (TURNPIKE_TRACES_UPSTREAM_SPANS=true)", () => {
+  const kinds = { server: 2, client: 3 };
+  /** The spans of one trace: the request's SERVER span and its CLIENT spans, in start order. */
+  async function traceOf(collector: Awaited<ReturnType<typeof startReceiver>>, requestId: string, clientSpans: number) {
+    const server = await until(() => collector.spanWithRequestId(requestId));
+    const attempts = await until(() => {
+      const found = collector.spans().filter((span) => span.kind === kinds.client && span.parentSpanId === server.spanId);
+      return found.length >= clientSpans ? found.sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1)) : undefined;
+    });
+    return { server, attempts };
+  }
+
+  it("records each attempt as a CLIENT span under the request's, and the upstream's parent is its attempt", async () => {
+    const collector = await startReceiver();
+    // The first try of each request is given back as a 503, the retry answered.
+    const tries = new Map<string, number>();
+    const flaky = await startUpstream((request, res) => {
+      const id = String(request.headers["x-request-id"]);
+      const count = (tries.get(id) ?? 0) + 1;
+      tries.set(id, count);
+      if (count === 1) res.writeHead(503).end();
+      else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ traceparent: request.headers.traceparent }));
+    });
+    const platform = testPlatform();
+    itemsApi(platform, "items", { upstream: { targets: [{ url: flaky.url }], timeoutMs: 2_000, retries: { maxRetries: 1, retryOn: ["503"], backoffBaseMs: 1 } } });
+    // JSON: the protobuf decoder here predates Span.flags, which tells a remote parent from a local one.
+    const gateway = await startGateway(platform, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "20", TURNPIKE_TRACES_UPSTREAM_SPANS: "true" } });
+    try {
+      const response = await fetch(`${gateway.url}/items/v1/health?probe=never-recorded`, { headers: { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, tracestate: "vendor=abc", "x-request-id": "retried-1" } });
+      expect(response.status).toBe(200);
+      const { traceparent } = (await response.json()) as { traceparent: string };
+
+      const { server, attempts } = await traceOf(collector, "retried-1", 2);
+      expect(server).toMatchObject({ traceId: CLIENT_TRACE, parentSpanId: CLIENT_SPAN, kind: kinds.server, flags: 0x301 });
+      expect(attempts).toHaveLength(2);
+      const [first, second] = attempts as [OtlpSpan, OtlpSpan];
+      // The upstream's parent is the attempt that reached it, not the request's span.
+      expect(traceparent).toBe(`00-${CLIENT_TRACE}-${second.spanId}-01`);
+      expect(first.spanId).not.toBe(second.spanId);
+      const port = Number(new URL(flaky.url).port);
+      expect(first).toMatchObject({ traceId: CLIENT_TRACE, name: "GET", traceState: "vendor=abc", flags: 0x101, status: { code: 2, message: "answered 503" } });
+      const target = { "http.request.method": "GET", "server.address": "127.0.0.1", "server.port": port, "url.full": `${flaky.url}/health`, "network.protocol.version": "1.1" };
+      expect(attributesOf(first.attributes)).toEqual({ ...target, "http.response.status_code": 503, "error.type": "503" });
+      expect(second.status).toEqual({});
+      expect(attributesOf(second.attributes)).toEqual({ ...target, "http.response.status_code": 200, "http.request.resend_count": 1 });
+      // Within the request's span, one after the other.
+      expect(BigInt(first.startTimeUnixNano) >= BigInt(server.startTimeUnixNano)).toBe(true);
+      expect(BigInt(first.endTimeUnixNano) <= BigInt(second.startTimeUnixNano)).toBe(true);
+      expect(BigInt(second.endTimeUnixNano) <= BigInt(server.endTimeUnixNano)).toBe(true);
+      expect(JSON.stringify(attempts)).not.toContain("never-recorded");
+
+      const listening = gateway.logs.find((line) => line.msg === "gateway listening")!;
+      expect(listening.tracing).toMatchObject({ upstreamSpans: true });
+    } finally {
+      await gateway.stop();
+      await collector.receiver.close();
+      await flaky.close();
+    }
+  });
+
+  it("records attempts that never reached the upstream, and none for a caller that did not sample", async () => {
+    const collector = await startReceiver();
+    const closed = await startUpstream();
+    await closed.close();
+    const platform = testPlatform();
+    itemsApi(platform, "items", { upstream: { targets: [{ url: closed.url }], timeoutMs: 2_000, retries: { maxRetries: 1, retryOn: ["connect-failure"], backoffBaseMs: 1 } } });
+    const gateway = await startGateway(platform, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_BSP_SCHEDULE_DELAY: "20", TURNPIKE_TRACES_UPSTREAM_SPANS: "true" } });
+    try {
+      expect((await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "refused-twice" } })).status).toBe(502);
+      const { server, attempts } = await traceOf(collector, "refused-twice", 2);
+      expect(server.parentSpanId).toBeUndefined();
+      expect(attempts.map((span) => [attributesOf(span.attributes)["error.type"], attributesOf(span.attributes)["http.response.status_code"], attributesOf(span.attributes)["http.request.resend_count"]])).toEqual([
+        ["connect-failure", undefined, undefined],
+        ["connect-failure", undefined, 1],
+      ]);
+      for (const attempt of attempts) expect(attempt.status).toEqual({ code: 2, message: expect.stringMatching(/^cannot connect to .*ECONNREFUSED/) });
+
+      // Unsampled: neither the request's span nor its attempts' are exported.
+      await fetch(`${gateway.url}/items/v1/health`, { headers: { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-00`, "x-request-id": "unsampled-attempts" } });
+      await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "after-unsampled-attempts" } });
+      await traceOf(collector, "after-unsampled-attempts", 2);
+      expect(collector.spans().filter((span) => span.traceId === CLIENT_TRACE)).toEqual([]);
+    } finally {
+      await gateway.stop();
+      await collector.receiver.close();
+    }
   });
 });

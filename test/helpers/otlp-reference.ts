@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { ROOT_CONTEXT, type Attributes, type Context, SpanKind, SpanStatusCode, TraceFlags, createTraceState, trace } from "@opentelemetry/api";
 import { Resource } from "@opentelemetry/resources";
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SamplingDecision, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { type AttributeValue, type FinishedSpan, type InstrumentationScope, SPAN_KIND_SERVER } from "../../gateway-image/src/observability/tracing/otlp-json";
+import { type AttributeValue, type FinishedSpan, type InstrumentationScope, SPAN_KIND_CLIENT, SPAN_KIND_SERVER } from "../../gateway-image/src/observability/tracing/otlp-json";
 
 /** The same spans built through the OpenTelemetry SDK (1.30), finished: what its serializers take. */
 export function referenceSpans(resource: ReadonlyArray<readonly [string, AttributeValue]>, scope: InstrumentationScope, spans: readonly FinishedSpan[]): ReadableSpan[] {
@@ -37,11 +37,11 @@ export function referenceSpans(resource: ReadonlyArray<readonly [string, Attribu
         traceId: span.traceId,
         spanId: span.parentSpanId,
         traceFlags: TraceFlags.SAMPLED,
-        isRemote: true,
+        isRemote: span.remoteParent,
         traceState: span.traceState === null ? undefined : createTraceState(span.traceState),
       });
     }
-    const sdkSpan = tracer.startSpan(span.name, { kind: SpanKind.SERVER, startTime: hrTime(span.startUnixMicros) }, parent);
+    const sdkSpan = tracer.startSpan(span.name, { kind: span.kind === SPAN_KIND_CLIENT ? SpanKind.CLIENT : SpanKind.SERVER, startTime: hrTime(span.startUnixMicros) }, parent);
     // The null ones too, as the gateway would pass them: the SDK skips an attribute set to null or undefined.
     sdkSpan.setAttributes(span.attributes as Attributes);
     if (span.error !== null) sdkSpan.setStatus({ code: SpanStatusCode.ERROR, message: span.error });
@@ -105,10 +105,12 @@ export function otlpArbitraries(text: fc.Arbitrary<string>) {
         maxLength: 10,
       }),
       error: fc.option(text, { nil: null }),
+      // A server span's parent is the caller's; an upstream attempt's, the gateway's own span.
+      kind: fc.constantFrom(SPAN_KIND_SERVER, SPAN_KIND_CLIENT),
     })
     .map(({ start, duration, attributes, ...rest }) => ({
       ...rest,
-      kind: SPAN_KIND_SERVER,
+      remoteParent: rest.parentSpanId !== null && rest.kind === SPAN_KIND_SERVER,
       startUnixMicros: start,
       endUnixMicros: start + duration,
       attributes: Object.fromEntries(attributes) as Record<string, AttributeValue | null | undefined>,

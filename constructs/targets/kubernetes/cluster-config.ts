@@ -45,6 +45,8 @@ export interface TracingConfig {
   readonly serviceName: string;
   /** Gzip the export requests. */
   readonly compress: boolean;
+  /** Each upstream attempt a span of its own. */
+  readonly upstreamSpans: boolean;
   /** `cloud.region` of the spans: the cluster's name when it is one of the platform's regions; `null`: none. */
   readonly region: string | null;
   /** Where the collector is (NetworkPolicy egress). */

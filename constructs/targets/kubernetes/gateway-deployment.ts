@@ -39,6 +39,7 @@ export function tracingEnv(tracing: TracingConfig): k8s.EnvVar[] {
   const env: k8s.EnvVar[] = [{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: literal(tracing.otlpEndpoint) }];
   if (tracing.headers) env.push({ name: "OTEL_EXPORTER_OTLP_HEADERS", valueFrom: { secretKeyRef: { name: tracing.headers.name, key: tracing.headers.key } } });
   if (tracing.compress) env.push({ name: "OTEL_EXPORTER_OTLP_COMPRESSION", value: "gzip" });
+  if (tracing.upstreamSpans) env.push({ name: "TURNPIKE_TRACES_UPSTREAM_SPANS", value: "true" });
   env.push(
     { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
     { name: "OTEL_TRACES_SAMPLER_ARG", value: String(tracing.sampleRatio) },

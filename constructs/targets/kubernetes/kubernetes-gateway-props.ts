@@ -113,6 +113,13 @@ export interface KubernetesTracingProps {
    */
   readonly compress?: boolean;
   /**
+   * Each attempt to reach the upstream a CLIENT span of its own under the request's span, and
+   * the parent the upstream sees (`TURNPIKE_TRACES_UPSTREAM_SPANS=true`): retries and failovers
+   * show as the attempts they took. Twice the spans of a sampled request.
+   * @default false (one span per request, as Envoy and Kong by default)
+   */
+  readonly upstreamSpans?: boolean;
+  /**
    * Where the collector is, for the NetworkPolicy's egress rule.
    * @default the endpoint's port (80 for http, 443 for https when it has none), any destination;
    *   an endpoint whose host is an IP address: that address only

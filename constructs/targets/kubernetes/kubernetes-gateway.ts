@@ -79,6 +79,7 @@ const settingsFields = {
       sampleRatio: z.number().optional(),
       serviceName: z.string().optional(),
       compress: z.boolean().optional(),
+      upstreamSpans: z.boolean().optional(),
       egress: egress.optional(),
     })
     .optional(),
@@ -348,6 +349,7 @@ export class KubernetesGateway extends TurnpikeConstruct {
       sampleRatio,
       serviceName,
       compress: declared.compress ?? false,
+      upstreamSpans: declared.upstreamSpans ?? false,
       region: isDeclaredRegion ? name : null,
       egress: egressOf({ cidrs: declared.egress?.cidrs ?? (destination.cidr ? [destination.cidr] : []), port: declared.egress?.port }, destination.port),
     };

@@ -17,6 +17,10 @@ export class Target {
   readonly pathPrefix: string;
   /** `host[:port]` for the Host header. */
   readonly host: string;
+  /** The host name or IP address (IPv6 without brackets), as a client span's `server.address`. */
+  readonly address: string;
+  /** The port, the scheme's default when the URL names none. */
+  readonly port: number;
   inflight = 0;
   /** Moving average of response-header latency, in milliseconds. */
   latencyEwmaMs = 0;
@@ -41,6 +45,8 @@ export class Target {
     const parsed = new URL(url);
     this.origin = parsed.origin;
     this.host = parsed.host;
+    this.address = parsed.hostname.startsWith("[") ? parsed.hostname.slice(1, -1) : parsed.hostname;
+    this.port = parsed.port === "" ? (parsed.protocol === "https:" ? 443 : 80) : Number(parsed.port);
     this.pathPrefix = parsed.pathname.replace(/\/+$/, "");
   }
 

@@ -6,7 +6,7 @@
 import type { GatewayRequest } from "../http/server/message-types";
 import type { UpstreamConfig } from "../../../constructs/upstream";
 import type { Exchange, HeaderMap } from "../http/exchange";
-import { HOP_BY_HOP, connectionTokens } from "../http/forwarding";
+import { HOP_BY_HOP, connectionTokens, randomHex } from "../http/forwarding";
 import { type Balancer, createBalancer } from "./balancer";
 import { HealthChecker } from "./health-checker";
 import type { UpstreamRequest, UpstreamResponseHandler } from "./http1-pool";
@@ -97,7 +97,7 @@ export class Upstream {
         if (remaining <= 0) throw new UpstreamError("timeout", `no answer within ${this.config.timeoutMs} ms`);
         const perTry = Math.min(this.config.perTryTimeoutMs, remaining);
         const canRetryNow = mayRetry && attempt < this.config.retries.maxRetries && this.retryBudgetAllows();
-        const outcome = await this.attempt(exchange, target, method, body, sink, perTry, canRetryNow);
+        const outcome = await this.attempt(exchange, target, method, body, sink, perTry, canRetryNow, attempt);
         if (outcome === "done") return;
         // A failure before anything reached the client: retry it if the policy says so.
         if (!canRetryNow || !(outcome.kind === "retryable-status" || this.retryOn.has(outcome.kind))) throw outcome;
@@ -149,13 +149,20 @@ export class Upstream {
     sink: ResponseSink,
     timeoutMs: number,
     retryable: boolean,
+    resendCount: number,
   ): Promise<"done" | UpstreamError> {
     exchange.upstreamTarget = target.url;
     const headers = exchange.upstreamHeaders;
     if (this.config.hostHeader === "target") headers.host = target.host;
     const query = exchange.upstreamQuery;
+    const path = `${target.pathPrefix}${exchange.upstreamPath}`;
+    // Recorded as a span of its own: the upstream is told this attempt is its parent.
+    const span = exchange.span;
+    const attempts = span === null ? null : span.attempts;
+    const attemptSpanId = attempts === null ? "" : randomHex(8);
+    if (attempts !== null) headers.traceparent = `00-${span!.traceId}-${attemptSpanId}-01`;
     const options: UpstreamRequest = {
-      path: `${target.pathPrefix}${exchange.upstreamPath}${query === "" ? "" : `?${query}`}`,
+      path: query === "" ? path : `${path}?${query}`,
       method,
       headers,
       body,
@@ -170,6 +177,21 @@ export class Upstream {
         const now = Date.now();
         target.end(failed ? "failure" : "success", performance.now() - started, now);
         if (failed) target.considerEjection(now, this.ejectionAllowed(now));
+        if (attempts !== null) {
+          const failure = result === "done" ? handler.cutOff : result;
+          attempts.endAttempt(span!, {
+            spanId: attemptSpanId,
+            method,
+            address: target.address,
+            port: target.port,
+            url: `${target.origin}${path}`,
+            resendCount,
+            startedAt: started,
+            endedAt: handler.completedAt || performance.now(),
+            status: handler.status,
+            failure: failure === null ? null : { kind: failure.kind, message: failure.message },
+          });
+        }
         resolve(result);
       });
       target.pool.dispatch(options, handler);
@@ -191,6 +213,10 @@ export class Upstream {
  */
 class ForwardHandler implements UpstreamResponseHandler {
   status = 0;
+  /** The answer failed after its head went to the client (and the connection was cut); null when it did not. */
+  cutOff: UpstreamError | null = null;
+  /** `performance.now()` when the whole answer had arrived, before the sink ends the client's (0 until then). */
+  completedAt = 0;
   private headSent = false;
   private settled = false;
   private abortRequest: ((reason?: Error) => void) | null = null;
@@ -249,6 +275,7 @@ class ForwardHandler implements UpstreamResponseHandler {
   }
 
   onComplete(): void {
+    this.completedAt = performance.now();
     if (this.headSent) this.sink.end();
     this.finish("done");
   }
@@ -257,6 +284,7 @@ class ForwardHandler implements UpstreamResponseHandler {
     if (error instanceof RetryableStatus) return;
     if (this.headSent) {
       // Part of the answer already went out: the only honest thing left is to cut the connection.
+      this.cutOff = this.sink.closed ? new UpstreamError("client-aborted", "the client closed the connection") : classify(error, this.target, performance.now() - this.started);
       this.sink.abort(error);
       this.finish("done");
       return;
@@ -336,8 +364,9 @@ function classify(error: Error, target: Target, elapsedMs: number): UpstreamErro
   const code = (error as NodeJS.ErrnoException).code ?? "";
   switch (code) {
     case "UND_ERR_HEADERS_TIMEOUT":
-    case "UND_ERR_BODY_TIMEOUT":
       return new UpstreamError("timeout", `${target.origin} sent no response headers within ${Math.round(elapsedMs)} ms`);
+    case "UND_ERR_BODY_TIMEOUT":
+      return new UpstreamError("timeout", `${target.origin} stopped sending the response body (${Math.round(elapsedMs)} ms after the request)`);
     case "UND_ERR_CONNECT_TIMEOUT":
     case "ECONNREFUSED":
     case "ENOTFOUND":

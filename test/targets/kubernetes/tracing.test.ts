@@ -45,6 +45,7 @@ const FULL: KubernetesTracingProps = {
   sampleRatio: 0.25,
   serviceName: "edge-gateway",
   compress: true,
+  upstreamSpans: true,
 };
 
 /**
@@ -113,6 +114,7 @@ describe("the gateway container's environment", () => {
       { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "https://otlp.vendor.example/otlp" },
       { name: "OTEL_EXPORTER_OTLP_HEADERS", valueFrom: { secretKeyRef: { name: "turnpike-otlp", key: "headers" } } },
       { name: "OTEL_EXPORTER_OTLP_COMPRESSION", value: "gzip" },
+      { name: "TURNPIKE_TRACES_UPSTREAM_SPANS", value: "true" },
       { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
       { name: "OTEL_TRACES_SAMPLER_ARG", value: "0.25" },
       { name: "OTEL_SERVICE_NAME", value: "edge-gateway" },
@@ -188,6 +190,7 @@ describe("the environment read by the gateway (gateway-image/src/observability/t
     expect(config!.endpoint.href).toBe("https://otlp.vendor.example/otlp/v1/traces");
     expect(config!.headers).toEqual({ authorization: "Bearer abc123", "x-tenant": "acme" });
     expect(config!.compression).toBe("gzip");
+    expect(config!.upstreamSpans).toBe(true);
     expect({ name: config!.sampler.name, ratio: config!.sampler.ratio }).toEqual({ name: "parentbased_traceidratio", ratio: 0.25 });
     const resource = Object.fromEntries(config!.resource);
     expect(resource).toMatchObject({
@@ -207,6 +210,7 @@ describe("the environment read by the gateway (gateway-image/src/observability/t
     expect(config.endpoint.href).toBe("http://otel-collector.observability:4318/v1/traces");
     expect(config.headers).toEqual({});
     expect(config.compression).toBe("none");
+    expect(config.upstreamSpans).toBe(false);
     expect({ name: config.sampler.name, ratio: config.sampler.ratio }).toEqual({ name: "parentbased_traceidratio", ratio: 1 });
     expect(Object.fromEntries(config.resource)).toMatchObject({ "service.name": "turnpike-gateway", "k8s.pod.name": POD.name });
   });

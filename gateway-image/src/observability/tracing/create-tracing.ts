@@ -17,5 +17,5 @@ const SCOPE = { name: "turnpike-gateway" };
 
 export function createTracing(config: TraceConfig, logger: Logger): Tracing {
   const exporter = new OtlpSpanExporter(config, SCOPE, logger);
-  return { tracer: new Tracer(config.sampler, exporter), exporter };
+  return { tracer: new Tracer(config.sampler, exporter, config.upstreamSpans), exporter };
 }

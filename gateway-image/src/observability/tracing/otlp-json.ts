@@ -10,6 +10,7 @@ export type AttributeValue = string | number | boolean;
 
 /** OTLP `Span.SpanKind`. */
 export const SPAN_KIND_SERVER = 2;
+export const SPAN_KIND_CLIENT = 3;
 /** OTLP `Status.StatusCode`. */
 export const STATUS_ERROR = 2;
 /** OTLP `SpanFlags`: the W3C sampled flag, and whether the parent is known to be remote (and is). */
@@ -22,8 +23,10 @@ export interface FinishedSpan {
   readonly traceId: string;
   /** 16 lower-case hex digits. */
   readonly spanId: string;
-  /** The caller's span, or null for a trace the gateway started. */
+  /** The parent span: the caller's (a server span), the gateway's (an upstream attempt), or null for a trace the gateway started. */
   readonly parentSpanId: string | null;
+  /** The parent is another process's span (the caller's), not one of the gateway's. */
+  readonly remoteParent: boolean;
   /** The caller's W3C `tracestate`, kept with the span as the specification asks; null when none. */
   readonly traceState: string | null;
   readonly name: string;
@@ -87,11 +90,12 @@ export function encodeSpan(span: FinishedSpan): string {
 }
 
 /**
- * OTLP `Span.flags`, the same in both encodings: exported spans are sampled ones, and the
- * gateway's parent, when it has one, is the caller's, across the network.
+ * OTLP `Span.flags`, the same in both encodings: exported spans are sampled ones, and whether
+ * the parent is known to be across the network (a server span's caller) or not (an upstream
+ * attempt's parent, the gateway's own span).
  */
 export function spanFlags(span: FinishedSpan): number {
-  return TRACE_FLAG_SAMPLED | CONTEXT_HAS_IS_REMOTE | (span.parentSpanId === null ? 0 : CONTEXT_IS_REMOTE);
+  return TRACE_FLAG_SAMPLED | CONTEXT_HAS_IS_REMOTE | (span.remoteParent ? CONTEXT_IS_REMOTE : 0);
 }
 
 /** OTLP `AnyValue`: 64-bit integers as decimal strings, as the JSON encoding writes int64. */

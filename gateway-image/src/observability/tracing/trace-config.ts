@@ -39,6 +39,8 @@ export interface TraceConfig {
   readonly maxExportBatchSize: number;
   /** Longest one export may take, retries included, ms. */
   readonly exportTimeoutMs: number;
+  /** Each upstream attempt a CLIENT span of its own under the request's (`TURNPIKE_TRACES_UPSTREAM_SPANS=true`). */
+  readonly upstreamSpans: boolean;
 }
 
 export class TraceConfigError extends Error {}
@@ -106,6 +108,7 @@ export function traceConfigFromEnv(env: NodeJS.ProcessEnv = process.env, instanc
     maxQueueSize,
     maxExportBatchSize,
     exportTimeoutMs: whole("OTEL_BSP_EXPORT_TIMEOUT", read("OTEL_BSP_EXPORT_TIMEOUT"), 30_000, 1),
+    upstreamSpans: flag("TURNPIKE_TRACES_UPSTREAM_SPANS", read("TURNPIKE_TRACES_UPSTREAM_SPANS")),
   };
 }
 
@@ -160,6 +163,14 @@ function headerList(variable: string, value: string | undefined): Record<string,
     if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(headerValue)) throw new TraceConfigError(`${variable}: the value of "${name}" has a control character (a line break?), which no header may hold`);
   }
   return headers;
+}
+
+/** The gateway's own switches, outside OpenTelemetry's names: `true` or `false` (the default). */
+function flag(variable: string, value: string | undefined): boolean {
+  const lower = value?.toLowerCase();
+  if (lower === undefined || lower === "false") return false;
+  if (lower === "true") return true;
+  throw new TraceConfigError(`${variable}: "true" or "false", not "${value}"`);
 }
 
 function whole(variable: string, value: string | undefined, fallback: number, min: number): number {
