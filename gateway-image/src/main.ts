@@ -9,10 +9,12 @@ import { type FSWatcher, readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
 import { AggregatorRegistry } from "prom-client";
 import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { IpcStore, type StoreReplyMessage } from "./cluster/ipc-store";
 import { HANDED_CONNECTIONS_ENV, type PrimaryMessage, type WorkerMessage, runPrimary } from "./cluster/primary";
+import { heapGrowingFlag } from "./cluster/worker-heap";
 import { loadManifest } from "./config/load-manifest";
 import type { ControlPlane } from "./control/gateway/control-plane";
 import type { PrimaryControlPlane } from "./control/gateway/primary-provisioning";
@@ -177,6 +179,9 @@ async function startPrimary(options: ProcessOptions): Promise<void> {
 /** The gateway itself: the whole process, or one cluster worker. */
 async function startGateway(options: ProcessOptions): Promise<void> {
   const worker = cluster.isWorker;
+  // V8 reads it at each full collection, so setting it now, before the load, is in time.
+  const growing = heapGrowingFlag(process.execArgv, process.env.NODE_OPTIONS);
+  if (growing !== null) setFlagsFromString(growing);
   configureSharedResponseStore(options.cacheMaxBytes);
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "info", worker: cluster.worker?.id });
   let manifest: GatewayConfig;

@@ -1,6 +1,6 @@
 /** Each worker's share of the gateway's memory limit, as its V8 old-generation limit. */
 import fc from "fast-check";
-import { MIN_OLD_SPACE_MIB, PRIMARY_RESERVE_MIB, WORKER_OVERHEAD_MIB, minimumMemoryMiB, planWorkerHeap } from "../../gateway-image/src/cluster/worker-heap";
+import { MIN_OLD_SPACE_MIB, PRIMARY_RESERVE_MIB, WORKER_OVERHEAD_MIB, heapGrowingFlag, minimumMemoryMiB, planWorkerHeap } from "../../gateway-image/src/cluster/worker-heap";
 
 const MiB = 1024 * 1024;
 const base = { workers: 2, configuredLimitMiB: undefined, constrainedBytes: undefined, totalBytes: 24 * 1024 * MiB, execArgv: [], nodeOptions: undefined };
@@ -44,5 +44,18 @@ describe("planWorkerHeap", () => {
         expect(PRIMARY_RESERVE_MIB + workers * (plan.oldSpaceMiB + WORKER_OVERHEAD_MIB)).toBeLessThanOrEqual(limitMiB);
       }),
     );
+  });
+});
+
+describe("heapGrowingFlag", () => {
+  it("lets the old generation grow by half of what survived each full collection", () => {
+    expect(heapGrowingFlag([], undefined)).toBe("--heap-growing-percent=50");
+    expect(heapGrowingFlag(["--enable-source-maps", "--max-old-space-size=300"], "--trace-warnings")).toBe("--heap-growing-percent=50");
+  });
+
+  it("keeps a growth the operator chose, on the command line or in NODE_OPTIONS, in either spelling", () => {
+    expect(heapGrowingFlag(["--heap-growing-percent=100"], undefined)).toBeNull();
+    expect(heapGrowingFlag([], "--max-old-space-size=300 --heap_growing_percent=0")).toBeNull();
+    expect(heapGrowingFlag([], "--heap-growing-percentage-of-nothing")).toBe("--heap-growing-percent=50");
   });
 });

@@ -57,3 +57,21 @@ export function planWorkerHeap(input: WorkerHeapInput): WorkerHeapPlan {
   const share = Math.floor((limitMiB - (input.workers > 1 ? PRIMARY_RESERVE_MIB : 0)) / input.workers - WORKER_OVERHEAD_MIB);
   return { kind: "share", limitMiB, oldSpaceMiB: Math.max(MIN_OLD_SPACE_MIB, share), belowMinimum: share < MIN_OLD_SPACE_MIB };
 }
+
+/**
+ * How much the old generation may grow after each full collection, percent of what survived
+ * it. V8 picks the factor itself, up to 4× (300 %) on a machine with much memory and no
+ * container limit: while an upstream refuses connections, the sockets of the attempts (native
+ * handles, kept until a full collection) then fill a worker's old generation to 180 MiB
+ * between collections; at 50 % it peaks at 125–137 MiB, at the same rate, and a proxied 200
+ * costs the same (BENCHMARKS.md, nineteenth session). A container's limit already makes V8
+ * grow by 1.3–2× (the factor scales down with the heap's limit), which 50 % is inside of.
+ */
+export const HEAP_GROWING_PERCENT = 50;
+const GROWING_FLAG = /(?:^|\s)--heap[-_]growing[-_]percent(?:=|\s|$)/;
+
+/** The V8 flag a serving process sets on itself, or null when the operator chose a growth (command line or NODE_OPTIONS). */
+export function heapGrowingFlag(execArgv: readonly string[], nodeOptions: string | undefined): string | null {
+  if (execArgv.some((arg) => GROWING_FLAG.test(arg)) || (nodeOptions !== undefined && GROWING_FLAG.test(nodeOptions))) return null;
+  return `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+}
