@@ -11,7 +11,7 @@ import { gunzipSync } from "node:zlib";
 import pino from "pino";
 import { type FinishedSpan, SPAN_KIND_SERVER, encodeTraceRequest } from "../../gateway-image/src/observability/tracing/otlp-json";
 import { encodeTraceRequestProto } from "../../gateway-image/src/observability/tracing/otlp-protobuf";
-import { Sampler } from "../../gateway-image/src/observability/tracing/sampler";
+import { testTraceConfig } from "../helpers/trace-config";
 import { OtlpSpanExporter } from "../../gateway-image/src/observability/tracing/span-exporter";
 import type { TraceConfig } from "../../gateway-image/src/observability/tracing/trace-config";
 
@@ -139,21 +139,7 @@ const INFO = 30;
 const exporters: OtlpSpanExporter[] = [];
 
 function configFor(receiverUrl: string, overrides: Partial<TraceConfig> = {}): TraceConfig {
-  return {
-    endpoint: new URL(`${receiverUrl}/v1/traces`),
-    headers: {},
-    timeoutMs: 2_000,
-    protocol: "http/json",
-    compression: "none",
-    sampler: new Sampler("always_on", 1),
-    resource: RESOURCE,
-    scheduleDelayMs: 60_000,
-    maxQueueSize: 100,
-    maxExportBatchSize: 5,
-    exportTimeoutMs: 5_000,
-    upstreamSpans: false,
-    ...overrides,
-  };
+  return testTraceConfig(`${receiverUrl}/v1/traces`, { resource: RESOURCE, ...overrides });
 }
 
 function exporterFor(receiverUrl: string, overrides: Partial<TraceConfig> = {}) {

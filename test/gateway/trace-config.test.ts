@@ -198,15 +198,18 @@ describe("resource attributes", () => {
 
 describe("settings refused at start", () => {
   it.each([
-    ["OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"],
     ["OTEL_EXPORTER_OTLP_PROTOCOL", "http/xml"],
-    ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"],
-  ])("%s=%s: the gateway sends OTLP over HTTP only", (variable, value) => {
-    expect(refusal({ ...OTLP, [variable]: value }).message).toMatch(new RegExp(`^${variable}: .*"http/protobuf" or "http/json", not "${value}"`));
+    ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc-web"],
+  ])("%s=%s: one of OTLP's three protocols", (variable, value) => {
+    expect(refusal({ ...OTLP, [variable]: value }).message).toBe(`${variable}: OTLP as "http/protobuf", "http/json" (port 4318) or "grpc" (port 4317), not "${value}"`);
   });
 
-  it("takes either OTLP/HTTP encoding, in any case", () => {
-    expect([on({ ...OTLP, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }).protocol, on({ ...OTLP, OTEL_EXPORTER_OTLP_PROTOCOL: "HTTP/PROTOBUF" }).protocol]).toEqual(["http/json", "http/protobuf"]);
+  it("takes any of OTLP's protocols, in any case", () => {
+    expect([on({ ...OTLP, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }).protocol, on({ ...OTLP, OTEL_EXPORTER_OTLP_PROTOCOL: "HTTP/PROTOBUF" }).protocol, on({ ...OTLP, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "GRPC" }).protocol]).toEqual([
+      "http/json",
+      "http/protobuf",
+      "grpc",
+    ]);
   });
 
   it("the traces-specific protocol is the one checked when both are set", () => {

@@ -329,7 +329,7 @@ describe("tracing failures", () => {
   });
 
   it("refuses to start on tracing settings it cannot honour, naming the variable", async () => {
-    await expect(startGateway(declaration, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" } })).rejects.toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: the gateway sends OTLP over HTTP, as "http\/protobuf" or "http\/json", not "grpc"/);
+    await expect(startGateway(declaration, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317/v1/traces", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" } })).rejects.toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT: an OTLP\/gRPC endpoint is a host and port/);
     await expect(startGateway(declaration, { env: { OTEL_TRACES_EXPORTER: "otlp", OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "10%" } })).rejects.toThrow(/OTEL_TRACES_SAMPLER_ARG: a ratio from 0 to 1 is needed, not "10%"/);
   });
 });

@@ -36,8 +36,9 @@ export interface ControlStoreConfig {
 
 /** OpenTelemetry tracing: what the gateway container's `OTEL_*` environment says. */
 export interface TracingConfig {
-  /** The collector's OTLP/HTTP base URL, as declared (the gateway appends `/v1/traces`). */
+  /** The collector's OTLP base URL, as declared (for OTLP/HTTP the gateway appends `/v1/traces`). */
   readonly otlpEndpoint: string;
+  readonly protocol: "http/protobuf" | "http/json" | "grpc";
   /** `name=value,…` headers for the receiver; `null`: none. */
   readonly headers: KubernetesSecretKeyRef | null;
   /** Share of the traces the gateway starts that are sampled, 0 to 1 (`parentbased_traceidratio`). */

@@ -37,6 +37,8 @@ function literal(value: string): string {
  */
 export function tracingEnv(tracing: TracingConfig): k8s.EnvVar[] {
   const env: k8s.EnvVar[] = [{ name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: literal(tracing.otlpEndpoint) }];
+  // http/protobuf is the gateway's default too: no variable for it.
+  if (tracing.protocol !== "http/protobuf") env.push({ name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: tracing.protocol });
   if (tracing.headers) env.push({ name: "OTEL_EXPORTER_OTLP_HEADERS", valueFrom: { secretKeyRef: { name: tracing.headers.name, key: tracing.headers.key } } });
   if (tracing.compress) env.push({ name: "OTEL_EXPORTER_OTLP_COMPRESSION", value: "gzip" });
   if (tracing.upstreamSpans) env.push({ name: "TURNPIKE_TRACES_UPSTREAM_SPANS", value: "true" });

@@ -85,10 +85,17 @@ export interface KubernetesControlStoreProps {
  */
 export interface KubernetesTracingProps {
   /**
-   * The collector's OTLP/HTTP base URL (`http://` or `https://`, no credentials): the gateway
-   * appends `/v1/traces`. E.g. `"http://otel-collector.observability:4318"`.
+   * The collector's OTLP base URL (`http://` plaintext or `https://` TLS, no credentials). For
+   * OTLP/HTTP the gateway appends `/v1/traces`: `"http://otel-collector.observability:4318"`;
+   * for OTLP/gRPC it is the host and port, no path: `"http://otel-collector.observability:4317"`.
    */
   readonly otlpEndpoint: string;
+  /**
+   * How spans are sent: OTLP/HTTP with protobuf (OpenTelemetry's default) or JSON bodies, or
+   * OTLP/gRPC (`OTEL_EXPORTER_OTLP_PROTOCOL`).
+   * @default "http/protobuf"
+   */
+  readonly protocol?: "http/protobuf" | "http/json" | "grpc";
   /**
    * Headers for the receiver (a vendor's API token), from a key of a Kubernetes Secret in the
    * namespace holding `name=value,name2=value2` (values percent-encoded), as

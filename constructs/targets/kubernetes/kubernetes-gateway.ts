@@ -75,6 +75,7 @@ const settingsFields = {
   tracing: z
     .strictObject({
       otlpEndpoint: z.string(),
+      protocol: z.enum(["http/protobuf", "http/json", "grpc"]).optional(),
       headers: z.unknown().optional(),
       sampleRatio: z.number().optional(),
       serviceName: z.string().optional(),
@@ -301,6 +302,7 @@ export class KubernetesGateway extends TurnpikeConstruct {
       this.diagnostics.error({ code: "invalid-props", path: this.path, field: `${field}.${sub}`, message: `region "${name}": tracing.${sub} ${message}`, received, fix });
     };
     const example = '"http://otel-collector.observability:4318"';
+    const protocol = declared.protocol ?? "http/protobuf";
     const value = declared.otlpEndpoint;
     let url: URL | undefined;
     try {
@@ -316,8 +318,15 @@ export class KubernetesGateway extends TurnpikeConstruct {
         "a URL with credentials (not shown)",
       );
     } else if (url && url.protocol !== "http:" && url.protocol !== "https:") {
-      error("otlpEndpoint", `must be an http:// or https:// URL (the gateway sends OTLP over HTTP), not ${url.protocol}//`, `use the collector's OTLP/HTTP receiver, e.g. ${example} (4318 is OTLP/HTTP; 4317 is gRPC, which the gateway does not send)`, JSON.stringify(value));
-    } else if (url && /\/v1\/traces\/*$/.test(url.pathname)) {
+      error(
+        "otlpEndpoint",
+        `must be an http:// (plaintext) or https:// (TLS) URL, for OTLP/HTTP and OTLP/gRPC alike, not ${url.protocol}//`,
+        `use the collector's receiver, e.g. ${example} (OTLP/HTTP), or protocol: "grpc" with "http://otel-collector.observability:4317"`,
+        JSON.stringify(value),
+      );
+    } else if (url && protocol === "grpc" && (url.pathname !== "/" || url.search !== "")) {
+      error("otlpEndpoint", `has a path ("${url.pathname}${url.search}"), which an OTLP/gRPC receiver ignores (the gRPC method is the request's path)`, `write the host and port only: ${JSON.stringify(url.origin)}`, JSON.stringify(value));
+    } else if (url && protocol !== "grpc" && /\/v1\/traces\/*$/.test(url.pathname)) {
       const base = new URL(url.href);
       base.pathname = base.pathname.replace(/\/v1\/traces\/*$/, "") || "/";
       error("otlpEndpoint", "ends with /v1/traces, which the gateway appends to the base URL itself (spans would go to …/v1/traces/v1/traces)", `write the base URL: ${JSON.stringify(base.href.replace(/\/$/, ""))}`, JSON.stringify(value));
@@ -345,6 +354,7 @@ export class KubernetesGateway extends TurnpikeConstruct {
     const destination = urlDestination(url);
     return {
       otlpEndpoint: value,
+      protocol,
       headers,
       sampleRatio,
       serviceName,

@@ -204,6 +204,18 @@ describe("the environment read by the gateway (gateway-image/src/observability/t
     expect(JSON.stringify(config!.resource)).not.toContain("$(");
   });
 
+  it("is accepted with OTLP/gRPC: the endpoint as it is, the egress rule to its port", async () => {
+    const synthesized = await synthesizePlatform(smallPlatform({ tracing: { otlpEndpoint: "http://otel-collector.observability:4317", protocol: "grpc" } }));
+    const env = containerOf(synthesized).env;
+    expect(env.slice(BASE_ENV.length, BASE_ENV.length + 2)).toEqual([
+      { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "http://otel-collector.observability:4317" },
+      { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
+    ]);
+    const config = traceConfigFromEnv(kubeletEnv(env, POD), INSTANCE)!;
+    expect([config.protocol, config.endpoint.href]).toEqual(["grpc", "http://otel-collector.observability:4317/"]);
+    expect(egressOf(synthesized)).toEqual([expect.objectContaining({ ports: [{ protocol: "UDP", port: 53 }, tcp(53)] }), { ports: [tcp(4317), tcp(8080)] }]);
+  });
+
   it("is accepted with the defaults: every trace, service turnpike-gateway, no compression", async () => {
     const synthesized = await synthesizePlatform(smallPlatform({ tracing: { otlpEndpoint: "http://otel-collector.observability:4318/" } }));
     const config = traceConfigFromEnv(kubeletEnv(containerOf(synthesized).env, POD), INSTANCE)!;
@@ -281,9 +293,9 @@ describe("tracing validation", () => {
         code: "invalid-props",
         path: "acme/kubernetes",
         field: "tracing.otlpEndpoint",
-        message: "region \"eu-west-1\": tracing.otlpEndpoint must be an http:// or https:// URL (the gateway sends OTLP over HTTP), not otel-collector://",
+        message: "region \"eu-west-1\": tracing.otlpEndpoint must be an http:// (plaintext) or https:// (TLS) URL, for OTLP/HTTP and OTLP/gRPC alike, not otel-collector://",
         received: '"otel-collector:4318/"',
-        fix: `use the collector's OTLP/HTTP receiver, e.g. ${EXAMPLE} (4318 is OTLP/HTTP; 4317 is gRPC, which the gateway does not send)`,
+        fix: `use the collector's receiver, e.g. ${EXAMPLE} (OTLP/HTTP), or protocol: "grpc" with "http://otel-collector.observability:4317"`,
       },
     ]);
     expect(await errorsOf({ tracing: { otlpEndpoint: "collector" } })).toEqual([
@@ -298,12 +310,25 @@ describe("tracing validation", () => {
     ]);
   });
 
-  it("rejects a gRPC endpoint, where it was declared", async () => {
-    expect(await errorsOf({ regions: [{ name: "eu-west-1", tracing: { otlpEndpoint: "grpc://collector:4317" } }] })).toEqual([
+  it("rejects a grpc:// endpoint, where it was declared (gRPC is a protocol, the scheme says plaintext or TLS)", async () => {
+    expect(await errorsOf({ regions: [{ name: "eu-west-1", tracing: { otlpEndpoint: "grpc://collector:4317", protocol: "grpc" } }] })).toEqual([
       expect.objectContaining({
         field: "regions[0].tracing.otlpEndpoint",
-        message: "region \"eu-west-1\": tracing.otlpEndpoint must be an http:// or https:// URL (the gateway sends OTLP over HTTP), not grpc://",
+        message: "region \"eu-west-1\": tracing.otlpEndpoint must be an http:// (plaintext) or https:// (TLS) URL, for OTLP/HTTP and OTLP/gRPC alike, not grpc://",
       }),
+    ]);
+  });
+
+  it("rejects a path in an OTLP/gRPC endpoint", async () => {
+    expect(await errorsOf({ tracing: { otlpEndpoint: "http://collector:4317/v1/traces", protocol: "grpc" } })).toEqual([
+      {
+        code: "invalid-props",
+        path: "acme/kubernetes",
+        field: "tracing.otlpEndpoint",
+        message: 'region "eu-west-1": tracing.otlpEndpoint has a path ("/v1/traces"), which an OTLP/gRPC receiver ignores (the gRPC method is the request\'s path)',
+        received: '"http://collector:4317/v1/traces"',
+        fix: 'write the host and port only: "http://collector:4317"',
+      },
     ]);
   });
 

@@ -213,23 +213,24 @@ export function encodeTraceRequestProto(resource: ReadonlyArray<readonly [string
   return Buffer.concat([traceRequestHeadProto(resource, scope, spanBytes), ...entries]);
 }
 
-/**
- * `ExportTraceServiceResponse.partial_success.rejected_spans` (field 1, field 1) from a
- * protobuf answer; 0 when absent or unreadable.
- */
-export function rejectedSpansProto(answer: Buffer): number {
-  const partial = field(answer, 1, LENGTH_DELIMITED);
-  if (partial === null) return 0;
-  const rejected = field(partial, 1, VARINT);
-  return rejected === null ? 0 : Number(rejected);
+/** `partial_success` of a protobuf answer: `rejected_spans` (1) and `error_message` (2). */
+export function partialSuccessProto(answer: Buffer): { rejected: number; message: string } {
+  const partial = protoFields(answer, 1, LENGTH_DELIMITED).at(-1);
+  if (partial === undefined) return { rejected: 0, message: "" };
+  const rejected = Number(protoFields(partial, 1, VARINT).at(-1) ?? 0n);
+  return { rejected: Number.isSafeInteger(rejected) && rejected > 0 ? rejected : 0, message: protoFields(partial, 2, LENGTH_DELIMITED).at(-1)?.toString("utf8") ?? "" };
 }
 
-/** The last value of `wanted` in a message: a varint (as a BigInt) or a length-delimited part. */
-function field(message: Buffer, wanted: number, wireType: 0): bigint | null;
-function field(message: Buffer, wanted: number, wireType: 2): Buffer | null;
-function field(message: Buffer, wanted: number, wireType: number): bigint | Buffer | null {
+/**
+ * Every value of field `wanted` in a message, in order: varints as BigInts, length-delimited
+ * ones as the bytes (a repeated field's entries, or a sub-message). Reading stops at the first
+ * malformed byte, with what was read before it.
+ */
+export function protoFields(message: Buffer, wanted: number, wireType: 0): bigint[];
+export function protoFields(message: Buffer, wanted: number, wireType: 2): Buffer[];
+export function protoFields(message: Buffer, wanted: number, wireType: number): Array<bigint | Buffer> {
   let at = 0;
-  let found: bigint | Buffer | null = null;
+  const found: Array<bigint | Buffer> = [];
   const readVarint = (): bigint => {
     let value = 0n;
     for (let shift = 0n; at < message.length && shift < 70n; shift += 7n) {
@@ -246,10 +247,11 @@ function field(message: Buffer, wanted: number, wireType: number): bigint | Buff
       const type = key & 7;
       if (type === VARINT) {
         const value = readVarint();
-        if (number === wanted && wireType === VARINT) found = value;
+        if (number === wanted && wireType === VARINT) found.push(value);
       } else if (type === LENGTH_DELIMITED) {
         const size = Number(readVarint());
-        if (number === wanted && wireType === LENGTH_DELIMITED) found = message.subarray(at, at + size);
+        if (at + size > message.length) return found;
+        if (number === wanted && wireType === LENGTH_DELIMITED) found.push(message.subarray(at, at + size));
         at += size;
       } else if (type === FIXED64) at += 8;
       else if (type === FIXED32) at += 4;

@@ -1,20 +1,23 @@
 /**
- * Sends finished spans to an OTLP/HTTP receiver (protobuf or JSON) in batches, as
- * OpenTelemetry's batch span processor does: a span waits at most `scheduleDelayMs`, a full
- * batch goes at once, one export request is in flight at a time, and while the receiver is
- * slow or down spans queue up to `maxQueueSize` and the rest are dropped and counted, never
- * held without bound and never in the request's way. Failures are retried as the OTLP
- * specification says (429, 502, 503, 504 and connection errors, with exponential backoff and
- * the receiver's Retry-After), within `exportTimeoutMs` per batch. Each span is encoded as it
- * is added and kept as bytes (`span-batches.ts`), so an export only puts a head (and, for
- * JSON, a tail) around a batch.
+ * Sends finished spans to an OTLP receiver (over HTTP with protobuf or JSON, or over gRPC) in
+ * batches, as OpenTelemetry's batch span processor does: a span waits at most
+ * `scheduleDelayMs`, a full batch goes at once, one export request is in flight at a time, and
+ * while the receiver is slow or down spans queue up to `maxQueueSize` and the rest are dropped
+ * and counted, never held without bound and never in the request's way. Failures are retried
+ * as the OTLP specification says (the transport tells which: 429, 502, 503, 504, the retryable
+ * gRPC codes and connection errors), with exponential backoff and the receiver's Retry-After or
+ * RetryInfo, within `exportTimeoutMs` per batch. Each span is encoded as it is added and kept
+ * as bytes (`span-batches.ts`), so an export only puts a head (and, for JSON, a tail) around a
+ * batch.
  */
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import type { Logger } from "pino";
-import { Pool } from "undici";
+import type { ExportTransport } from "./export-transport";
+import { OtlpGrpcTransport } from "./otlp-grpc";
+import { OtlpHttpTransport } from "./otlp-http";
 import { type FinishedSpan, type InstrumentationScope, TRACE_REQUEST_TAIL, encodeSpan, traceRequestHead } from "./otlp-json";
-import { encodeSpanEntry, rejectedSpansProto, traceRequestHeadProto } from "./otlp-protobuf";
+import { encodeSpanEntry, partialSuccessProto, traceRequestHeadProto } from "./otlp-protobuf";
 import { SpanBatches } from "./span-batches";
 import type { TraceConfig } from "./trace-config";
 
@@ -31,12 +34,9 @@ export interface SpanExportCounts {
   droppedRejected: number;
 }
 
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 const MAX_ATTEMPTS = 5;
 const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
-/** The longest a receiver's Retry-After is obeyed. */
-const MAX_RETRY_AFTER_MS = 30_000;
 /** A failure after the first is logged at most this often (with what was lost meanwhile). */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
@@ -49,9 +49,7 @@ export class OtlpSpanExporter {
   private batchScheduled = false;
   private exporting: Promise<void> | null = null;
   private closed = false;
-  private readonly pool: Pool;
-  private readonly path: string;
-  private readonly headers: Record<string, string>;
+  private readonly transport: ExportTransport;
   /** Whether the last export failed, and when a failure was last logged. */
   private failing = false;
   private failureLoggedAt = Number.NEGATIVE_INFINITY;
@@ -64,17 +62,11 @@ export class OtlpSpanExporter {
     scope: InstrumentationScope,
     private readonly logger: Logger,
   ) {
-    this.encoding = config.protocol === "http/protobuf" ? protobufEncoding(config, scope) : jsonEncoding(config, scope);
+    this.encoding = config.protocol === "http/json" ? jsonEncoding(config, scope) : protobufEncoding(config, scope);
     this.queue = new SpanBatches(config.maxExportBatchSize, config.protocol === "http/json");
-    this.pool = new Pool(config.endpoint.origin, { connections: 2, keepAliveTimeout: 10_000 });
-    this.path = `${config.endpoint.pathname}${config.endpoint.search}`;
-    // The exporter's own content-type and coding win over a configured header of the same name.
-    this.headers = {};
-    for (const [name, value] of Object.entries(config.headers)) this.headers[name.toLowerCase()] = value;
-    this.headers["content-type"] = this.encoding.contentType;
-    this.headers["user-agent"] ??= "turnpike-gateway";
-    delete this.headers["content-encoding"];
-    if (config.compression === "gzip") this.headers["content-encoding"] = "gzip";
+    const compressed = config.compression === "gzip";
+    this.transport =
+      config.protocol === "grpc" ? new OtlpGrpcTransport(config.endpoint, config.headers, compressed) : new OtlpHttpTransport(config.endpoint, config.headers, this.encoding.contentType, compressed);
   }
 
   /** Queues a finished span; dropped (and counted) when the queue is full or the exporter shut down. */
@@ -116,7 +108,7 @@ export class OtlpSpanExporter {
     await Promise.race([this.flush(), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timeout);
     this.counts.droppedExportFailed += this.queue.clear();
-    await this.pool.destroy().catch(() => undefined);
+    await this.transport.close();
   }
 
   private armTimer(): void {
@@ -161,12 +153,13 @@ export class OtlpSpanExporter {
     const deadline = Date.now() + this.config.exportTimeoutMs;
     let reason = "";
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const result = await this.post(body, Math.min(this.config.timeoutMs, Math.max(1, deadline - Date.now())));
+      const result = await this.transport.post(body, Math.min(this.config.timeoutMs, Math.max(1, deadline - Date.now())));
       if (result.ok) {
-        result.rejected = Math.min(result.rejected, spans);
-        this.counts.exported += spans - result.rejected;
-        this.counts.droppedRejected += result.rejected;
-        if (result.rejected > 0) this.logger.warn({ endpoint: this.config.endpoint.href, rejected: result.rejected, reason: result.message }, "the trace receiver rejected some spans");
+        const partial = this.encoding.partialSuccess(result.answer);
+        const rejected = Math.min(partial.rejected, spans);
+        this.counts.exported += spans - rejected;
+        this.counts.droppedRejected += rejected;
+        if (rejected > 0) this.logger.warn({ endpoint: this.config.endpoint.href, rejected, reason: partial.message }, "the trace receiver rejected some spans");
         if (this.failing) this.logger.info({ endpoint: this.config.endpoint.href }, "spans are being exported again");
         this.failing = false;
         return;
@@ -201,34 +194,9 @@ export class OtlpSpanExporter {
       this.wakeBackoff = done;
     });
   }
-
-  private async post(body: Buffer, timeoutMs: number): Promise<{ ok: true; rejected: number; message: string } | { ok: false; retryable: boolean; retryAfterMs: number | null; reason: string }> {
-    try {
-      const response = await this.pool.request({ path: this.path, method: "POST", headers: this.headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
-      const answer = Buffer.from(await response.body.arrayBuffer());
-      if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, ...this.encoding.partialSuccess(answer) };
-      // A protobuf receiver's error is a google.rpc.Status: its message is readable text among the bytes.
-      const text = answer.toString("utf8").replace(/[^\x20-\x7e]+/g, " ").trim();
-      return {
-        ok: false,
-        retryable: RETRYABLE_STATUS.has(response.statusCode),
-        retryAfterMs: retryAfterMs(response.headers["retry-after"]),
-        reason: `the receiver answered ${response.statusCode}${text ? `: ${text.slice(0, 200)}` : ""}`,
-      };
-    } catch (error) {
-      return { ok: false, retryable: true, retryAfterMs: null, reason: (error as Error).message };
-    }
-  }
 }
 
-/** Retry-After (RFC 9110 §10.2.3: seconds or an HTTP date) in ms, at most 30 s; null when absent or unreadable. */
-function retryAfterMs(value: string | string[] | undefined): number | null {
-  if (typeof value !== "string") return null;
-  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - Date.now();
-  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : null;
-}
-
-/** What differs between OTLP's two HTTP encodings, for the exporter. */
+/** What differs between OTLP's encodings (JSON; protobuf, over HTTP or gRPC), for the exporter. */
 interface SpanEncoding {
   readonly contentType: string;
   /** Encodes a finished span into the queue. */
@@ -255,7 +223,7 @@ function protobufEncoding(config: TraceConfig, scope: InstrumentationScope): Spa
     contentType: "application/x-protobuf",
     queue: (queue, span) => queue.appendBytes(encodeSpanEntry(span)),
     request: (encodedSpans) => Buffer.concat([traceRequestHeadProto(config.resource, scope, encodedSpans.length), encodedSpans]),
-    partialSuccess: (answer) => ({ rejected: rejectedSpansProto(answer), message: "" }),
+    partialSuccess: partialSuccessProto,
   };
 }
 

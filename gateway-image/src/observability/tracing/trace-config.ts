@@ -9,8 +9,10 @@
  * default one (`http://localhost:4318/v1/traces`); off otherwise, with `OTEL_SDK_DISABLED=true`
  * or with `OTEL_TRACES_EXPORTER=none`. The transport is OTLP/HTTP, protobuf-encoded as the
  * specification's default (`http/protobuf`) or JSON (`http/json`), both of which every OTLP/HTTP
- * receiver accepts (the OpenTelemetry Collector, Jaeger, Tempo, the vendors' endpoints);
- * `grpc` is refused at start, not ignored.
+ * receiver accepts (the OpenTelemetry Collector, Jaeger, Tempo, the vendors' endpoints), or
+ * OTLP/gRPC (`grpc`, port 4317), whose endpoint is used as it is (no signal path appended) and
+ * may be written without a scheme (`collector:4317`: TLS unless `OTEL_EXPORTER_OTLP_INSECURE`
+ * is true), as the specification says.
  */
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
@@ -24,8 +26,8 @@ export interface TraceConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** Longest wait for one export request, ms. */
   readonly timeoutMs: number;
-  /** The encoding of export requests: OTLP's JSON or its protobuf. */
-  readonly protocol: "http/json" | "http/protobuf";
+  /** The transport and encoding of export requests: OTLP/HTTP with JSON or protobuf, or OTLP/gRPC. */
+  readonly protocol: TraceProtocol;
   /** Request bodies gzipped (`OTEL_EXPORTER_OTLP_COMPRESSION=gzip`) or not. */
   readonly compression: "gzip" | "none";
   readonly sampler: Sampler;
@@ -43,10 +45,14 @@ export interface TraceConfig {
   readonly upstreamSpans: boolean;
 }
 
+export type TraceProtocol = "http/json" | "http/protobuf" | "grpc";
+
 export class TraceConfigError extends Error {}
 
 /** The default OTLP/HTTP port's traces path, as the OpenTelemetry SDKs default to. */
 const DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces";
+/** OTLP/gRPC's default: the service's method is the request's path, the endpoint only a place. */
+const DEFAULT_GRPC_ENDPOINT = "http://localhost:4317";
 export const DEFAULT_SERVICE_NAME = "turnpike-gateway";
 /** OTLP's default encoding for the SDKs, and the cheaper one here (BENCHMARKS.md, "tracing"). */
 const DEFAULT_PROTOCOL = "http/protobuf";
@@ -72,16 +78,28 @@ export function traceConfigFromEnv(env: NodeJS.ProcessEnv = process.env, instanc
 
   const protocolVariable = read("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
   const protocol = read(protocolVariable)?.toLowerCase() ?? DEFAULT_PROTOCOL;
-  if (protocol !== "http/json" && protocol !== "http/protobuf") {
-    throw new TraceConfigError(`${protocolVariable}: the gateway sends OTLP over HTTP, as "http/protobuf" or "http/json", not "${protocol}"; every OTLP/HTTP receiver (the Collector's otlp receiver on port 4318) accepts both`);
+  if (protocol !== "http/json" && protocol !== "http/protobuf" && protocol !== "grpc") {
+    throw new TraceConfigError(`${protocolVariable}: OTLP as "http/protobuf", "http/json" (port 4318) or "grpc" (port 4317), not "${protocol}"`);
   }
 
-  const endpoint =
-    tracesEndpoint !== undefined
-      ? httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", tracesEndpoint)
-      : baseEndpoint !== undefined
-        ? withTracesPath(httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", baseEndpoint))
-        : new URL(DEFAULT_ENDPOINT);
+  let endpoint: URL;
+  if (protocol === "grpc") {
+    const insecureVariable = read("OTEL_EXPORTER_OTLP_TRACES_INSECURE") !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_INSECURE" : "OTEL_EXPORTER_OTLP_INSECURE";
+    const insecure = booleanSetting(insecureVariable, read(insecureVariable));
+    endpoint =
+      tracesEndpoint !== undefined
+        ? grpcUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", tracesEndpoint, insecure)
+        : baseEndpoint !== undefined
+          ? grpcUrl("OTEL_EXPORTER_OTLP_ENDPOINT", baseEndpoint, insecure)
+          : new URL(DEFAULT_GRPC_ENDPOINT);
+  } else {
+    endpoint =
+      tracesEndpoint !== undefined
+        ? httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", tracesEndpoint)
+        : baseEndpoint !== undefined
+          ? withTracesPath(httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", baseEndpoint))
+          : new URL(DEFAULT_ENDPOINT);
+  }
 
   const headers = {
     ...headerList("OTEL_EXPORTER_OTLP_HEADERS", read("OTEL_EXPORTER_OTLP_HEADERS")),
@@ -108,7 +126,7 @@ export function traceConfigFromEnv(env: NodeJS.ProcessEnv = process.env, instanc
     maxQueueSize,
     maxExportBatchSize,
     exportTimeoutMs: whole("OTEL_BSP_EXPORT_TIMEOUT", read("OTEL_BSP_EXPORT_TIMEOUT"), 30_000, 1),
-    upstreamSpans: flag("TURNPIKE_TRACES_UPSTREAM_SPANS", read("TURNPIKE_TRACES_UPSTREAM_SPANS")),
+    upstreamSpans: booleanSetting("TURNPIKE_TRACES_UPSTREAM_SPANS", read("TURNPIKE_TRACES_UPSTREAM_SPANS")),
   };
 }
 
@@ -125,6 +143,20 @@ function httpUrl(variable: string, value: string): URL {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new TraceConfigError(`${variable}: the gateway sends OTLP over http or https, not ${url.protocol}`);
   if (url.username !== "" || url.password !== "") throw new TraceConfigError(`${variable}: put credentials in OTEL_EXPORTER_OTLP_HEADERS, not in the URL`);
+  return url;
+}
+
+/**
+ * An OTLP/gRPC endpoint: `http://host:port` (plaintext, HTTP/2 without TLS), `https://host:port`
+ * (TLS), or `host:port` (TLS unless `insecure`). The gRPC method is the request's path, so a
+ * path in the endpoint would be ignored by a receiver: refused rather than dropped unsaid.
+ */
+function grpcUrl(variable: string, value: string, insecure: boolean): URL {
+  const written = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `${insecure ? "http" : "https"}://${value}`;
+  const url = httpUrl(variable, written);
+  if (url.pathname !== "/" || url.search !== "") {
+    throw new TraceConfigError(`${variable}: an OTLP/gRPC endpoint is a host and port (e.g. http://otel-collector:4317), without a path; "${url.pathname}${url.search}" would be ignored`);
+  }
   return url;
 }
 
@@ -165,8 +197,8 @@ function headerList(variable: string, value: string | undefined): Record<string,
   return headers;
 }
 
-/** The gateway's own switches, outside OpenTelemetry's names: `true` or `false` (the default). */
-function flag(variable: string, value: string | undefined): boolean {
+/** `true` or `false` (the default), in any case. */
+function booleanSetting(variable: string, value: string | undefined): boolean {
   const lower = value?.toLowerCase();
   if (lower === undefined || lower === "false") return false;
   if (lower === "true") return true;
