@@ -3,14 +3,18 @@
 // doing as little as it can. Every POST body is read in full and its spans are counted: in JSON,
 // occurrences of `"spanId"` searched in the bytes as they come; in protobuf, the entries of each
 // ScopeSpans.spans, found by walking field tags (nothing else decoded); then answered 200.
-// Uncompressed only (OTEL_EXPORTER_OTLP_COMPRESSION unset).
-// `node otlp-receiver.js <port>`; prints one JSON line when listening; `GET /stats` answers
-// {"requests":…,"spans":…,"bytes":…} since the start.
+// Uncompressed only (OTEL_EXPORTER_OTLP_COMPRESSION unset). With a second port it also takes
+// OTLP/gRPC there (plaintext HTTP/2): each TraceService/Export call's message counted as the
+// protobuf body is, answered with an empty message and grpc-status 0.
+// `node otlp-receiver.js <port> [<grpc port>]`; prints one JSON line when listening; `GET /stats`
+// (HTTP/1.1 on the first port) answers {"requests":…,"spans":…,"bytes":…} since the start.
 const { createServer } = require("node:http");
+const http2 = require("node:http2");
 
 const port = Number(process.argv[2]);
-if (!Number.isInteger(port) || port <= 0) {
-  process.stderr.write("usage: node otlp-receiver.js <port>\n");
+const grpcPort = process.argv[3] === undefined ? null : Number(process.argv[3]);
+if (!Number.isInteger(port) || port <= 0 || (grpcPort !== null && (!Number.isInteger(grpcPort) || grpcPort <= 0))) {
+  process.stderr.write("usage: node otlp-receiver.js <port> [<grpc port>]\n");
   process.exit(2);
 }
 
@@ -111,7 +115,32 @@ const server = createServer((req, res) => {
 // The exporter keeps its connections between batches (5 s apart at most, by default).
 server.keepAliveTimeout = 120_000;
 server.headersTimeout = 125_000;
-server.listen(port, "127.0.0.1", () => process.stdout.write(`${JSON.stringify({ msg: "otlp receiver listening", port })}\n`));
+const EMPTY_MESSAGE = Buffer.from([0, 0, 0, 0, 0]);
+const grpcServer = grpcPort === null ? null : http2.createServer();
+grpcServer?.on("stream", (stream) => {
+  const chunks = [];
+  stream.on("data", (chunk) => chunks.push(chunk));
+  stream.on("end", () => {
+    const body = Buffer.concat(chunks);
+    stats.requests++;
+    // One length-prefixed message: a compressed-flag byte and a 4-byte length.
+    stats.spans += protobufSpans(body.subarray(5, 5 + body.readUInt32BE(1)));
+    stats.bytes += body.length;
+    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+    stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+    stream.end(EMPTY_MESSAGE);
+  });
+  stream.on("error", () => undefined);
+});
+grpcServer?.on("error", (error) => {
+  process.stderr.write(`${error.stack || error}\n`);
+  process.exit(1);
+});
+
+server.listen(port, "127.0.0.1", () => {
+  if (grpcServer === null) process.stdout.write(`${JSON.stringify({ msg: "otlp receiver listening", port })}\n`);
+  else grpcServer.listen(grpcPort, "127.0.0.1", () => process.stdout.write(`${JSON.stringify({ msg: "otlp receiver listening", port, grpcPort })}\n`));
+});
 server.on("error", (error) => {
   process.stderr.write(`${error.stack || error}\n`);
   process.exit(1);

@@ -8,9 +8,9 @@
  * id and span id. Medians of several repetitions after a warm-up.
  *
  * Through the gateway: the full chain (apiKey + rateLimit + metrics + access log), one worker,
- * in five gateway processes started at once: tracing off, every request traced (`always_on`)
- * with protobuf and with JSON, with protobuf and a span per upstream attempt too
- * (`TURNPIKE_TRACES_UPSTREAM_SPANS`), and one in ten (`traceidratio` 0.1). Each tracing gateway exports to an OTLP/HTTP receiver of
+ * in six gateway processes started at once: tracing off, every request traced (`always_on`)
+ * with protobuf and with JSON, over OTLP/gRPC, with protobuf and a span per upstream attempt
+ * too (`TURNPIKE_TRACES_UPSTREAM_SPANS`), and one in ten (`traceidratio` 0.1). Each tracing gateway exports to an OTLP/HTTP receiver of
  * its own (otlp-receiver.js: counts the spans, answers 200 `{}`), with the exporter's defaults
  * (OTEL_BSP_SCHEDULE_DELAY 5 s, batches of 512, queue of 2048). Every round runs wrk (closed
  * loop) on each gateway in turn, then the open-loop generator at a fixed rate, the order
@@ -83,7 +83,7 @@ export interface TracingIsolationResult {
   readonly gzipBytesPerSpan: number;
 }
 
-export type TracingConfigName = "off" | "always_on" | "always_on-json" | "always_on-upstream" | "ratio-0.1";
+export type TracingConfigName = "off" | "always_on" | "always_on-json" | "always_on-grpc" | "always_on-upstream" | "ratio-0.1";
 
 export interface TracingLoadFigures {
   readonly requestsPerSecondByRound: number[];
@@ -138,6 +138,8 @@ export interface TracingBenchResult {
   readonly costPerTracedRequestUs: number;
   /** Open loop, gateway CPU: 10 % minus off, µs per request. */
   readonly ratioCostPerRequestUs: number;
+  /** Open loop, gateway CPU: always_on over OTLP/gRPC minus always_on (OTLP/HTTP), µs per request. */
+  readonly grpcCostUs: number;
   /** Open loop, gateway CPU: always_on with a span per upstream attempt minus always_on, µs per request (one attempt each). */
   readonly upstreamSpanCostUs: number;
   readonly warnings: string[];
@@ -158,7 +160,7 @@ interface ConfigSpec {
   readonly label: string;
   readonly sampler: string | null;
   readonly ratio: number;
-  readonly protocol: "http/protobuf" | "http/json";
+  readonly protocol: "http/protobuf" | "http/json" | "grpc";
   /** TURNPIKE_TRACES_UPSTREAM_SPANS=true: a CLIENT span per upstream attempt besides the request's. */
   readonly upstreamSpans?: boolean;
 }
@@ -167,6 +169,7 @@ const CONFIGS: readonly ConfigSpec[] = [
   { name: "off", label: "tracing off", sampler: null, ratio: 0, protocol: "http/protobuf" },
   { name: "always_on", label: "every request traced (always_on, protobuf)", sampler: "always_on", ratio: 1, protocol: "http/protobuf" },
   { name: "always_on-json", label: "every request traced (always_on, JSON)", sampler: "always_on", ratio: 1, protocol: "http/json" },
+  { name: "always_on-grpc", label: "every request traced (always_on, OTLP/gRPC)", sampler: "always_on", ratio: 1, protocol: "grpc" },
   { name: "always_on-upstream", label: "every request traced, with its upstream attempt's span (always_on, protobuf)", sampler: "always_on", ratio: 1, protocol: "http/protobuf", upstreamSpans: true },
   { name: "ratio-0.1", label: "10 % traced (traceidratio 0.1, protobuf)", sampler: "traceidratio", ratio: 0.1, protocol: "http/protobuf" },
 ];
@@ -305,7 +308,10 @@ export function runTracingIsolation(route: RouteInfo, repetitions = 7): TracingI
 
 interface Receiver {
   readonly process: ManagedProcess;
+  /** OTLP/HTTP and /stats. */
   readonly url: string;
+  /** OTLP/gRPC (plaintext HTTP/2). */
+  readonly grpcUrl: string;
 }
 
 interface ReceiverStats {
@@ -316,10 +322,11 @@ interface ReceiverStats {
 
 async function startReceiver(session: BenchSession, name: string): Promise<Receiver> {
   const port = await freePort();
+  const grpcPort = await freePort();
   const script = join(__dirname, "otlp-receiver.js");
-  const managed = session.processes.start(name, process.execPath, [script, String(port)]);
+  const managed = session.processes.start(name, process.execPath, [script, String(port), String(grpcPort)]);
   await managed.waitForLine((line) => line.msg === "otlp receiver listening", 15_000, "otlp receiver listening line");
-  return { process: managed, url: `http://127.0.0.1:${port}` };
+  return { process: managed, url: `http://127.0.0.1:${port}`, grpcUrl: `http://127.0.0.1:${grpcPort}` };
 }
 
 async function receiverStats(receiver: Receiver): Promise<ReceiverStats> {
@@ -409,7 +416,7 @@ export async function runTracingBench(options: TracingBenchOptions = {}): Promis
       const receiver = spec.sampler === null ? null : await startReceiver(session, `otlp-receiver-${spec.name}`);
       const env: Record<string, string> = {};
       if (receiver !== null && spec.sampler !== null) {
-        env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+        env.OTEL_EXPORTER_OTLP_ENDPOINT = spec.protocol === "grpc" ? receiver.grpcUrl : receiver.url;
         env.OTEL_TRACES_SAMPLER = spec.sampler;
         env.OTEL_EXPORTER_OTLP_PROTOCOL = spec.protocol;
         if (spec.sampler === "traceidratio") env.OTEL_TRACES_SAMPLER_ARG = String(spec.ratio);
@@ -421,7 +428,7 @@ export async function runTracingBench(options: TracingBenchOptions = {}): Promis
       const tracingOk =
         spec.sampler === null
           ? tracing === null
-          : tracing?.sampler === spec.sampler && tracing.ratio === spec.ratio && tracing.protocol === spec.protocol && tracing.upstreamSpans === (spec.upstreamSpans ?? false) && tracing.endpoint?.startsWith(receiver!.url) === true;
+          : tracing?.sampler === spec.sampler && tracing.ratio === spec.ratio && tracing.protocol === spec.protocol && tracing.upstreamSpans === (spec.upstreamSpans ?? false) && tracing.endpoint?.startsWith(spec.protocol === "grpc" ? receiver!.grpcUrl : receiver!.url) === true;
       if (!tracingOk) throw new Error(`${spec.name}: the gateway started with tracing ${JSON.stringify(tracing)}, expected ${spec.sampler === null ? "null" : `${spec.sampler} ${spec.ratio} to ${receiver!.url}`}\n${service.process.outputTail()}`);
       const operatorPort = service.args[service.args.indexOf("--operator-port") + 1];
       running.push({ spec, service, receiver, env, operatorUrl: `http://127.0.0.1:${operatorPort}`, lastEnd: 0 });
@@ -571,6 +578,7 @@ export async function runTracingBench(options: TracingBenchOptions = {}): Promis
       costPerTracedRequestUs: byName("always_on").open.cpuUsPerRequest - off.open.cpuUsPerRequest,
       costPerTracedRequestJsonUs: byName("always_on-json").open.cpuUsPerRequest - off.open.cpuUsPerRequest,
       ratioCostPerRequestUs: byName("ratio-0.1").open.cpuUsPerRequest - off.open.cpuUsPerRequest,
+      grpcCostUs: byName("always_on-grpc").open.cpuUsPerRequest - byName("always_on").open.cpuUsPerRequest,
       upstreamSpanCostUs: byName("always_on-upstream").open.cpuUsPerRequest - byName("always_on").open.cpuUsPerRequest,
       warnings,
     };
@@ -610,7 +618,7 @@ export function formatTracingBench(result: TracingBenchResult, machine: string, 
     .map((entry) => `${entry.name}: \`${Object.entries(entry.env).map(([name, value]) => `${name}=${name === "OTEL_EXPORTER_OTLP_ENDPOINT" ? "<receiver>" : value}`).join(" ")}\``)
     .join("; ");
   return (
-    `tracing (${machine}): what OpenTelemetry tracing (OTLP/HTTP, protobuf and JSON) costs the gateway\n` +
+    `tracing (${machine}): what OpenTelemetry tracing (OTLP/HTTP with protobuf or JSON, OTLP/gRPC) costs the gateway\n` +
     `command: \`${command}\`\n\n` +
     `in isolation (median of ${iso.repetitions} repetitions after a warm-up): a span "${iso.spanName}", 200, ${iso.attributesSet} of ${iso.attributesNamed} attributes set, no parent; batches of ${iso.batchSpans} distinct spans (${iso.distinctBatches} batches cycled)\n` +
     `| step | cost |\n|---|---|\n` +
@@ -622,12 +630,13 @@ export function formatTracingBench(result: TracingBenchResult, machine: string, 
     `| protobuf request body | ${iso.protoBytesPerSpan.toFixed(0)} bytes per span (${iso.protoGzipBytesPerSpan.toFixed(0)} gzipped) |\n\n` +
     `through the gateway: the full chain (apiKey + rateLimit + metrics + access log), 1 worker, ${result.configurations.length} gateways started at once and measured in turn (the order rotating every round); ${result.rounds} round${result.rounds === 1 ? "" : "s"} of ${result.durationSeconds} s, medians\n` +
     `closed loop: \`${result.wrkCommand.replace(/-H '[^']*' /, "-H 'X-API-Key: …' ")}\`; open loop: \`${result.openLoopCommand}\`\n` +
-    `gateway: \`${gateway}\`; ${settings} (exporter defaults otherwise: schedule delay 5 s, batches of 512, queue 2048); each tracing gateway exports to an OTLP/HTTP receiver of its own (cli/bench/otlp-receiver.js)\n` +
+    `gateway: \`${gateway}\`; ${settings} (exporter defaults otherwise: schedule delay 5 s, batches of 512, queue 2048); each tracing gateway exports to an OTLP receiver of its own (cli/bench/otlp-receiver.js, OTLP/HTTP or OTLP/gRPC)\n` +
     `CPU: the gateway process's own (from /proc; not the receiver's nor the upstream's), from the start of each run to the start of its next one, so the spans a run leaves queued (exported up to 5 s later) count with it; open loop per request due, its 1 s warm-up included\n\n` +
     `| configuration | wrk requests/s (rounds) | vs off | p50 / p99 | CPU µs/request (closed loop) | open loop at ${result.rate}/s: CPU µs/request; p50 / p99 | spans exported / dropped |\n|---|---|---|---|---|---|---|\n` +
     `${rows.join("\n")}\n\n` +
     `receiver CPU per traced request: ${receivers}\n` +
     `cost per traced request (open loop at ${result.rate}/s, gateway CPU, always_on − off): protobuf ${signed(result.costPerTracedRequestUs)} µs (${percent(result.costPerTracedRequestUs, off.open.cpuUsPerRequest)} of ${us(off.open.cpuUsPerRequest)} µs), JSON ${signed(result.costPerTracedRequestJsonUs)} µs (${percent(result.costPerTracedRequestJsonUs, off.open.cpuUsPerRequest)})\n` +
+    `OTLP/gRPC instead of OTLP/HTTP (always_on-grpc − always_on): ${signed(result.grpcCostUs)} µs per request\n` +
     `a span per upstream attempt too (always_on-upstream − always_on): ${signed(result.upstreamSpanCostUs)} µs per request (one attempt each)\n` +
     `10 % traced (traceidratio 0.1 − off): ${signed(result.ratioCostPerRequestUs)} µs per request (${percent(result.ratioCostPerRequestUs, off.open.cpuUsPerRequest)}), ${signed(result.ratioCostPerRequestUs / ratioConfig.ratio)} µs per traced request\n` +
     (result.warnings.length ? `\nwarnings:\n${result.warnings.map((warning) => `- ${warning}`).join("\n")}\n` : "")
