@@ -10,7 +10,7 @@
  * when to come back, with a `google.rpc.RetryInfo`) are retried by the exporter; a connection
  * that fails or goes away is too.
  */
-import { type ClientHttp2Session, type IncomingHttpHeaders, connect, constants } from "node:http2";
+import { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, connect, constants } from "node:http2";
 import { gunzipSync } from "node:zlib";
 import { protoFields } from "./otlp-protobuf";
 import type { ExportTransport, PostResult } from "./export-transport";
@@ -45,23 +45,24 @@ export class OtlpGrpcTransport implements ExportTransport {
   /** One Export call with `message` (an `ExportTraceServiceRequest`, gzipped when compressed). */
   post(message: Buffer, timeoutMs: number): Promise<PostResult> {
     return new Promise<PostResult>((resolve) => {
-      let session: ClientHttp2Session;
+      let stream: ClientHttp2Stream;
       try {
-        session = this.connected();
+        // Throws when the connection is already going away (a GOAWAY not yet seen here).
+        stream = this.connected().request({
+          ":method": "POST",
+          ":path": TRACE_EXPORT_PATH,
+          ":scheme": this.endpoint.protocol === "https:" ? "https" : "http",
+          "content-type": "application/grpc",
+          te: "trailers",
+          "grpc-timeout": `${Math.max(1, Math.ceil(timeoutMs))}m`,
+          ...(this.compressed ? { "grpc-encoding": "gzip" } : {}),
+          ...this.metadata,
+        });
       } catch (error) {
+        this.session = null;
         resolve({ ok: false, retryable: true, retryAfterMs: null, reason: (error as Error).message });
         return;
       }
-      const stream = session.request({
-        ":method": "POST",
-        ":path": TRACE_EXPORT_PATH,
-        ":scheme": this.endpoint.protocol === "https:" ? "https" : "http",
-        "content-type": "application/grpc",
-        te: "trailers",
-        "grpc-timeout": `${Math.max(1, Math.ceil(timeoutMs))}m`,
-        ...(this.compressed ? { "grpc-encoding": "gzip" } : {}),
-        ...this.metadata,
-      });
       let head: IncomingHttpHeaders = {};
       let trailers: IncomingHttpHeaders = {};
       const chunks: Buffer[] = [];
