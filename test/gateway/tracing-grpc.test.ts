@@ -315,6 +315,23 @@ describe("the gateway exporting over OTLP/gRPC", () => {
       await collector.close();
     }
   });
+
+  it("sends the spans still queued when it shuts down", async () => {
+    const collector = await startCollector();
+    const gateway = await startGateway(withUpstream(), {
+      env: { OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}`, OTEL_BSP_SCHEDULE_DELAY: "600000" },
+    });
+    try {
+      await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "last-words-grpc" } });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(collector.spans()).toEqual([]);
+      expect(await gateway.stop()).toBe(0);
+      expect(collector.spans().map((received) => attribute(received, "turnpike.request_id"))).toEqual(["last-words-grpc"]);
+    } finally {
+      await gateway.stop();
+      await collector.close();
+    }
+  });
 });
 
 describe("OTLP/gRPC settings", () => {
