@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { type AttributeValue, type FinishedSpan, type InstrumentationScope, SPAN_KIND_SERVER, encodeTraceRequest } from "../../gateway-image/src/observability/tracing/otlp-json";
-import { anyText, otlpArbitraries, referenceSpans } from "../helpers/otlp-reference";
+import { anyText, exampleSpan, otlpArbitraries, referenceSpans } from "../helpers/otlp-reference";
 
 // ---------------------------------------------------------------------------------------------
 // The same spans through the OpenTelemetry SDK
@@ -102,19 +102,7 @@ describe("OTLP/HTTP JSON encoding", () => {
   });
 
   it("writes an end before the start as the start, as the SDK does", () => {
-    const span: FinishedSpan = {
-      traceId: "0af7651916cd43dd8448eb211c80319c",
-      spanId: "00f067aa0ba902b7",
-      parentSpanId: null,
-      remoteParent: false,
-      traceState: null,
-      name: "GET",
-      kind: SPAN_KIND_SERVER,
-      startUnixMicros: 1_700_000_000_000_500,
-      endUnixMicros: 1_700_000_000_000_000,
-      attributes: {},
-      error: null,
-    };
+    const span = exampleSpan({ startUnixMicros: 1_700_000_000_000_500, endUnixMicros: 1_700_000_000_000_000 });
     const ours = JSON.parse(encodeTraceRequest([["service.name", "s"]], { name: "t" }, [span])) as Json;
     expect(normalized(withoutFlags(ours, [span]))).toEqual(normalized(JSON.parse(referenceRequest([["service.name", "s"]], { name: "t" }, [span])) as Json));
     expect(JSON.stringify(ours)).toContain('"startTimeUnixNano":"1700000000000500000","endTimeUnixNano":"1700000000000500000"');

@@ -7,10 +7,10 @@
  */
 import fc from "fast-check";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import { type AttributeValue, type FinishedSpan, type InstrumentationScope, SPAN_KIND_SERVER } from "../../gateway-image/src/observability/tracing/otlp-json";
+import { type AttributeValue, type FinishedSpan, type InstrumentationScope } from "../../gateway-image/src/observability/tracing/otlp-json";
 import { encodeSpanEntry, encodeTraceRequestProto, partialSuccessProto, traceRequestHeadProto } from "../../gateway-image/src/observability/tracing/otlp-protobuf";
 import { SpanBatches } from "../../gateway-image/src/observability/tracing/span-batches";
-import { otlpArbitraries, referenceSpans, wellFormedText } from "../helpers/otlp-reference";
+import { exampleSpan, otlpArbitraries, referenceSpans, wellFormedText } from "../helpers/otlp-reference";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require("@opentelemetry/otlp-transformer/build/src/generated/root") as {
@@ -92,19 +92,7 @@ describe("OTLP/HTTP protobuf encoding", () => {
   });
 
   it("writes long messages (lengths of two and three bytes) and negative integers as protobuf does", () => {
-    const span: FinishedSpan = {
-      traceId: "0af7651916cd43dd8448eb211c80319c",
-      spanId: "00f067aa0ba902b7",
-      parentSpanId: null,
-      remoteParent: false,
-      traceState: null,
-      name: "x".repeat(20_000),
-      kind: SPAN_KIND_SERVER,
-      startUnixMicros: 1_700_000_000_000_000,
-      endUnixMicros: 1_700_000_000_000_001,
-      attributes: { negative: -5, min: Number.MIN_SAFE_INTEGER, big: "é".repeat(100_000) },
-      error: null,
-    };
+    const span = exampleSpan({ name: "x".repeat(20_000), attributes: { negative: -5, min: Number.MIN_SAFE_INTEGER, big: "é".repeat(100_000) } });
     const request = decode(encodeTraceRequestProto([["service.name", "s"]], { name: "t" }, [span])) as { resourceSpans: { scopeSpans: { spans: { name: string; attributes: { key: string; value: Record<string, string> }[] }[] }[] }[] };
     const decoded = request.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
     expect(decoded.name).toHaveLength(20_000);

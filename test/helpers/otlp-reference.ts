@@ -52,6 +52,24 @@ export function referenceSpans(resource: ReadonlyArray<readonly [string, Attribu
   return finished;
 }
 
+/** A root SERVER span named GET with no attributes, with `overrides`: the fixed spans of the encoders' example tests. */
+export function exampleSpan(overrides: Partial<FinishedSpan> = {}): FinishedSpan {
+  return {
+    traceId: "0af7651916cd43dd8448eb211c80319c",
+    spanId: "00f067aa0ba902b7",
+    parentSpanId: null,
+    remoteParent: false,
+    traceState: null,
+    name: "GET",
+    kind: SPAN_KIND_SERVER,
+    startUnixMicros: 1_700_000_000_000_000,
+    endUnixMicros: 1_700_000_000_000_001,
+    attributes: {},
+    error: null,
+    ...overrides,
+  };
+}
+
 /** Whole microseconds since the epoch as OpenTelemetry's [seconds, nanoseconds]. */
 export function hrTime(micros: number): [number, number] {
   return [Math.floor(micros / 1_000_000), (micros % 1_000_000) * 1_000];

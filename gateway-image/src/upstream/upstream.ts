@@ -175,10 +175,12 @@ export class Upstream {
       const handler = new ForwardHandler(sink, target, started, retryable ? this.retryOn : null, (result) => {
         const failed = result !== "done" || handler.status >= 500;
         const now = Date.now();
-        target.end(failed ? "failure" : "success", performance.now() - started, now);
+        const ended = performance.now();
+        target.end(failed ? "failure" : "success", ended - started, now);
         if (failed) target.considerEjection(now, this.ejectionAllowed(now));
         if (attempts !== null) {
-          const failure = result === "done" ? handler.cutOff : result;
+          const cutOff = handler.cutOff;
+          const failure = result !== "done" ? result : cutOff === null ? null : handler.sinkClosed ? new UpstreamError("client-aborted", "the client closed the connection") : classify(cutOff, target, ended - started);
           attempts.endAttempt(span!, {
             spanId: attemptSpanId,
             method,
@@ -187,7 +189,7 @@ export class Upstream {
             url: `${target.origin}${path}`,
             resendCount,
             startedAt: started,
-            endedAt: handler.completedAt || performance.now(),
+            endedAt: ended,
             status: handler.status,
             failure: failure === null ? null : { kind: failure.kind, message: failure.message },
           });
@@ -213,10 +215,8 @@ export class Upstream {
  */
 class ForwardHandler implements UpstreamResponseHandler {
   status = 0;
-  /** The answer failed after its head went to the client (and the connection was cut); null when it did not. */
-  cutOff: UpstreamError | null = null;
-  /** `performance.now()` when the whole answer had arrived, before the sink ends the client's (0 until then). */
-  completedAt = 0;
+  /** Why the answer failed after its head went to the client (and the connection was cut); null when it did not. */
+  cutOff: Error | null = null;
   private headSent = false;
   private settled = false;
   private abortRequest: ((reason?: Error) => void) | null = null;
@@ -275,16 +275,25 @@ class ForwardHandler implements UpstreamResponseHandler {
   }
 
   onComplete(): void {
-    this.completedAt = performance.now();
-    if (this.headSent) this.sink.end();
-    this.finish("done");
+    // Settled first: the attempt ends when its answer has arrived, before the client's is ended
+    // (whatever the settling does, the client's answer is ended).
+    try {
+      this.finish("done");
+    } finally {
+      if (this.headSent) this.sink.end();
+    }
+  }
+
+  /** The client went away (read when an attempt's span says why it was cut off). */
+  get sinkClosed(): boolean {
+    return this.sink.closed;
   }
 
   onError(error: Error): void {
     if (error instanceof RetryableStatus) return;
     if (this.headSent) {
       // Part of the answer already went out: the only honest thing left is to cut the connection.
-      this.cutOff = this.sink.closed ? new UpstreamError("client-aborted", "the client closed the connection") : classify(error, this.target, performance.now() - this.started);
+      this.cutOff = error;
       this.sink.abort(error);
       this.finish("done");
       return;
