@@ -320,8 +320,19 @@ function closedConnectionReporter(): () => void {
 }
 
 /** Where spans go and which are sampled, for the start line (never the export headers: they may hold a token). */
-export function tracingSummary(config: TraceConfig | null): { endpoint: string; protocol: string; sampler: string; ratio: number; upstreamSpans: boolean } | null {
-  return config === null ? null : { endpoint: config.endpoint.href, protocol: config.protocol, sampler: config.sampler.name, ratio: config.sampler.ratio, upstreamSpans: config.upstreamSpans };
+export function tracingSummary(
+  config: TraceConfig | null,
+): { endpoint: string; protocol: string; sampler: string; ratio: number; upstreamSpans: boolean; tls?: { ca?: string; clientCertificate?: string } } | null {
+  if (config === null) return null;
+  return {
+    endpoint: config.endpoint.href,
+    protocol: config.protocol,
+    sampler: config.sampler.name,
+    ratio: config.sampler.ratio,
+    upstreamSpans: config.upstreamSpans,
+    // The files' paths, never their content.
+    ...(config.tls !== null ? { tls: config.tls.describe() } : {}),
+  };
 }
 
 /** A worker exits at once (its IPC channel would keep it alive); a lone process lets stdout drain. */

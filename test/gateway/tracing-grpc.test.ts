@@ -13,7 +13,7 @@ import { type TraceConfig, traceConfigFromEnv } from "../../gateway-image/src/ob
 import { retryInfoDelayMs } from "../../gateway-image/src/observability/tracing/otlp-grpc";
 import { type FinishedSpan, SPAN_KIND_SERVER } from "../../gateway-image/src/observability/tracing/otlp-json";
 import { TestPki } from "../helpers/certificates";
-import { testTraceConfig } from "../helpers/trace-config";
+import { numberedSpan, testTraceConfig } from "../helpers/trace-config";
 import { itemsApi, testPlatform } from "../helpers/declaration";
 import { startGateway } from "../helpers/gateway";
 import { type TestUpstream, startUpstream } from "../helpers/upstream";
@@ -40,6 +40,8 @@ interface DecodedSpan {
 interface Received {
   spans: DecodedSpan[];
   metadata: Record<string, unknown>;
+  /** The CN of the client certificate the receiver verified, when it asked for one. */
+  clientCommonName: string | undefined;
 }
 type Answer = (call: Received, callback: grpc.sendUnaryData<unknown>) => void;
 
@@ -70,7 +72,7 @@ async function startCollector(options: { answer?: Answer; credentials?: grpc.Ser
         span.traceId = Buffer.from(span.traceId, "base64").toString("hex");
         span.spanId = Buffer.from(span.spanId, "base64").toString("hex");
       }
-      const received = { spans, metadata: call.metadata.getMap() };
+      const received = { spans, metadata: call.metadata.getMap(), clientCommonName: [call.getAuthContext()?.sslPeerCertificate?.subject?.CN].flat()[0] };
       calls.push(received);
       answer(received, callback);
     },
@@ -91,21 +93,7 @@ function config(endpoint: string, overrides: Partial<TraceConfig> = {}): TraceCo
   return testTraceConfig(endpoint, { protocol: "grpc", exportTimeoutMs: 10_000, ...overrides });
 }
 
-function span(index: number): FinishedSpan {
-  return {
-    traceId: `${"ab".repeat(12)}${String(index).padStart(8, "0")}`,
-    spanId: `${"cd".repeat(4)}${String(index).padStart(8, "0")}`,
-    parentSpanId: null,
-    remoteParent: false,
-    traceState: null,
-    name: `GET /items/${index}`,
-    kind: SPAN_KIND_SERVER,
-    startUnixMicros: 1_700_000_000_000_000 + index,
-    endUnixMicros: 1_700_000_000_001_000 + index,
-    attributes: { "http.response.status_code": 200, "turnpike.request_id": `r-${index}` },
-    error: null,
-  };
-}
+const span = numberedSpan;
 
 const exporters: OtlpSpanExporter[] = [];
 function exporter(settings: TraceConfig) {
@@ -290,6 +278,38 @@ describe("OTLP/gRPC export", () => {
       await until(() => collector.spans().some((received) => attribute(received, "turnpike.request_id") === "over-tls"));
     } finally {
       await gateway.stop();
+      await collector.close();
+      pki.remove();
+    }
+  });
+});
+
+describe("OTLP/gRPC over mutual TLS", () => {
+  it("presents its client certificate to a receiver that requires one, trusting the receiver's private CA", async () => {
+    const pki = new TestPki();
+    const collectorCa = pki.root("collector-ca");
+    const clientsCa = pki.root("gateway-clients-ca");
+    const serverCertificate = collectorCa.issue({ subject: "/CN=localhost", extendedKeyUsage: "serverAuth", altNames: "DNS:localhost,IP:127.0.0.1" });
+    const client = clientsCa.issue({ subject: "/O=Acme/CN=turnpike-gateway" });
+    const collector = await startCollector({
+      credentials: grpc.ServerCredentials.createSsl(Buffer.from(clientsCa.cert), [{ private_key: Buffer.from(serverCertificate.key), cert_chain: Buffer.from(serverCertificate.cert) }], true),
+    });
+    const fromEnv = (env: NodeJS.ProcessEnv) =>
+      traceConfigFromEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_EXPORTER_OTLP_ENDPOINT: `localhost:${collector.port}`, OTEL_EXPORTER_OTLP_CERTIFICATE: collectorCa.certFile, OTEL_BSP_EXPORT_TIMEOUT: "1500", ...env }, { id: "i", host: "h", pid: 1 })!;
+    try {
+      const { exporter: presenting } = exporter(fromEnv({ OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: client.certFile, OTEL_EXPORTER_OTLP_CLIENT_KEY: client.keyFile }));
+      presenting.add(span(0));
+      await presenting.flush();
+      expect(presenting.counts).toMatchObject({ exported: 1, droppedExportFailed: 0 });
+      expect(collector.calls.map((call) => call.clientCommonName)).toEqual(["turnpike-gateway"]);
+
+      // The same receiver refuses a connection without one.
+      const { exporter: anonymous } = exporter(fromEnv({}));
+      anonymous.add(span(1));
+      await anonymous.flush();
+      expect(anonymous.counts).toMatchObject({ exported: 0, droppedExportFailed: 1 });
+      expect(collector.spans().map((received) => received.name)).toEqual([span(0).name]);
+    } finally {
       await collector.close();
       pki.remove();
     }

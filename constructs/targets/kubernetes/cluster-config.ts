@@ -50,8 +50,17 @@ export interface TracingConfig {
   readonly upstreamSpans: boolean;
   /** `cloud.region` of the spans: the cluster's name when it is one of the platform's regions; `null`: none. */
   readonly region: string | null;
+  /** Certificates for the connection to the collector, mounted from Secrets; `null`: the public roots, no client certificate. */
+  readonly tls: TracingTlsConfig | null;
   /** Where the collector is (NetworkPolicy egress). */
   readonly egress: EgressConfig;
+}
+
+export interface TracingTlsConfig {
+  /** The collector's CA (PEM); `null`: the public roots. */
+  readonly ca: KubernetesSecretKeyRef | null;
+  /** A `kubernetes.io/tls` Secret's name (`tls.crt`, `tls.key`); `null`: no client certificate. */
+  readonly clientCertificateSecret: string | null;
 }
 
 interface EntryCommon {

@@ -27,6 +27,34 @@ function literal(value: string): string {
   return value.replace(/\$/g, () => "$$");
 }
 
+/** The keys of a `kubernetes.io/tls` Secret. */
+const TLS_SECRET_CERT = "tls.crt";
+const TLS_SECRET_KEY = "tls.key";
+
+/** Where a Secret's key is mounted in the gateway container. */
+function secretFilePath(name: string, key: string): string {
+  return `${KUBERNETES_SECRETS_MOUNT_DIR}/${name}/${key}`;
+}
+
+/** The Secrets' keys tracing reads as files (the collector's CA, the client certificate), by Secret name. */
+export function tracingSecrets(tracing: TracingConfig | null): ReadonlyMap<string, readonly string[]> {
+  const found = new Map<string, string[]>();
+  const add = (name: string, key: string) => found.set(name, [...(found.get(name) ?? []), key]);
+  if (tracing?.tls?.ca) add(tracing.tls.ca.name, tracing.tls.ca.key);
+  if (tracing?.tls?.clientCertificateSecret) {
+    add(tracing.tls.clientCertificateSecret, TLS_SECRET_CERT);
+    add(tracing.tls.clientCertificateSecret, TLS_SECRET_KEY);
+  }
+  return found;
+}
+
+/** Secret name → keys, from several lists, each name once with its keys once, both sorted (deterministic output). */
+function mergedSecrets(...lists: ReadonlyArray<ReadonlyMap<string, readonly string[]>>): Array<[string, string[]]> {
+  const merged = new Map<string, Set<string>>();
+  for (const list of lists) for (const [name, keys] of list) merged.set(name, new Set([...(merged.get(name) ?? []), ...keys]));
+  return [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, keys]) => [name, [...keys].sort()]);
+}
+
 /**
  * OpenTelemetry's standard variables, as the gateway reads them
  * (gateway-image/src/observability/tracing/trace-config.ts): OTLP/HTTP to the collector, the
@@ -42,6 +70,14 @@ export function tracingEnv(tracing: TracingConfig): k8s.EnvVar[] {
   if (tracing.headers) env.push({ name: "OTEL_EXPORTER_OTLP_HEADERS", valueFrom: { secretKeyRef: { name: tracing.headers.name, key: tracing.headers.key } } });
   if (tracing.compress) env.push({ name: "OTEL_EXPORTER_OTLP_COMPRESSION", value: "gzip" });
   if (tracing.upstreamSpans) env.push({ name: "TURNPIKE_TRACES_UPSTREAM_SPANS", value: "true" });
+  // Files of the Secrets mounted for them (tracingSecrets), where the gateway reads them again at each new connection.
+  if (tracing.tls?.ca) env.push({ name: "OTEL_EXPORTER_OTLP_CERTIFICATE", value: secretFilePath(tracing.tls.ca.name, tracing.tls.ca.key) });
+  if (tracing.tls?.clientCertificateSecret) {
+    env.push(
+      { name: "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", value: secretFilePath(tracing.tls.clientCertificateSecret, TLS_SECRET_CERT) },
+      { name: "OTEL_EXPORTER_OTLP_CLIENT_KEY", value: secretFilePath(tracing.tls.clientCertificateSecret, TLS_SECRET_KEY) },
+    );
+  }
   env.push(
     { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
     { name: "OTEL_TRACES_SAMPLER_ARG", value: String(tracing.sampleRatio) },
@@ -81,8 +117,8 @@ export function addGatewayDeployment(chart: Chart, context: ClusterContext): voi
   if (cluster.controlStore) env.push({ name: "TURNPIKE_CONTROL_STORE", valueFrom: { secretKeyRef: { name: cluster.controlStore.url.name, key: cluster.controlStore.url.key } } });
   if (cluster.tracing) env.push(...tracingEnv(cluster.tracing));
 
-  // Secrets the manifest references (consumers' keys, CA bundles) as read-only files.
-  const secrets = [...referencedKubernetesSecrets(manifest)].map(([name, keys], index) => ({ volume: `secret-${index}`, name, keys }));
+  // Secrets the manifest references (consumers' keys, CA bundles) and tracing's certificates, as read-only files.
+  const secrets = mergedSecrets(referencedKubernetesSecrets(manifest), tracingSecrets(cluster.tracing)).map(([name, keys], index) => ({ volume: `secret-${index}`, name, keys }));
 
   const selector = gatewaySelector(context);
   const configMap = manifestConfigMapName(manifest.metadata.revision);

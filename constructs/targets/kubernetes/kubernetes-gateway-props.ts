@@ -127,11 +127,41 @@ export interface KubernetesTracingProps {
    */
   readonly upstreamSpans?: boolean;
   /**
+   * TLS to the collector beyond the image's public roots: the collector's private CA, and a
+   * client certificate for a collector that requires mutual TLS. Needs an `https://` endpoint.
+   * @default the public roots, no client certificate
+   */
+  readonly tls?: KubernetesTracingTlsProps;
+  /**
    * Where the collector is, for the NetworkPolicy's egress rule.
    * @default the endpoint's port (80 for http, 443 for https when it has none), any destination;
    *   an endpoint whose host is an IP address: that address only
    */
   readonly egress?: KubernetesEgressProps;
+}
+
+/**
+ * Certificates for the connection to the collector, mounted read-only from Secrets and named
+ * to the gateway by OpenTelemetry's variables (`OTEL_EXPORTER_OTLP_CERTIFICATE`,
+ * `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_KEY`). The gateway reads
+ * them again for each new connection, so a certificate renewed in its Secret (cert-manager) is
+ * used without restarting the pods.
+ */
+export interface KubernetesTracingTlsProps {
+  /**
+   * The CA certificates (PEM) the collector's certificate must chain to; they replace the public
+   * roots for this connection, as OpenTelemetry's SDKs use them. A key of a Secret in the
+   * namespace: `Secret.fromKubernetes("otel-collector-ca", "ca.crt")`.
+   * @default the public roots of the image's Node.js
+   */
+  readonly ca?: SecretRef;
+  /**
+   * A Secret of type `kubernetes.io/tls` in the namespace (as cert-manager writes one) holding the
+   * gateway's client certificate chain (`tls.crt`) and its unencrypted key (`tls.key`), presented
+   * to a collector that requires mutual TLS.
+   * @default none
+   */
+  readonly clientCertificateSecretName?: string;
 }
 
 interface KubernetesEntryCommonProps {

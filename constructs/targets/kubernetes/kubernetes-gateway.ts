@@ -11,7 +11,7 @@ import { didYouMean, describeValue, listOf } from "../../diagnostics";
 import { Platform } from "../../platform";
 import { secretRefSchema } from "../../secret";
 import { TurnpikeConstruct } from "../../turnpike-construct";
-import type { EgressConfig, EntryConfig, KubernetesClusterConfig, KubernetesSecretKeyRef, KubernetesTargetConfig, RedisConfig, TracingConfig } from "./cluster-config";
+import type { EgressConfig, EntryConfig, KubernetesClusterConfig, KubernetesSecretKeyRef, KubernetesTargetConfig, RedisConfig, TracingConfig, TracingTlsConfig } from "./cluster-config";
 import { urlDestination } from "./egress-destinations";
 import type { KubernetesGatewayProps } from "./kubernetes-gateway-props";
 import { PRIMARY_RESERVE_MIB, minimumMemoryMiB } from "../../../gateway-image/src/cluster/worker-heap";
@@ -81,6 +81,7 @@ const settingsFields = {
       serviceName: z.string().optional(),
       compress: z.boolean().optional(),
       upstreamSpans: z.boolean().optional(),
+      tls: z.strictObject({ ca: z.unknown().optional(), clientCertificateSecretName: kubernetesName.optional() }).optional(),
       egress: egress.optional(),
     })
     .optional(),
@@ -350,6 +351,23 @@ export class KubernetesGateway extends TurnpikeConstruct {
       if (ref) headers = ref;
       else ok = false;
     }
+    let tls: TracingTlsConfig | null = null;
+    if (declared.tls !== undefined) {
+      const { ca: declaredCa, clientCertificateSecretName } = declared.tls;
+      if (declaredCa === undefined && clientCertificateSecretName === undefined) {
+        error("tls", "is empty", 'name the collector\'s CA (ca: Secret.fromKubernetes("otel-collector-ca", "ca.crt")) or a client certificate (clientCertificateSecretName), or remove tls');
+      }
+      if (url && url.protocol !== "https:") {
+        error("tls", `is for a TLS connection, but the endpoint ${JSON.stringify(value)} is plaintext (${url.protocol}//)`, `write the endpoint with https://, e.g. ${JSON.stringify(`https://${url.host}`)}`);
+      }
+      let ca: KubernetesSecretKeyRef | null = null;
+      if (declaredCa !== undefined) {
+        const ref = this.kubernetesSecret(declaredCa, `${field}.tls.ca`, "otel-collector-ca", "ca.crt");
+        if (ref) ca = ref;
+        else ok = false;
+      }
+      tls = { ca, clientCertificateSecret: clientCertificateSecretName ?? null };
+    }
     if (!ok || !url) return undefined;
     const destination = urlDestination(url);
     return {
@@ -361,6 +379,7 @@ export class KubernetesGateway extends TurnpikeConstruct {
       compress: declared.compress ?? false,
       upstreamSpans: declared.upstreamSpans ?? false,
       region: isDeclaredRegion ? name : null,
+      tls,
       egress: egressOf({ cidrs: declared.egress?.cidrs ?? (destination.cidr ? [destination.cidr] : []), port: declared.egress?.port }, destination.port),
     };
   }

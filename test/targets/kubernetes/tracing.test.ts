@@ -2,12 +2,15 @@
  * `tracing` of the KubernetesGateway: the gateway container's `OTEL_*` environment (with the
  * pod's namespace, name and node from the downward API), the NetworkPolicy's rule to the
  * collector, the compile errors for what the gateway would refuse, and the environment read by
- * the gateway's own `traceConfigFromEnv`, so the construct and the gateway cannot drift apart.
+ * the gateway's own `traceConfigFromEnv`, so the construct and the gateway cannot drift apart;
+ * with `tracing.tls`, the certificate files mounted from Secrets, read by the gateway as the
+ * kubelet would lay them out.
  */
 import { Deployment } from "kubernetes-models/apps/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { KubernetesGateway, type KubernetesGatewayProps, type KubernetesTracingProps, Secret, compileManifest } from "../../../constructs/index";
+import { Consumer, Credential, KubernetesGateway, type KubernetesGatewayProps, type KubernetesTracingProps, Plan, Product, Secret, compileManifest } from "../../../constructs/index";
 import { traceConfigFromEnv } from "../../../gateway-image/src/observability/tracing/trace-config";
+import { TestPki } from "../../helpers/certificates";
 import { itemsApi, testPlatform } from "../../helpers/declaration";
 import { type Synthesized, smallPlatform, synthesizePlatform } from "./kubernetes-fixture";
 
@@ -101,6 +104,16 @@ const POD = {
   secrets: { "turnpike-otlp": { headers: "authorization=Bearer%20abc123,x-tenant=acme" } },
 };
 const INSTANCE = { id: "instance-1", host: POD.name, pid: 1 };
+
+/** The compile errors of a declaration with these KubernetesGateway props (which must not synthesize). */
+async function errorsOf(props: Partial<KubernetesGatewayProps>) {
+  const platform = testPlatform({ regions: ["eu-west-1", "us-east-1"] });
+  itemsApi(platform);
+  new KubernetesGateway(platform, "kubernetes", { ingress: { style: "ingress", hostnames: ["api.example.com"] }, regions: [{ name: "eu-west-1" }], ...props } as KubernetesGatewayProps);
+  const result = await compileManifest(platform);
+  expect(result.targets.kubernetes).toBeNull();
+  return result.diagnostics.filter((diagnostic) => diagnostic.severity === "error").map(({ severity: _severity, ...rest }) => rest);
+}
 
 describe("the gateway container's environment", () => {
   let full: Synthesized;
@@ -277,14 +290,6 @@ describe("the NetworkPolicy's rule to the collector", () => {
 });
 
 describe("tracing validation", () => {
-  async function errorsOf(props: Partial<KubernetesGatewayProps>) {
-    const platform = testPlatform({ regions: ["eu-west-1", "us-east-1"] });
-    itemsApi(platform);
-    new KubernetesGateway(platform, "kubernetes", { ingress: { style: "ingress", hostnames: ["api.example.com"] }, regions: [{ name: "eu-west-1" }], ...props } as KubernetesGatewayProps);
-    const result = await compileManifest(platform);
-    expect(result.targets.kubernetes).toBeNull();
-    return result.diagnostics.filter((diagnostic) => diagnostic.severity === "error").map(({ severity: _severity, ...rest }) => rest);
-  }
   const EXAMPLE = '"http://otel-collector.observability:4318"';
 
   it("rejects an endpoint that is not a URL", async () => {
@@ -416,5 +421,114 @@ describe("tracing validation", () => {
       expect.objectContaining({ code: "invalid-props", field: "tracing.sampleRate", message: 'unknown property "sampleRate"', fix: 'did you mean "sampleRatio"?' }),
     ]);
     expect(await errorsOf({ tracing: {} as never })).toEqual([expect.objectContaining({ code: "invalid-props", field: "tracing.otlpEndpoint", received: "nothing" })]);
+  });
+});
+
+describe("tracing.tls: the collector's CA and a client certificate, from Secrets", () => {
+  interface Volume {
+    name: string;
+    secret?: { secretName: string; defaultMode: number; items: { key: string; path: string }[] };
+  }
+  interface Mount {
+    name: string;
+    mountPath: string;
+    readOnly?: boolean;
+  }
+  const podSpecOf = (synthesized: Synthesized) =>
+    synthesized.find("Deployment").spec.template.spec as { volumes: Volume[]; containers: { env: EnvVar[]; volumeMounts: Mount[] }[] };
+  const TLS: KubernetesTracingProps = {
+    otlpEndpoint: "https://otel-collector.observability:4318",
+    tls: { ca: Secret.fromKubernetes("otel-collector-ca", "ca.crt"), clientCertificateSecretName: "turnpike-otlp-client" },
+  };
+
+  /**
+   * The files the container sees, as the kubelet mounts a Secret volume with `items`: each
+   * item's key at `<mountPath>/<path>`. Anything else is not there (ENOENT).
+   */
+  function mountedFiles(synthesized: Synthesized, secrets: Record<string, Record<string, string>>): (path: string) => Buffer {
+    const spec = podSpecOf(synthesized);
+    const files = new Map<string, string>();
+    for (const mount of spec.containers[0]!.volumeMounts) {
+      const volume = spec.volumes.find((candidate) => candidate.name === mount.name);
+      if (!volume?.secret) continue;
+      for (const item of volume.secret.items) {
+        const content = secrets[volume.secret.secretName]?.[item.key];
+        if (content === undefined) throw new Error(`the pod would not start: Secret ${volume.secret.secretName} has no key ${item.key}`);
+        files.set(`${mount.mountPath}/${item.path}`, content);
+      }
+    }
+    return (path) => {
+      const content = files.get(path);
+      if (content === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+      return Buffer.from(content);
+    };
+  }
+
+  it("names the mounted files in OpenTelemetry's variables and mounts the Secrets' keys read-only", async () => {
+    const synthesized = await synthesizePlatform(smallPlatform({ tracing: TLS }));
+    const spec = podSpecOf(synthesized);
+    const env = spec.containers[0]!.env;
+    const at = env.findIndex((entry) => entry.name === "OTEL_EXPORTER_OTLP_CERTIFICATE");
+    expect(env.slice(at, at + 3)).toEqual([
+      { name: "OTEL_EXPORTER_OTLP_CERTIFICATE", value: "/var/run/secrets/turnpike/otel-collector-ca/ca.crt" },
+      { name: "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", value: "/var/run/secrets/turnpike/turnpike-otlp-client/tls.crt" },
+      { name: "OTEL_EXPORTER_OTLP_CLIENT_KEY", value: "/var/run/secrets/turnpike/turnpike-otlp-client/tls.key" },
+    ]);
+    expect(spec.volumes.filter((volume) => volume.secret)).toEqual([
+      { name: "secret-0", secret: { secretName: "otel-collector-ca", defaultMode: 0o440, items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      { name: "secret-1", secret: { secretName: "turnpike-otlp-client", defaultMode: 0o440, items: [{ key: "tls.crt", path: "tls.crt" }, { key: "tls.key", path: "tls.key" }] } },
+    ]);
+    expect(spec.containers[0]!.volumeMounts.filter((mount) => mount.name.startsWith("secret-"))).toEqual([
+      { name: "secret-0", mountPath: "/var/run/secrets/turnpike/otel-collector-ca", readOnly: true },
+      { name: "secret-1", mountPath: "/var/run/secrets/turnpike/turnpike-otlp-client", readOnly: true },
+    ]);
+    expect(() => new Deployment(synthesized.find("Deployment") as never).validate()).not.toThrow();
+  });
+
+  it("mounts a Secret the manifest references too once, with the keys of both", async () => {
+    const synthesized = await synthesizePlatform(
+      smallPlatform({ tracing: { otlpEndpoint: "https://collector:4318", tls: { clientCertificateSecretName: "shared" } } }, (platform) => {
+        const api = itemsApi(platform);
+        const product = new Product(platform, "shop", { apis: [api], plans: [new Plan(platform, "free")] });
+        new Consumer(platform, "app", { subscriptions: [{ product, plan: "free" }], credentials: [Credential.apiKey({ secret: Secret.fromKubernetes("shared", "api-key") })] });
+      }),
+    );
+    expect(podSpecOf(synthesized).volumes.filter((volume) => volume.secret)).toEqual([
+      { name: "secret-0", secret: { secretName: "shared", defaultMode: 0o440, items: ["api-key", "tls.crt", "tls.key"].map((key) => ({ key, path: key })) } },
+    ]);
+  });
+
+  it("is read by the gateway from the mounted files, as it would be in the pod", async () => {
+    const pki = new TestPki();
+    try {
+      const collectorCa = pki.root("collector-ca");
+      const client = pki.root("clients-ca").issue({ subject: "/CN=turnpike-gateway" });
+      const secrets = { ...POD.secrets, "otel-collector-ca": { "ca.crt": collectorCa.cert }, "turnpike-otlp-client": { "tls.crt": client.chain, "tls.key": client.key } };
+      const synthesized = await synthesizePlatform(smallPlatform({ tracing: TLS }));
+      const config = traceConfigFromEnv(kubeletEnv(containerOf(synthesized).env, { ...POD, secrets }), INSTANCE, mountedFiles(synthesized, secrets))!;
+      const options = config.tls!.current(() => undefined);
+      expect([options.ca?.toString(), options.cert?.toString(), options.key?.toString()]).toEqual([collectorCa.cert, client.chain, client.key]);
+    } finally {
+      pki.remove();
+    }
+  });
+
+  it("rejects tls with a plaintext endpoint, an empty tls, and a CA written inline", async () => {
+    expect(await errorsOf({ tracing: { otlpEndpoint: "http://collector:4318", tls: { clientCertificateSecretName: "turnpike-otlp-client" } } })).toEqual([
+      {
+        code: "invalid-props",
+        path: "acme/kubernetes",
+        field: "tracing.tls",
+        message: 'region "eu-west-1": tracing.tls is for a TLS connection, but the endpoint "http://collector:4318" is plaintext (http://)',
+        fix: 'write the endpoint with https://, e.g. "https://collector:4318"',
+      },
+    ]);
+    expect(await errorsOf({ tracing: { otlpEndpoint: "https://collector:4318", tls: {} } })).toEqual([expect.objectContaining({ field: "tracing.tls", message: 'region "eu-west-1": tracing.tls is empty' })]);
+    expect(await errorsOf({ tracing: { otlpEndpoint: "https://collector:4318", tls: { ca: "-----BEGIN CERTIFICATE-----" as never } } })).toEqual([
+      expect.objectContaining({ field: "tracing.tls.ca", fix: 'use Secret.fromKubernetes("otel-collector-ca", "ca.crt") and create that Secret in the namespace' }),
+    ]);
+    expect(await errorsOf({ tracing: { otlpEndpoint: "https://collector:4318", tls: { clientCertificateSecretName: "Not_A_Name" } } })).toEqual([
+      expect.objectContaining({ code: "invalid-props", field: "tracing.tls.clientCertificateSecretName" }),
+    ]);
   });
 });

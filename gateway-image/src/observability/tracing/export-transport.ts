@@ -1,4 +1,5 @@
 /** How an export request reaches the receiver: OTLP/HTTP (`otlp-http.ts`) or OTLP/gRPC (`otlp-grpc.ts`). */
+import type { ExportTlsOptions } from "./export-tls";
 
 /** A sent request's outcome: the receiver's answer message, or why not and whether to try again. */
 export type PostResult =
@@ -11,3 +12,6 @@ export interface ExportTransport {
   post(body: Buffer, timeoutMs: number): Promise<PostResult>;
   close(): Promise<void>;
 }
+
+/** The TLS options for a new connection to the receiver (`ExportTls.current`). */
+export type TlsSource = () => ExportTlsOptions;

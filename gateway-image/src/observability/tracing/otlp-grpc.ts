@@ -13,7 +13,7 @@
 import { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, connect, constants } from "node:http2";
 import { gunzipSync } from "node:zlib";
 import { protoFields } from "./otlp-protobuf";
-import type { ExportTransport, PostResult } from "./export-transport";
+import type { ExportTransport, PostResult, TlsSource } from "./export-transport";
 
 export const TRACE_EXPORT_PATH = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
@@ -37,6 +37,8 @@ export class OtlpGrpcTransport implements ExportTransport {
     headers: Readonly<Record<string, string>>,
     /** Messages are gzipped (the body passed to `post` already is). */
     private readonly compressed: boolean,
+    /** The private CA and client certificate, asked for at each new connection (they may be renewed on disk). */
+    private readonly tls: TlsSource | null = null,
   ) {
     for (const [name, value] of Object.entries(headers)) if (!RESERVED.has(name.toLowerCase())) this.metadata[name.toLowerCase()] = value;
     this.metadata["user-agent"] ??= "turnpike-gateway";
@@ -108,7 +110,7 @@ export class OtlpGrpcTransport implements ExportTransport {
   /** The connection, opened again when the last one failed or the receiver went away. */
   private connected(): ClientHttp2Session {
     if (this.session !== null && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = connect(this.endpoint.origin);
+    const session = connect(this.endpoint.origin, this.tls === null ? {} : { ...this.tls() });
     const forget = () => {
       if (this.session === session) this.session = null;
     };

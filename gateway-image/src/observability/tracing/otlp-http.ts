@@ -3,8 +3,8 @@
  * OTLP specification's retryable answers are 429, 502, 503 and 504 (with the receiver's
  * Retry-After, in seconds or as an HTTP date), and connection errors.
  */
-import { Pool } from "undici";
-import type { ExportTransport, PostResult } from "./export-transport";
+import { Pool, buildConnector } from "undici";
+import type { ExportTransport, PostResult, TlsSource } from "./export-transport";
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 /** The longest a receiver's Retry-After is obeyed. */
@@ -15,8 +15,13 @@ export class OtlpHttpTransport implements ExportTransport {
   private readonly path: string;
   private readonly headers: Record<string, string> = {};
 
-  constructor(endpoint: URL, headers: Readonly<Record<string, string>>, contentType: string, compressed: boolean) {
-    this.pool = new Pool(endpoint.origin, { connections: 2, keepAliveTimeout: 10_000 });
+  /** @param tls the private CA and client certificate, asked for at each new connection (they may be renewed on disk). */
+  constructor(endpoint: URL, headers: Readonly<Record<string, string>>, contentType: string, compressed: boolean, tls: TlsSource | null = null) {
+    this.pool = new Pool(endpoint.origin, {
+      connections: 2,
+      keepAliveTimeout: 10_000,
+      ...(tls === null ? {} : { connect: (options, callback) => buildConnector({ ...tls() })(options, callback) }),
+    });
     this.path = `${endpoint.pathname}${endpoint.search}`;
     // The exporter's own content-type and coding win over a configured header of the same name.
     for (const [name, value] of Object.entries(headers)) this.headers[name.toLowerCase()] = value;

@@ -65,8 +65,12 @@ export class OtlpSpanExporter {
     this.encoding = config.protocol === "http/json" ? jsonEncoding(config, scope) : protobufEncoding(config, scope);
     this.queue = new SpanBatches(config.maxExportBatchSize, config.protocol === "http/json");
     const compressed = config.compression === "gzip";
+    const exportTls = config.tls;
+    const tls = exportTls === null ? null : () => exportTls.current((problem) => this.logger.warn({ endpoint: config.endpoint.href }, problem));
     this.transport =
-      config.protocol === "grpc" ? new OtlpGrpcTransport(config.endpoint, config.headers, compressed) : new OtlpHttpTransport(config.endpoint, config.headers, this.encoding.contentType, compressed);
+      config.protocol === "grpc"
+        ? new OtlpGrpcTransport(config.endpoint, config.headers, compressed, tls)
+        : new OtlpHttpTransport(config.endpoint, config.headers, this.encoding.contentType, compressed, tls);
   }
 
   /** Queues a finished span; dropped (and counted) when the queue is full or the exporter shut down. */

@@ -12,10 +12,13 @@
  * receiver accepts (the OpenTelemetry Collector, Jaeger, Tempo, the vendors' endpoints), or
  * OTLP/gRPC (`grpc`, port 4317), whose endpoint is used as it is (no signal path appended) and
  * may be written without a scheme (`collector:4317`: TLS unless `OTEL_EXPORTER_OTLP_INSECURE`
- * is true), as the specification says.
+ * is true), as the specification says. TLS beyond Node's default trust (a private CA, a client
+ * certificate for mutual TLS) comes from the specification's certificate variables
+ * (`export-tls.ts`).
  */
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
+import { ExportTls, ExportTlsError, type ExportTlsFiles, type ReadFile, type TlsFile } from "./export-tls";
 import type { AttributeValue } from "./otlp-json";
 import { SAMPLER_NAMES, Sampler, type SamplerName } from "./sampler";
 
@@ -43,6 +46,8 @@ export interface TraceConfig {
   readonly exportTimeoutMs: number;
   /** Each upstream attempt a CLIENT span of its own under the request's (`TURNPIKE_TRACES_UPSTREAM_SPANS=true`). */
   readonly upstreamSpans: boolean;
+  /** A private CA and a client certificate for a TLS endpoint; null: Node's default trust, no client certificate. */
+  readonly tls: ExportTls | null;
 }
 
 export type TraceProtocol = "http/json" | "http/protobuf" | "grpc";
@@ -61,7 +66,12 @@ const DEFAULT_PROTOCOL = "http/protobuf";
  * The tracing settings the environment asks for, or null when tracing is off; a setting it
  * cannot honour is a TraceConfigError naming the variable and what it accepts.
  */
-export function traceConfigFromEnv(env: NodeJS.ProcessEnv = process.env, instance: { id: string; host: string; pid: number } = processInstance()): TraceConfig | null {
+export function traceConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  instance: { id: string; host: string; pid: number } = processInstance(),
+  /** Reads the certificate files (a test stands where a mounted volume would be). */
+  readFile?: ReadFile,
+): TraceConfig | null {
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
@@ -127,7 +137,35 @@ export function traceConfigFromEnv(env: NodeJS.ProcessEnv = process.env, instanc
     maxExportBatchSize,
     exportTimeoutMs: whole("OTEL_BSP_EXPORT_TIMEOUT", read("OTEL_BSP_EXPORT_TIMEOUT"), 30_000, 1),
     upstreamSpans: booleanSetting("TURNPIKE_TRACES_UPSTREAM_SPANS", read("TURNPIKE_TRACES_UPSTREAM_SPANS")),
+    tls: exportTls(endpoint, read, readFile),
   };
+}
+
+/**
+ * The certificate variables (each `_TRACES_` one wins over the general one), read and checked
+ * now; null when none is set. Certificates with a plaintext endpoint are refused: whoever set
+ * them meant TLS, and the exporter would silently send without it.
+ */
+function exportTls(endpoint: URL, read: (name: string) => string | undefined, readFile: ReadFile | undefined): ExportTls | null {
+  const file = (suffix: string): TlsFile | null => {
+    for (const variable of [`OTEL_EXPORTER_OTLP_TRACES_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`]) {
+      const path = read(variable);
+      if (path !== undefined) return { variable, path };
+    }
+    return null;
+  };
+  const files: ExportTlsFiles = { ca: file("CERTIFICATE"), clientCertificate: file("CLIENT_CERTIFICATE"), clientKey: file("CLIENT_KEY") };
+  const named = files.ca ?? files.clientCertificate ?? files.clientKey;
+  if (named === null) return null;
+  if (endpoint.protocol !== "https:") {
+    throw new TraceConfigError(`${named.variable} is set, but the endpoint ${endpoint.href} is plaintext: write it with https:// for TLS (or unset ${named.variable})`);
+  }
+  try {
+    return new ExportTls(files, readFile);
+  } catch (error) {
+    if (error instanceof ExportTlsError) throw new TraceConfigError(error.message);
+    throw error;
+  }
 }
 
 function processInstance(): { id: string; host: string; pid: number } {
