@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
+import { GATEWAY_NODE_FLAGS } from "../../gateway-image/build";
 import { childrenOf } from "./process-stats";
 
 export const NGINX = "/usr/sbin/nginx";
@@ -414,7 +415,8 @@ export async function startTurnpike(processes: Processes, options: TurnpikeStart
   if (!existsSync(options.bundle)) throw new Error(`no gateway bundle at ${options.bundle}`);
   const port = await freePort();
   const operatorPort = await freePort();
-  const args = [options.bundle, "--manifest", options.manifestFile, "--port", String(port), "--operator-port", String(operatorPort), "--host", "127.0.0.1", "--workers", String(options.workers)];
+  // Run as the image runs it (its ENTRYPOINT's flags): what is measured is what users run.
+  const args = [...GATEWAY_NODE_FLAGS, options.bundle, "--manifest", options.manifestFile, "--port", String(port), "--operator-port", String(operatorPort), "--host", "127.0.0.1", "--workers", String(options.workers)];
   if (!options.accessLog) args.push("--no-access-log");
   if (options.storeUrl) args.push("--store", options.storeUrl);
   // Only the flags configure the gateway: settings from the environment of whoever runs the

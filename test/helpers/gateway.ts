@@ -33,6 +33,8 @@ export interface GatewayStartOptions {
   readonly args?: readonly string[];
   /** Another copy of the bundle to run (e.g. one copied where no node_modules is). */
   readonly bundle?: string;
+  /** Node's own flags, before the bundle (e.g. the image's, GATEWAY_NODE_FLAGS). */
+  readonly nodeFlags?: readonly string[];
   /** Working directory of the gateway process. */
   readonly cwd?: string;
   /** The gateway serves TLS (give `--tls-cert` and `--tls-key` in `args`): `url` is https. */
@@ -54,7 +56,7 @@ export async function startGateway(source: Platform | { manifest: GatewayConfig;
   const manifestFile = join(dir, "manifest.json");
   writeFileSync(manifestFile, json);
   // One process unless a test asks for workers (`args: ["--workers", "2"]`; the last flag wins).
-  const args = [options.bundle ?? GATEWAY_BUNDLE, "--manifest", manifestFile, "--port", "0", "--operator-port", "0", "--host", "127.0.0.1", "--workers", "1"];
+  const args = [...(options.nodeFlags ?? []), options.bundle ?? GATEWAY_BUNDLE, "--manifest", manifestFile, "--port", "0", "--operator-port", "0", "--host", "127.0.0.1", "--workers", "1"];
   if (options.mockUpstreamUrl) args.push("--mock-upstream", options.mockUpstreamUrl);
   if (options.controlStore) args.push("--control-store", options.controlStore);
   args.push(...(options.args ?? []));
