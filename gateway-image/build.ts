@@ -42,7 +42,7 @@ export async function buildGateway(outfile = GATEWAY_BUNDLE): Promise<string> {
     logLevel: "warning",
   });
   const bundle = join(staging, basename(outfile));
-  writeFileSync(bundle, asciiComments(readFileSync(bundle, "utf8")));
+  writeFileSync(bundle, asciiText(readFileSync(bundle, "utf8")));
   // The bundle last, so its map and legal notes are in place when it appears.
   const files = readdirSync(staging).sort((a, b) => Number(a === basename(outfile)) - Number(b === basename(outfile)));
   for (const file of files) renameSync(join(staging, file), join(dirname(outfile), file));
@@ -58,7 +58,7 @@ export async function buildGateway(outfile = GATEWAY_BUNDLE): Promise<string> {
  * the same before and after (in a comment or a string literal the escape changes nothing; in a
  * regular expression without the u flag it would, and the build fails instead).
  */
-export function asciiComments(code: string): string {
+export function asciiText(code: string): string {
   if (!/[^\x00-\x7f]/.test(code)) return code;
   const escaped = code.replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`);
   const withoutComments = (text: string) => transformSync(text, { loader: "js", minifyWhitespace: true, legalComments: "none", charset: "ascii" }).code;

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { Plan, Product, apiKey } from "../../constructs/index";
-import { GATEWAY_BUNDLE, GATEWAY_NODE_FLAGS, asciiComments } from "../../gateway-image/build";
+import { GATEWAY_BUNDLE, GATEWAY_NODE_FLAGS, asciiText } from "../../gateway-image/build";
 import { itemsApi, testPlatform } from "../helpers/declaration";
 import { startGateway } from "../helpers/gateway";
 import { startUpstream } from "../helpers/upstream";
@@ -118,10 +118,10 @@ describe("the bundle's text and source map", () => {
   });
 
   it("escapes non-ASCII characters where that changes nothing (comments, string literals), and refuses where it would (a regular expression)", () => {
-    expect(asciiComments("// response\u2019s type, \u00a7 5.2\nconst a = 1;\n")).toBe("// response\\u{2019}s type, \\u{a7} 5.2\nconst a = 1;\n");
-    expect(asciiComments("const a = 1; /* \u{1f600} */\n")).toBe("const a = 1; /* \\u{1f600} */\n");
-    expect(asciiComments('const quote = "\u2019";\n')).toBe('const quote = "\\u{2019}";\n');
+    expect(asciiText("// response\u2019s type, \u00a7 5.2\nconst a = 1;\n")).toBe("// response\\u{2019}s type, \\u{a7} 5.2\nconst a = 1;\n");
+    expect(asciiText("const a = 1; /* \u{1f600} */\n")).toBe("const a = 1; /* \\u{1f600} */\n");
+    expect(asciiText('const quote = "\u2019";\n')).toBe('const quote = "\\u{2019}";\n');
     // Without the u flag, /\u{2019}/ is "u" 2,019 times.
-    expect(() => asciiComments("const quote = /\u2019/;\n")).toThrow(/escaping the non-ASCII characters of the bundle would change its code/);
+    expect(() => asciiText("const quote = /\u2019/;\n")).toThrow(/escaping the non-ASCII characters of the bundle would change its code/);
   });
 });
