@@ -394,6 +394,31 @@ describe("upstream spans (TURNPIKE_TRACES_UPSTREAM_SPANS=true)", () => {
     }
   });
 
+  it("records an answer the upstream cut off mid-body as a reset, not as the client going away", async () => {
+    const collector = await startReceiver();
+    // The head and part of the body, then the connection is cut.
+    const cutting = await startUpstream((_request, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+      res.write('{"partial":');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const platform = testPlatform();
+    itemsApi(platform, "items", { upstream: { targets: [{ url: cutting.url }], timeoutMs: 2_000 } });
+    const gateway = await startGateway(platform, { env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.receiver.url, OTEL_BSP_SCHEDULE_DELAY: "20", TURNPIKE_TRACES_UPSTREAM_SPANS: "true" } });
+    try {
+      const response = await fetch(`${gateway.url}/items/v1/health`, { headers: { "x-request-id": "cut-off" } });
+      expect(response.status).toBe(200);
+      await expect(response.text()).rejects.toThrow();
+      const { attempts } = await traceOf(collector, "cut-off", 1);
+      expect(attributesOf(attempts[0]!.attributes)).toMatchObject({ "error.type": "reset", "http.response.status_code": 200 });
+      expect(attempts[0]!.status).toEqual({ code: 2, message: expect.stringMatching(/^connection to .* failed/) });
+    } finally {
+      await gateway.stop();
+      await collector.receiver.close();
+      await cutting.close();
+    }
+  });
+
   it("records attempts that never reached the upstream, and none for a caller that did not sample", async () => {
     const collector = await startReceiver();
     const closed = await startUpstream();

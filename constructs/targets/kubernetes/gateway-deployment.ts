@@ -7,7 +7,7 @@
 import type { Chart } from "cdk8s";
 import { k8s } from "cdk8s-plus-33";
 import { KUBERNETES_SECRETS_MOUNT_DIR } from "../../secret";
-import type { TracingConfig } from "./cluster-config";
+import type { KubernetesSecretKeyRef, TracingConfig } from "./cluster-config";
 import type { ClusterContext } from "./names";
 import { referencedKubernetesSecrets } from "./referenced-secrets";
 import { API_PORT, GATEWAY_DRAIN_SECONDS, GATEWAY_NAME, MANIFEST_DIR, MANIFEST_FILE, NONROOT_UID, OPERATOR_PORT, REDIS_NAME, gatewaySelector, manifestConfigMapName, metadataOf } from "./names";
@@ -36,23 +36,13 @@ function secretFilePath(name: string, key: string): string {
   return `${KUBERNETES_SECRETS_MOUNT_DIR}/${name}/${key}`;
 }
 
-/** The Secrets' keys tracing reads as files (the collector's CA, the client certificate), by Secret name. */
-export function tracingSecrets(tracing: TracingConfig | null): ReadonlyMap<string, readonly string[]> {
-  const found = new Map<string, string[]>();
-  const add = (name: string, key: string) => found.set(name, [...(found.get(name) ?? []), key]);
-  if (tracing?.tls?.ca) add(tracing.tls.ca.name, tracing.tls.ca.key);
-  if (tracing?.tls?.clientCertificateSecret) {
-    add(tracing.tls.clientCertificateSecret, TLS_SECRET_CERT);
-    add(tracing.tls.clientCertificateSecret, TLS_SECRET_KEY);
-  }
-  return found;
-}
-
-/** Secret name → keys, from several lists, each name once with its keys once, both sorted (deterministic output). */
-function mergedSecrets(...lists: ReadonlyArray<ReadonlyMap<string, readonly string[]>>): Array<[string, string[]]> {
-  const merged = new Map<string, Set<string>>();
-  for (const list of lists) for (const [name, keys] of list) merged.set(name, new Set([...(merged.get(name) ?? []), ...keys]));
-  return [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, keys]) => [name, [...keys].sort()]);
+/** The Secrets' keys tracing reads as files: the collector's CA, the client certificate and its key. */
+function tracingSecretFiles(tracing: TracingConfig | null): KubernetesSecretKeyRef[] {
+  const files: KubernetesSecretKeyRef[] = [];
+  if (tracing?.tls?.ca) files.push(tracing.tls.ca);
+  const client = tracing?.tls?.clientCertificateSecret;
+  if (client) files.push({ name: client, key: TLS_SECRET_CERT }, { name: client, key: TLS_SECRET_KEY });
+  return files;
 }
 
 /**
@@ -70,7 +60,7 @@ export function tracingEnv(tracing: TracingConfig): k8s.EnvVar[] {
   if (tracing.headers) env.push({ name: "OTEL_EXPORTER_OTLP_HEADERS", valueFrom: { secretKeyRef: { name: tracing.headers.name, key: tracing.headers.key } } });
   if (tracing.compress) env.push({ name: "OTEL_EXPORTER_OTLP_COMPRESSION", value: "gzip" });
   if (tracing.upstreamSpans) env.push({ name: "TURNPIKE_TRACES_UPSTREAM_SPANS", value: "true" });
-  // Files of the Secrets mounted for them (tracingSecrets), where the gateway reads them again at each new connection.
+  // Files of the Secrets mounted for them (tracingSecretFiles), where the gateway reads them again at each new connection.
   if (tracing.tls?.ca) env.push({ name: "OTEL_EXPORTER_OTLP_CERTIFICATE", value: secretFilePath(tracing.tls.ca.name, tracing.tls.ca.key) });
   if (tracing.tls?.clientCertificateSecret) {
     env.push(
@@ -118,7 +108,7 @@ export function addGatewayDeployment(chart: Chart, context: ClusterContext): voi
   if (cluster.tracing) env.push(...tracingEnv(cluster.tracing));
 
   // Secrets the manifest references (consumers' keys, CA bundles) and tracing's certificates, as read-only files.
-  const secrets = mergedSecrets(referencedKubernetesSecrets(manifest), tracingSecrets(cluster.tracing)).map(([name, keys], index) => ({ volume: `secret-${index}`, name, keys }));
+  const secrets = [...referencedKubernetesSecrets(manifest, tracingSecretFiles(cluster.tracing))].map(([name, keys], index) => ({ volume: `secret-${index}`, name, keys }));
 
   const selector = gatewaySelector(context);
   const configMap = manifestConfigMapName(manifest.metadata.revision);

@@ -5,10 +5,16 @@
  * references travel; the values stay in the cluster.
  */
 import type { GatewayConfig } from "../../manifest/schema";
+import type { KubernetesSecretKeyRef } from "./cluster-config";
 
-/** Secret name → its referenced keys, both sorted (deterministic output). */
-export function referencedKubernetesSecrets(manifest: GatewayConfig): ReadonlyMap<string, readonly string[]> {
+/**
+ * Secret name → its referenced keys, both sorted (deterministic output): the manifest's
+ * references and `more` (files the container reads outside the manifest, e.g. tracing's
+ * certificates), each Secret once with the keys of all.
+ */
+export function referencedKubernetesSecrets(manifest: GatewayConfig, more: Iterable<KubernetesSecretKeyRef> = []): ReadonlyMap<string, readonly string[]> {
   const found = new Map<string, Set<string>>();
+  for (const ref of more) found.set(ref.name, (found.get(ref.name) ?? new Set<string>()).add(ref.key));
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) {
       for (const item of value) visit(item);

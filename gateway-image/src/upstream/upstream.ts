@@ -180,7 +180,7 @@ export class Upstream {
         if (failed) target.considerEjection(now, this.ejectionAllowed(now));
         if (attempts !== null) {
           const cutOff = handler.cutOff;
-          const failure = result !== "done" ? result : cutOff === null ? null : handler.sinkClosed ? new UpstreamError("client-aborted", "the client closed the connection") : classify(cutOff, target, ended - started);
+          const failure = result !== "done" ? result : cutOff === null ? null : handler.clientGone ? new UpstreamError("client-aborted", "the client closed the connection") : classify(cutOff, target, ended - started);
           attempts.endAttempt(span!, {
             spanId: attemptSpanId,
             method,
@@ -217,6 +217,8 @@ class ForwardHandler implements UpstreamResponseHandler {
   status = 0;
   /** Why the answer failed after its head went to the client (and the connection was cut); null when it did not. */
   cutOff: Error | null = null;
+  /** Whether the client had already gone when the answer was cut off (read before the cut, which closes the sink). */
+  clientGone = false;
   private headSent = false;
   private settled = false;
   private abortRequest: ((reason?: Error) => void) | null = null;
@@ -284,16 +286,12 @@ class ForwardHandler implements UpstreamResponseHandler {
     }
   }
 
-  /** The client went away (read when an attempt's span says why it was cut off). */
-  get sinkClosed(): boolean {
-    return this.sink.closed;
-  }
-
   onError(error: Error): void {
     if (error instanceof RetryableStatus) return;
     if (this.headSent) {
       // Part of the answer already went out: the only honest thing left is to cut the connection.
       this.cutOff = error;
+      this.clientGone = this.sink.closed;
       this.sink.abort(error);
       this.finish("done");
       return;

@@ -110,7 +110,7 @@ export class OtlpGrpcTransport implements ExportTransport {
   /** The connection, opened again when the last one failed or the receiver went away. */
   private connected(): ClientHttp2Session {
     if (this.session !== null && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = connect(this.endpoint.origin, this.tls === null ? {} : { ...this.tls() });
+    const session = connect(this.endpoint.origin, this.tls?.() ?? {});
     const forget = () => {
       if (this.session === session) this.session = null;
     };

@@ -20,7 +20,8 @@ export class OtlpHttpTransport implements ExportTransport {
     this.pool = new Pool(endpoint.origin, {
       connections: 2,
       keepAliveTimeout: 10_000,
-      ...(tls === null ? {} : { connect: (options, callback) => buildConnector({ ...tls() })(options, callback) }),
+      // A connector per connection, so that certificates renewed on disk are used.
+      ...(tls === null ? {} : { connect: (options, callback) => buildConnector(tls())(options, callback) }),
     });
     this.path = `${endpoint.pathname}${endpoint.search}`;
     // The exporter's own content-type and coding win over a configured header of the same name.
