@@ -14,6 +14,7 @@ import { AggregatorRegistry } from "prom-client";
 import type { GatewayConfig } from "../../constructs/manifest/schema";
 import { IpcStore, type StoreReplyMessage } from "./cluster/ipc-store";
 import { HANDED_CONNECTIONS_ENV, type PrimaryMessage, type WorkerMessage, runPrimary } from "./cluster/primary";
+import { fullCollection } from "./cluster/reload-collection";
 import { heapGrowingFlag } from "./cluster/worker-heap";
 import { loadManifest } from "./config/load-manifest";
 import type { ControlPlane } from "./control/gateway/control-plane";
@@ -244,6 +245,7 @@ async function startGateway(options: ProcessOptions): Promise<void> {
     drainDelayMs: handed ? 0 : options.drainDelayMs,
     controlPlane,
     portalDir: options.portalDir,
+    collectAfterReload: fullCollection(),
   });
   let ports: { port: number; operatorPort: number | null };
   try {

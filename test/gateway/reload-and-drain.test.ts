@@ -114,6 +114,15 @@ describe.each([
     const now = await fetch(`${gateway.url}/items/v1/health`);
     expect(now.headers.get("x-variant")).toBe("b");
     expect(reloads("manifest reloaded")).toBeGreaterThanOrEqual(5 * Number(workers));
+    // A second after its last reload, each serving process collects the previous snapshot's memory.
+    const collected = (line: Record<string, unknown>) => line.msg === "collected the previous manifest's memory";
+    const lastReload = (worker: unknown) => Math.max(...gateway.logs.filter((line) => line.msg === "manifest reloaded" && line.worker === worker).map((line) => Date.parse(String(line.time))));
+    await waitFor(() => new Set(gateway.logs.filter(collected).map((line) => line.worker)).size === Number(workers), 5_000, gateway);
+    for (const line of gateway.logs.filter(collected)) {
+      expect(line).toMatchObject({ pauseMs: expect.any(Number), heapUsedMiB: { before: expect.any(Number), after: expect.any(Number) } });
+    }
+    const lastCollections = new Map(gateway.logs.filter(collected).map((line) => [line.worker, Date.parse(String(line.time))]));
+    for (const [worker, at] of lastCollections) expect(at - lastReload(worker)).toBeGreaterThanOrEqual(900);
   }, 30_000);
 
   it("rejects a bad manifest and keeps serving the previous one", async () => {
@@ -131,6 +140,10 @@ describe.each([
     expect([...result.variants.keys()]).toEqual(["b"]);
     const ready = (await (await fetch(`${gateway.operatorUrl}/readyz`)).json()) as { revision: string };
     expect(ready.revision).toBe(b.manifest.metadata.revision);
+    // Nothing was swapped, so nothing is collected.
+    const collections = reloads("collected the previous manifest's memory");
+    await pause(1_300);
+    expect(reloads("collected the previous manifest's memory")).toBe(collections);
   }, 30_000);
 });
 
