@@ -89,15 +89,16 @@ export async function main(argv: readonly string[], output: Output = processOutp
   program
     .command("bench")
     .description("run benchmark suites (default: all)")
-    .argument("[suites...]", "suites to run: compile, first-call, portal-search, masking, gateway, failure-paths, tracing")
+    .argument("[suites...]", "suites to run: compile, first-call, portal-search, masking, gateway, failure-paths, tracing, reload-memory")
     .option("--json", "print results as JSON")
-    .option("--duration <seconds>", "gateway, failure-paths, tracing: seconds per wrk run", "10")
-    .option("--rounds <n>", "gateway, failure-paths, tracing: rounds of all contenders", "3")
+    // No defaults here: each suite has its own (gateway 10 s and 3 rounds, failure-paths 8 s and 2, tracing 8 s, reload-memory 24 s and 3).
+    .option("--duration <seconds>", "gateway, failure-paths, tracing, reload-memory: seconds per wrk run")
+    .option("--rounds <n>", "gateway, failure-paths, tracing, reload-memory: rounds of all contenders")
     .option("--rate <n>", "tracing: open-loop requests per second", "3000")
     .option("--connections <list>", "gateway: wrk connection counts", "64,16")
     .option("--only <names>", "gateway: contenders to run, comma-separated (* matches any text); failure-paths: scenarios")
     .option("--pairs <n>", "gateway: back-to-back pairs per throughput target (0: none)", "6")
-    .action(async (suites: string[], options: { json?: boolean; duration: string; rounds: string; connections: string; only?: string; pairs: string; rate: string }) => {
+    .action(async (suites: string[], options: { json?: boolean; duration?: string; rounds?: string; connections: string; only?: string; pairs: string; rate: string }) => {
       code = await benchCommand(suites, { ...options, json: options.json === true }, output);
     });
 

@@ -402,6 +402,8 @@ export interface TurnpikeStartOptions {
   readonly storeUrl?: string;
   /** Added to the environment (the consumer's key). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Node flags after the image's own (GATEWAY_NODE_FLAGS). */
+  readonly nodeFlags?: readonly string[];
 }
 
 export interface TurnpikeService extends Service {
@@ -416,7 +418,7 @@ export async function startTurnpike(processes: Processes, options: TurnpikeStart
   const port = await freePort();
   const operatorPort = await freePort();
   // Run as the image runs it (its ENTRYPOINT's flags): what is measured is what users run.
-  const args = [...GATEWAY_NODE_FLAGS, options.bundle, "--manifest", options.manifestFile, "--port", String(port), "--operator-port", String(operatorPort), "--host", "127.0.0.1", "--workers", String(options.workers)];
+  const args = [...GATEWAY_NODE_FLAGS, ...(options.nodeFlags ?? []), options.bundle, "--manifest", options.manifestFile, "--port", String(port), "--operator-port", String(operatorPort), "--host", "127.0.0.1", "--workers", String(options.workers)];
   if (!options.accessLog) args.push("--no-access-log");
   if (options.storeUrl) args.push("--store", options.storeUrl);
   // Only the flags configure the gateway: settings from the environment of whoever runs the

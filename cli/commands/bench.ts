@@ -8,11 +8,12 @@ import { runPortalSearchBench } from "../bench/portal-search-bench";
 import { Interrupted } from "../bench/bench-session";
 import { FAILURE_SCENARIOS, formatFailurePathsBench, runFailurePathsBench } from "../bench/failure-paths-bench";
 import { formatGatewayBench, runGatewayBench, selectContenders } from "../bench/gateway-bench";
+import { formatReloadMemoryBench, runReloadMemoryBench } from "../bench/reload-memory-bench";
 import { formatTracingBench, runTracingBench } from "../bench/tracing-bench";
 import { commandLine } from "../bench/wrk";
 import type { Output } from "../output";
 
-export const BENCH_SUITES = ["compile", "first-call", "portal-search", "masking", "gateway", "failure-paths", "tracing"] as const;
+export const BENCH_SUITES = ["compile", "first-call", "portal-search", "masking", "gateway", "failure-paths", "tracing", "reload-memory"] as const;
 
 export interface BenchOptions {
   readonly json: boolean;
@@ -126,8 +127,9 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
   if (selected.includes("failure-paths")) {
     try {
       const failures = await runFailurePathsBench({
-        durationSeconds: duration,
-        rounds,
+        // The suite's own defaults (8 s, 2 rounds) unless given.
+        durationSeconds: options.duration === undefined ? undefined : duration,
+        rounds: options.rounds === undefined ? undefined : rounds,
         only: onlyScenarios,
         progress: (line) => output.stderr(`${output.paint("dim", "[bench failure-paths]")} ${line}\n`),
       });
@@ -151,6 +153,21 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
       if (!options.json) output.stdout(`\n${formatTracingBench(tracing, machine, commandLine("node", [script, ...process.argv.slice(2)]))}`);
     } catch (error) {
       output.stderr(`${output.paint(["bold", "red"], "error")} tracing benchmark: ${(error as Error).message}\n`);
+      return error instanceof Interrupted ? 130 : 1;
+    }
+  }
+  if (selected.includes("reload-memory")) {
+    try {
+      const reloadMemory = await runReloadMemoryBench({
+        // The suite's own defaults (24 s, 3 rounds) unless given.
+        durationSeconds: options.duration === undefined ? undefined : duration,
+        rounds: options.rounds === undefined ? undefined : rounds,
+        progress: (line) => output.stderr(`${output.paint("dim", "[bench reload-memory]")} ${line}\n`),
+      });
+      results.reloadMemory = reloadMemory;
+      if (!options.json) output.stdout(`\n${formatReloadMemoryBench(reloadMemory, machine, commandLine("node", [script, ...process.argv.slice(2)]))}`);
+    } catch (error) {
+      output.stderr(`${output.paint(["bold", "red"], "error")} reload-memory benchmark: ${(error as Error).message}\n`);
       return error instanceof Interrupted ? 130 : 1;
     }
   }

@@ -1,6 +1,7 @@
 /** `turnpike dev`, `lint`, `policies` and `bench`. */
 import { runCompileBench } from "../../cli/bench/compile-bench";
 import { formatFailurePathsBench, runFailurePathsBench } from "../../cli/bench/failure-paths-bench";
+import { formatReloadMemoryBench, runReloadMemoryBench } from "../../cli/bench/reload-memory-bench";
 import { PAIRED_RATIOS, median, targetChecks } from "../../cli/bench/gateway-bench";
 import { POLICIES } from "../../policies/index";
 import { REPO_ROOT, runCli, tempProject } from "../helpers/cli";
@@ -95,8 +96,28 @@ describe("turnpike bench", () => {
     await expect(runFailurePathsBench({ only: ["no-such-scenario"] })).rejects.toThrow("unknown scenario(s): no-such-scenario; available: proxied-200, no-key-401");
   }, 120_000);
 
+  it("measures a worker's memory across reloads under load, for each young-generation variant (short run)", async () => {
+    const result = await runReloadMemoryBench({ durationSeconds: 2, rounds: 1, reloadCounts: [1], resources: 2, warmupSeconds: 0, connections: 1 });
+    expect(result.rows.map((row) => [row.variant.name, row.reloads])).toEqual([
+      ["v8-default", 1],
+      ["semi-space-8", 1],
+    ]);
+    for (const row of result.rows) {
+      const [run] = row.runs;
+      expect(run).toMatchObject({ reloads: 1, errors: 0 });
+      expect(run!.collectionPausesMs).toEqual([expect.any(Number)]);
+      expect(run!.requestsPerSecond).toBeGreaterThan(100);
+      expect(run!.rssAfterBytes).toBeGreaterThan(50 * 1024 * 1024);
+      expect(run!.peakRssBytes).toBeGreaterThanOrEqual(run!.rssAfterBytes);
+    }
+    expect(result.config).toContain("--enable-source-maps");
+    const report = formatReloadMemoryBench(result, "test machine", "turnpike bench reload-memory");
+    expect(report).toContain("| `--max-semi-space-size=8` | 1 |");
+    expect(report).not.toMatch(/bench-[0-9a-f]{32}/); // the API key
+  }, 120_000);
+
   it("refuses unknown suites", async () => {
-    expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile, first-call, portal-search, masking, gateway, failure-paths, tracing\n" });
+    expect(await runCli(["bench", "gateway-x"], REPO_ROOT)).toMatchObject({ code: 2, stderr: "unknown benchmark suite(s): gateway-x; available: compile, first-call, portal-search, masking, gateway, failure-paths, tracing, reload-memory\n" });
   });
 
   it("refuses a --pairs that is not a whole number ≥ 0", async () => {
