@@ -6,7 +6,7 @@
  * the revision is then written into the text, where canonical key order puts it (right
  * after `metadata.name`).
  */
-import { canonicalJson, canonicalJsonSha256, sha256Hex } from "./canonical-json";
+import { canonicalJson, canonicalJsonSha256, canonicalJsonSha256InSteps, sha256Hex } from "./canonical-json";
 import type { GatewayConfig } from "./schema";
 
 export type UnrevisedManifest = Omit<GatewayConfig, "metadata"> & { metadata: Omit<GatewayConfig["metadata"], "revision"> };
@@ -27,6 +27,16 @@ export function serializeManifest(manifest: UnrevisedManifest): { json: string; 
  * gateway, at every load): the hash of the same text, without building the text.
  */
 export function revisionOf(manifest: GatewayConfig): string {
+  return `sha256:${canonicalJsonSha256(unrevised(manifest))}`;
+}
+
+/** `revisionOf`, handing the event loop back between its steps (`between`): the gateway's reload. */
+export async function revisionInSteps(manifest: GatewayConfig, between: () => Promise<void>): Promise<string> {
+  return `sha256:${await canonicalJsonSha256InSteps(unrevised(manifest), between)}`;
+}
+
+/** The manifest without its revision, members in the same order. */
+function unrevised(manifest: GatewayConfig): UnrevisedManifest {
   const { revision: _revision, ...metadata } = manifest.metadata;
-  return `sha256:${canonicalJsonSha256({ ...manifest, metadata })}`;
+  return { ...manifest, metadata };
 }

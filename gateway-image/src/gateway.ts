@@ -113,6 +113,8 @@ export class Gateway {
   private draining = false;
   private readonly logger: Logger;
   private readonly reloadCollection: ReloadCollection | null;
+  private reloadRunning: Promise<ReloadResult> | null = null;
+  private reloadQueued: Promise<ReloadResult> | null = null;
 
   constructor(private readonly options: GatewayOptions) {
     this.logger = options.logger;
@@ -167,7 +169,7 @@ export class Gateway {
 
   /** Loads the first manifest and starts listening. */
   async start(manifest: GatewayConfig): Promise<{ port: number; operatorPort: number | null }> {
-    this.apply(manifest);
+    await this.apply(manifest);
     const port = this.options.handedConnections ? this.options.port : await listen(this.server.listener, this.options.port, this.options.host);
     const operatorPort = this.operator ? await listen(this.operator, this.options.operatorPort ?? 0, this.options.host) : null;
     return { port, operatorPort };
@@ -175,12 +177,13 @@ export class Gateway {
 
   /**
    * Replaces the manifest. Throws (and keeps serving the old one) when the new one is invalid
-   * or cannot be compiled.
+   * or cannot be compiled. The current one serves while the new one is built.
    */
-  apply(manifest: GatewayConfig): void {
+  private async apply(manifest: GatewayConfig, loadMs?: number): Promise<void> {
     let next: Snapshot;
+    const compileStarted = performance.now();
     try {
-      next = new Snapshot(manifest, this.snapshotOptions());
+      next = await Snapshot.build(manifest, this.snapshotOptions());
     } catch (error) {
       this.metrics.reloads.labels("rejected").inc();
       throw error instanceof ManifestError ? error : new ManifestError(`the manifest cannot be served: ${(error as Error).message}`);
@@ -195,7 +198,9 @@ export class Gateway {
     this.metrics.reloads.labels("applied").inc();
     this.metrics.revision.reset();
     this.metrics.revision.labels(manifest.metadata.revision).set(1);
-    this.logger.info({ revision: manifest.metadata.revision, apis: manifest.spec.apis.length }, previous ? "manifest reloaded" : "manifest loaded");
+    // How long it took to load (read, parse, validate, hash) and to build, requests served in between.
+    const durations = { ...(loadMs === undefined ? {} : { loadMs: Math.round(loadMs) }), compileMs: Math.round(performance.now() - compileStarted) };
+    this.logger.info({ revision: manifest.metadata.revision, apis: manifest.spec.apis.length, ...durations }, previous ? "manifest reloaded" : "manifest loaded");
     // Requests still running on the previous snapshot keep their upstream pools: they close gracefully.
     if (previous) {
       void previous.close();
@@ -203,11 +208,36 @@ export class Gateway {
     }
   }
 
-  /** Loads a manifest from a file or URL and applies it; on failure logs and keeps the current one. */
-  async reloadFrom(source: string): Promise<ReloadResult> {
+  /**
+   * Loads a manifest from a file or URL and applies it; on failure logs and keeps the current
+   * one. One reload at a time, and the latest source wins: asked while one runs, it waits for
+   * it, then reads the source again; further asks meanwhile share that second reload.
+   */
+  reloadFrom(source: string): Promise<ReloadResult> {
+    if (this.reloadQueued !== null) return this.reloadQueued;
+    if (this.reloadRunning !== null) {
+      this.reloadQueued = this.reloadRunning.then(() => {
+        this.reloadQueued = null;
+        return this.runReload(source);
+      });
+      return this.reloadQueued;
+    }
+    return this.runReload(source);
+  }
+
+  private runReload(source: string): Promise<ReloadResult> {
+    const run = this.reloadOnce(source).finally(() => {
+      if (this.reloadRunning === run) this.reloadRunning = null;
+    });
+    this.reloadRunning = run;
+    return run;
+  }
+
+  private async reloadOnce(source: string): Promise<ReloadResult> {
     try {
+      const started = performance.now();
       const manifest = await loadManifest(source);
-      this.apply(manifest);
+      await this.apply(manifest, performance.now() - started);
       return { ok: true, revision: manifest.metadata.revision };
     } catch (error) {
       if (!(error instanceof ManifestError)) this.metrics.reloads.labels("rejected").inc();

@@ -20,7 +20,7 @@ import {
   requestValidation,
   threatProtection,
 } from "../../constructs/index";
-import { canonicalJson, canonicalJsonSha256, compactCanonicalJson, sha256Hex } from "../../constructs/manifest/canonical-json";
+import { canonicalJson, canonicalJsonSha256, canonicalJsonSha256InSteps, compactCanonicalJson, sha256Hex } from "../../constructs/manifest/canonical-json";
 import { revisionOf } from "../../constructs/manifest/serialize-manifest";
 import { acmePlatform } from "../../stacks/acme";
 import { compileOk, itemsContract, testPlatform } from "../helpers/declaration";
@@ -212,6 +212,27 @@ describe("canonical JSON", () => {
       }),
     );
     expect(canonicalJsonSha256({ b: [undefined, 1], a: undefined })).toBe(sha256Hex('{\n  "b": [\n    null,\n    1\n  ]\n}\n'));
+  });
+
+  it("hashes a value read back from its canonical text the fast way (JSON.stringify) to the same digest, in steps too", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        const expected = sha256Hex(canonicalJson(value));
+        const readBack = JSON.parse(canonicalJson(value)) as unknown;
+        expect(canonicalJsonSha256(readBack)).toBe(expected);
+        let steps = 0;
+        expect(await canonicalJsonSha256InSteps(readBack, async () => void steps++)).toBe(expected);
+        expect(await canonicalJsonSha256InSteps(value, async () => undefined)).toBe(expected);
+        // Objects and arrays: the order check, then the text, each followed by a step.
+        if (readBack !== null && typeof readBack === "object" && /"\d+":/.test(canonicalJson(value)) === false) expect(steps).toBe(2);
+      }),
+    );
+    // What JSON.stringify writes otherwise than canonical JSON: the walk hashes those.
+    const cases: unknown[] = [undefined, () => 1, { "9": 1, "10": 2 }, { a: new Date(0) }, { a: 1, toJSON: () => "x" }, { a: undefined, b: [undefined, () => 1, Symbol("s")] }, [1, , 3], Object.assign(Object.create({ inherited: 1 }) as object, { own: 2 })];
+    for (const value of cases) {
+      expect(canonicalJsonSha256(value)).toBe(sha256Hex(canonicalJson(value)));
+      expect(await canonicalJsonSha256InSteps(value, async () => undefined)).toBe(sha256Hex(canonicalJson(value)));
+    }
   });
 
   it("indents like JSON.stringify(value, null, 2)", () => {

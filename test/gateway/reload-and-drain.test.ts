@@ -125,6 +125,25 @@ describe.each([
     for (const [worker, at] of lastCollections) expect(at - lastReload(worker)).toBeGreaterThanOrEqual(900);
   }, 30_000);
 
+  it("runs reloads asked at once one at a time, the last ones together, and serves the latest file", async () => {
+    const before = reloads("manifest reloaded");
+    writeFileSync(gateway.manifestFile, a.json);
+    // The file watch asks too; four asks beside it: one reload runs, the others share the next.
+    const answers = await Promise.all(Array.from({ length: 4 }, () => fetch(`${gateway.operatorUrl}/reload`, { method: "POST" })));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    await pause(300);
+    const applied = reloads("manifest reloaded") - before;
+    expect(applied).toBeGreaterThanOrEqual(Number(workers));
+    expect(applied).toBeLessThanOrEqual(3 * Number(workers));
+    expect((await fetch(`${gateway.url}/items/v1/health`)).headers.get("x-variant")).toBe("a");
+    // Back to "b", as the next test expects, and past the collection that follows the reload.
+    const servedB = () => gateway.logs.filter((line) => line.msg === "manifest reloaded" && line.revision === b.manifest.metadata.revision).length;
+    const bBefore = servedB();
+    writeFileSync(gateway.manifestFile, b.json);
+    await waitFor(() => servedB() >= bBefore + Number(workers), 10_000, gateway);
+    await pause(1_500);
+  }, 30_000);
+
   it("rejects a bad manifest and keeps serving the previous one", async () => {
     const before = reloads("manifest rejected; still serving the previous one");
     const swap = (async () => {
