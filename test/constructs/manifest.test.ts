@@ -223,8 +223,8 @@ describe("canonical JSON", () => {
         let steps = 0;
         expect(await canonicalJsonSha256InSteps(readBack, async () => void steps++)).toBe(expected);
         expect(await canonicalJsonSha256InSteps(value, async () => undefined)).toBe(expected);
-        // Objects and arrays: the order check, then the text, each followed by a step.
-        if (readBack !== null && typeof readBack === "object" && /"\d+":/.test(canonicalJson(value)) === false) expect(steps).toBe(2);
+        // Objects and arrays: a step after the order check, then the text and its hash.
+        if (readBack !== null && typeof readBack === "object" && /"\d+":/.test(canonicalJson(value)) === false) expect(steps).toBe(1);
       }),
     );
     // What JSON.stringify writes otherwise than canonical JSON: the walk hashes those.

@@ -107,14 +107,14 @@ describe("the bundle's text and source map", () => {
 
   it("maps positions back to the TypeScript sources without carrying their text", () => {
     expect(map.sourcesContent).toBeUndefined();
-    const line = bundle.split("\n").findIndex((text) => text.startsWith("async function parseManifest("));
+    const line = bundle.split("\n").findIndex((text) => text.startsWith("async function validateManifest("));
     expect(line).toBeGreaterThan(0);
     // Node's own reader of source maps, as --enable-source-maps uses it for stack traces.
     const { SourceMap } = require("node:module") as typeof import("node:module");
     const entry = new SourceMap(map as never).findEntry(line, 0) as { originalSource: string; originalLine: number };
     expect(entry.originalSource).toMatch(/gateway-image\/src\/config\/load-manifest\.ts$/);
     const source = readFileSync(join(ROOT, "gateway-image", "src", "config", "load-manifest.ts"), "utf8").split("\n");
-    expect(source[entry.originalLine]).toMatch(/^export async function parseManifest\(/);
+    expect(source[entry.originalLine]).toMatch(/^async function validateManifest\(/);
   });
 
   it("escapes non-ASCII characters where that changes nothing (comments, string literals), and refuses where it would (a regular expression)", () => {

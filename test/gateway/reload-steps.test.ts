@@ -57,11 +57,11 @@ describe("nextTurn", () => {
 });
 
 describe("parseManifest", () => {
-  it("pauses after JSON.parse, after the schema, after the revision's order check and after its text", async () => {
+  it("pauses after JSON.parse, after the schema and after the revision's order check", async () => {
     const steps: string[] = [];
     const manifest = await parseManifest(large.json, "large.json", async () => void steps.push("pause"));
     expect(manifest.metadata.revision).toBe(large.manifest.metadata.revision);
-    expect(steps).toHaveLength(4);
+    expect(steps).toHaveLength(3);
   });
 
   it("still finds a change made after compiling, whatever the key order of the file", async () => {
