@@ -84,6 +84,13 @@ export interface GatewayOptions {
   readonly collectAfterReload?: FullCollection | null;
 }
 
+/** A reload finished building after the gateway began to close: not applied. */
+class ShuttingDown extends Error {
+  constructor() {
+    super("the gateway is shutting down");
+  }
+}
+
 /** What a reload did: the revision now served, and why a rejected manifest was rejected. */
 export type ReloadResult = { readonly ok: true; readonly revision: string } | { readonly ok: false; readonly reason: string; readonly revision: string | null };
 
@@ -115,6 +122,7 @@ export class Gateway {
   private readonly reloadCollection: ReloadCollection | null;
   private reloadRunning: Promise<ReloadResult> | null = null;
   private reloadQueued: Promise<ReloadResult> | null = null;
+  private closing = false;
 
   constructor(private readonly options: GatewayOptions) {
     this.logger = options.logger;
@@ -188,6 +196,11 @@ export class Gateway {
       this.metrics.reloads.labels("rejected").inc();
       throw error instanceof ManifestError ? error : new ManifestError(`the manifest cannot be served: ${(error as Error).message}`);
     }
+    if (this.closing) {
+      // Built while the gateway shut down: its pools and health checks must not outlive it.
+      void next.close();
+      throw new ShuttingDown();
+    }
     const previous = this.current;
     this.current = next;
     this.options.controlPlane?.manifestApplied(manifest);
@@ -240,6 +253,7 @@ export class Gateway {
       await this.apply(manifest, performance.now() - started);
       return { ok: true, revision: manifest.metadata.revision };
     } catch (error) {
+      if (error instanceof ShuttingDown) return { ok: false, reason: error.message, revision: this.current?.revision ?? null };
       if (!(error instanceof ManifestError)) this.metrics.reloads.labels("rejected").inc();
       const reason = (error as Error).message;
       this.logger.error({ source, reason }, "manifest rejected; still serving the previous one");
@@ -267,6 +281,7 @@ export class Gateway {
    * accepting, idle connections close, requests in flight finish, then pools and store close.
    */
   async close(timeoutMs = 30_000): Promise<void> {
+    this.closing = true;
     this.draining = true;
     this.reloadCollection?.close();
     if (this.options.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.drainDelayMs));

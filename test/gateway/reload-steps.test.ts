@@ -3,7 +3,7 @@
  * compiled in steps, the event loop polling for requests between them, and a snapshot under
  * construction is never served. Through the real gateway, reload-and-drain.test.ts.
  */
-import { mkdtempSync, readFile } from "node:fs";
+import { mkdtempSync, readFile, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -14,6 +14,7 @@ import { GatewayMetrics } from "../../gateway-image/src/observability/metrics";
 import { MemoryStore } from "../../gateway-image/src/store/memory-store";
 import { PoolRegistry } from "../../gateway-image/src/upstream/pool-registry";
 import { benchManifest } from "../../cli/bench/bench-declaration";
+import { Gateway } from "../../gateway-image/src/gateway";
 
 let large: Awaited<ReturnType<typeof benchManifest>>;
 
@@ -92,5 +93,17 @@ describe("Snapshot.build", () => {
     expect(route(sliced.result)?.operationId).toBe(large.operationId);
     expect(route(whole.result)?.operationId).toBe(large.operationId);
     await Promise.all([sliced.result.close(), whole.result.close()]);
+  });
+});
+
+describe("a reload still building when the gateway closes", () => {
+  it("is not applied (what it built is closed at once)", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "turnpike-steps-")), "manifest.json");
+    writeFileSync(file, large.json);
+    const gateway = new Gateway({ logger: pino({ level: "silent" }), port: 0, operatorPort: null, host: "127.0.0.1", secrets: { env: { TURNPIKE_BENCH_API_KEY: "bench-key" }, readFile: () => "" } });
+    await gateway.start(large.manifest);
+    const reload = gateway.reloadFrom(file);
+    await gateway.close(1_000);
+    await expect(reload).resolves.toEqual({ ok: false, reason: "the gateway is shutting down", revision: large.manifest.metadata.revision });
   });
 });

@@ -9,8 +9,8 @@
  * stays until the heap grows by half again, and each further reload stacks another on top: a
  * 1,000-route worker under load peaked at 191 MiB after three reloads and kept 174 MiB,
  * against 140 MiB without a reload. With one full collection a second after each reload it
- * peaks at 153–158 MiB and keeps 136–146 MiB; the pause is 22–30 ms with 35 MB live, next to
- * the 300 ms the reload itself compiles for (BENCHMARKS.md, twenty-first session).
+ * peaks at 156–160 MiB and keeps 138 MiB; the pause is 20–30 ms with 35 MB live, about what
+ * the reload's longest step takes (BENCHMARKS.md, twenty-first session).
  */
 import type { Logger } from "pino";
 import { setFlagsFromString } from "node:v8";
