@@ -125,22 +125,19 @@ describe.each([
     for (const [worker, at] of lastCollections) expect(at - lastReload(worker)).toBeGreaterThanOrEqual(900);
   }, 30_000);
 
-  it("runs reloads asked at once one at a time, the last ones together, and serves the latest file", async () => {
+  it("runs reloads asked at once one at a time, those asked meanwhile together", async () => {
     const before = reloads("manifest reloaded");
-    writeFileSync(gateway.manifestFile, a.json);
-    // The file watch asks too; four asks beside it: one reload runs, the others share the next.
-    const answers = await Promise.all(Array.from({ length: 4 }, () => fetch(`${gateway.operatorUrl}/reload`, { method: "POST" })));
-    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
-    await pause(300);
+    // Ten asks at once (the file is unchanged: no watch event): one reload runs, the others share the next.
+    const answers = await Promise.all(Array.from({ length: 10 }, () => fetch(`${gateway.operatorUrl}/reload`, { method: "POST" })));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+    // The workers' log lines come through their output pipe, the answers through the primary.
+    await pause(200);
     const applied = reloads("manifest reloaded") - before;
     expect(applied).toBeGreaterThanOrEqual(Number(workers));
-    expect(applied).toBeLessThanOrEqual(3 * Number(workers));
-    expect((await fetch(`${gateway.url}/items/v1/health`)).headers.get("x-variant")).toBe("a");
-    // Back to "b", as the next test expects, and past the collection that follows the reload.
-    const servedB = () => gateway.logs.filter((line) => line.msg === "manifest reloaded" && line.revision === b.manifest.metadata.revision).length;
-    const bBefore = servedB();
-    writeFileSync(gateway.manifestFile, b.json);
-    await waitFor(() => servedB() >= bBefore + Number(workers), 10_000, gateway);
+    // Ten each without sharing; two each when all ten arrive during the first (a slow host may split them).
+    expect(applied).toBeLessThanOrEqual(5 * Number(workers));
+    expect((await fetch(`${gateway.url}/items/v1/health`)).headers.get("x-variant")).toBe("b");
+    // Past the collection that follows the last reload, which the next test counts.
     await pause(1_500);
   }, 30_000);
 
