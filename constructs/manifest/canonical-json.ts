@@ -63,7 +63,8 @@ export async function canonicalJsonSha256InSteps(value: unknown, between: () => 
  * every object's keys in code-unit order as JavaScript enumerates them (integer-like keys
  * come first in numeric order, so "9" before "10" is not canonical). A manifest read back
  * from its canonical file is; JSON.stringify then writes its text (2-space indent is the
- * same layout) about three times faster than the walk below.
+ * same layout): with the check, ~30 ms for a 1,000-operation manifest where the walk below
+ * takes ~43 ms, and in steps that can be apart (`canonicalJsonSha256InSteps`).
  */
 function stringifiesCanonically(value: unknown): boolean {
   // At the top, JSON.stringify(undefined) is no text at all; canonical JSON writes null.

@@ -24,7 +24,8 @@ export function serializeManifest(manifest: UnrevisedManifest): { json: string; 
 
 /**
  * Recomputes the revision of a manifest, e.g. to check one received from elsewhere (the
- * gateway, at every load): the hash of the same text, without building the text.
+ * gateway, at every load): the hash of the same text (written by JSON.stringify when the
+ * manifest's keys are already in canonical order, as when read back from its file).
  */
 export function revisionOf(manifest: GatewayConfig): string {
   return `sha256:${canonicalJsonSha256(unrevised(manifest))}`;
