@@ -6,9 +6,10 @@
  * stops its workers too; `Processes` keeps track of all of them so nothing outlives the run.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { GATEWAY_NODE_FLAGS } from "../../gateway-image/build";
 import { childrenOf } from "./process-stats";
 
@@ -99,22 +100,21 @@ export class ManagedProcess {
     return `--- ${this.name}${status} stdout:\n${tail(this.stdoutFile)}\n--- stderr:\n${tail(this.stderrFile)}`;
   }
 
-  /** Waits for a line of its stdout (JSON lines are parsed) matching `predicate`. */
+  /**
+   * Waits for a line of its stdout (JSON lines are parsed) matching `predicate`. Each poll
+   * reads only what was written since the last: a gateway's stdout holds its access log,
+   * hundreds of MB after a long run.
+   */
   async waitForLine(predicate: (line: Record<string, unknown>) => boolean, timeoutMs: number, what: string): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     let offset = 0;
     let partial = "";
-    for (;;) {
-      let text = "";
-      try {
-        const content = readFileSync(this.stdoutFile);
-        text = content.subarray(offset).toString("utf8");
-        offset = content.length;
-      } catch {
-        // not created yet
-      }
-      partial += text;
-      const lines = partial.split("\n");
+    // Keeps a character split between two reads whole.
+    const decoder = new StringDecoder("utf8");
+    const chunk = Buffer.alloc(1024 * 1024);
+    /** The complete lines of `text` after what is left of the last read; the first that matches. */
+    const matching = (text: string): Record<string, unknown> | null => {
+      const lines = (partial + text).split("\n");
       partial = lines.pop() ?? "";
       for (const text of lines) {
         let line: Record<string, unknown>;
@@ -124,6 +124,24 @@ export class ManagedProcess {
           line = { msg: text };
         }
         if (predicate(line)) return line;
+      }
+      return null;
+    };
+    for (;;) {
+      let fd: number | null = null;
+      try {
+        fd = openSync(this.stdoutFile, "r");
+      } catch {
+        // not created yet
+      }
+      try {
+        for (let read = fd === null ? 0 : readSync(fd, chunk, 0, chunk.length, offset); read > 0; read = readSync(fd!, chunk, 0, chunk.length, offset)) {
+          offset += read;
+          const found = matching(decoder.write(chunk.subarray(0, read)));
+          if (found !== null) return found;
+        }
+      } finally {
+        if (fd !== null) closeSync(fd);
       }
       if (!this.running) throw new Error(`${this.name} exited before ${what}\n${this.outputTail()}`);
       if (Date.now() > deadline) throw new Error(`${this.name}: no ${what} within ${timeoutMs} ms\n${this.outputTail()}`);

@@ -67,6 +67,14 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
   const script = process.argv[1] ? relative(process.cwd(), process.argv[1]) || process.argv[1] : "cli/bin/turnpike.js";
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`;
   const results: Record<string, unknown> = { machine };
+  const command = commandLine("node", [script, ...process.argv.slice(2)]);
+  // Given on the command line, or left to each suite's own defaults.
+  const given = { durationSeconds: options.duration === undefined ? undefined : duration, rounds: options.rounds === undefined ? undefined : rounds };
+  const progressOf = (suite: string) => (line: string) => output.stderr(`${output.paint("dim", `[bench ${suite}]`)} ${line}\n`);
+  const failed = (what: string, error: unknown): number => {
+    output.stderr(`${output.paint(["bold", "red"], "error")} ${what} benchmark: ${(error as Error).message}\n`);
+    return error instanceof Interrupted ? 130 : 1;
+  };
   if (selected.includes("compile")) {
     const compile = await runCompileBench();
     results.compile = compile;
@@ -80,7 +88,7 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
     }
   }
   if (selected.includes("first-call")) {
-    const firstCall = await runFirstCallBench({ progress: (line) => output.stderr(`${output.paint("dim", "[bench first-call]")} ${line}\n`) });
+    const firstCall = await runFirstCallBench({ progress: progressOf("first-call") });
     results.firstCall = firstCall;
     if (!options.json) {
       output.stdout(
@@ -114,61 +122,43 @@ export async function benchCommand(suites: readonly string[], options: BenchOpti
         connections,
         only: onlyContenders,
         pairs,
-        commandLine: commandLine("node", [script, ...process.argv.slice(2)]),
-        progress: (line) => output.stderr(`${output.paint("dim", "[bench gateway]")} ${line}\n`),
+        commandLine: command,
+        progress: progressOf("gateway"),
       });
       results.gateway = gateway;
       if (!options.json) output.stdout(`${selected.includes("compile") ? "\n" : ""}${formatGatewayBench(gateway, machine)}`);
     } catch (error) {
-      output.stderr(`${output.paint(["bold", "red"], "error")} gateway benchmark: ${(error as Error).message}\n`);
-      return error instanceof Interrupted ? 130 : 1;
+      return failed("gateway", error);
     }
   }
   if (selected.includes("failure-paths")) {
     try {
-      const failures = await runFailurePathsBench({
-        // The suite's own defaults (8 s, 2 rounds) unless given.
-        durationSeconds: options.duration === undefined ? undefined : duration,
-        rounds: options.rounds === undefined ? undefined : rounds,
-        only: onlyScenarios,
-        progress: (line) => output.stderr(`${output.paint("dim", "[bench failure-paths]")} ${line}\n`),
-      });
+      // The suite's own defaults: 8 s, 2 rounds.
+      const failures = await runFailurePathsBench({ ...given, only: onlyScenarios, progress: progressOf("failure-paths") });
       results.failurePaths = failures;
-      if (!options.json) output.stdout(`\n${formatFailurePathsBench(failures, machine, commandLine("node", [script, ...process.argv.slice(2)]))}`);
+      if (!options.json) output.stdout(`\n${formatFailurePathsBench(failures, machine, command)}`);
     } catch (error) {
-      output.stderr(`${output.paint(["bold", "red"], "error")} failure-path benchmark: ${(error as Error).message}\n`);
-      return error instanceof Interrupted ? 130 : 1;
+      return failed("failure-path", error);
     }
   }
   if (selected.includes("tracing")) {
     try {
-      const tracing = await runTracingBench({
-        // The suite's own default (8 s) when no --duration was given.
-        durationSeconds: options.duration === undefined ? undefined : duration,
-        rounds,
-        rate,
-        progress: (line) => output.stderr(`${output.paint("dim", "[bench tracing]")} ${line}\n`),
-      });
+      // The suite's own default: 8 s; 3 rounds.
+      const tracing = await runTracingBench({ durationSeconds: given.durationSeconds, rounds, rate, progress: progressOf("tracing") });
       results.tracing = tracing;
-      if (!options.json) output.stdout(`\n${formatTracingBench(tracing, machine, commandLine("node", [script, ...process.argv.slice(2)]))}`);
+      if (!options.json) output.stdout(`\n${formatTracingBench(tracing, machine, command)}`);
     } catch (error) {
-      output.stderr(`${output.paint(["bold", "red"], "error")} tracing benchmark: ${(error as Error).message}\n`);
-      return error instanceof Interrupted ? 130 : 1;
+      return failed("tracing", error);
     }
   }
   if (selected.includes("reload-memory")) {
     try {
-      const reloadMemory = await runReloadMemoryBench({
-        // The suite's own defaults (24 s, 3 rounds) unless given.
-        durationSeconds: options.duration === undefined ? undefined : duration,
-        rounds: options.rounds === undefined ? undefined : rounds,
-        progress: (line) => output.stderr(`${output.paint("dim", "[bench reload-memory]")} ${line}\n`),
-      });
+      // The suite's own defaults: 24 s, 3 rounds.
+      const reloadMemory = await runReloadMemoryBench({ ...given, progress: progressOf("reload-memory") });
       results.reloadMemory = reloadMemory;
-      if (!options.json) output.stdout(`\n${formatReloadMemoryBench(reloadMemory, machine, commandLine("node", [script, ...process.argv.slice(2)]))}`);
+      if (!options.json) output.stdout(`\n${formatReloadMemoryBench(reloadMemory, machine, command)}`);
     } catch (error) {
-      output.stderr(`${output.paint(["bold", "red"], "error")} reload-memory benchmark: ${(error as Error).message}\n`);
-      return error instanceof Interrupted ? 130 : 1;
+      return failed("reload-memory", error);
     }
   }
   if (options.json) output.stdout(`${JSON.stringify(results, null, 2)}\n`);

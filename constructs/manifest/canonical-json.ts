@@ -38,10 +38,7 @@ export function canonicalJson(value: unknown): string {
  * @param chunkChars characters gathered before each update of the hash (default 64 Ki)
  */
 export function canonicalJsonSha256(value: unknown, chunkChars = CHUNK_CHARS): string {
-  if (stringifiesCanonically(value)) return sha256Hex(`${JSON.stringify(value, null, 2)}\n`);
-  const hash = createHash("sha256");
-  inChunks(value, "\n", "\n", chunkChars, (chunk) => hash.update(chunk));
-  return hash.digest("hex");
+  return stringifiesCanonically(value) ? stringifiedSha256(value) : walkedSha256(value, chunkChars);
 }
 
 /**
@@ -55,7 +52,18 @@ export async function canonicalJsonSha256InSteps(value: unknown, between: () => 
   await between();
   // The text and its hash in one step: waiting between them, the text (5 MB for 1,000
   // operations) would outlive collections and be kept until the next full one.
-  return ordered ? sha256Hex(`${JSON.stringify(value, null, 2)}\n`) : canonicalJsonSha256(value);
+  return ordered ? stringifiedSha256(value) : walkedSha256(value, CHUNK_CHARS);
+}
+
+/** For a value `stringifiesCanonically` accepted. */
+function stringifiedSha256(value: unknown): string {
+  return sha256Hex(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function walkedSha256(value: unknown, chunkChars: number): string {
+  const hash = createHash("sha256");
+  inChunks(value, "\n", "\n", chunkChars, (chunk) => hash.update(chunk));
+  return hash.digest("hex");
 }
 
 /**
