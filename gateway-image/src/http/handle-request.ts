@@ -7,7 +7,7 @@ import type { GatewayRequest, GatewayResponse } from "./server/message-types";
 import type { Logger } from "pino";
 import { type CompiledRoute, NO_PLAN_STEPS, systemRoute, type PlanSteps, type ResponseStep, type Step } from "../config/compiled-route";
 import { type BodyRewrite, BodyRewriteError, decodeContentCoding, rewrittenHeaders } from "./body-rewrite";
-import type { Snapshot } from "../config/compile-snapshot";
+import type { PathRoutes, Snapshot } from "../config/compile-snapshot";
 import type { AccessLog } from "../observability/access-log";
 import type { Tracer } from "../observability/tracing/tracer";
 import type { GatewayMetrics } from "../observability/metrics";
@@ -46,13 +46,13 @@ export async function handleRequest(snapshot: Snapshot, req: GatewayRequest, res
     url = target.url;
     encodedSlash = target.encodedSlash;
   }
-  const found = snapshot.router.find((req.method ?? "GET") as "GET", url);
-  if (found === null) {
+  const found = snapshot.router.find("GET", url);
+  let route = found === null ? undefined : (found.store as PathRoutes).get(req.method ?? "GET");
+  if (found === null || route === undefined) {
     const exchange = new Exchange(req, res, NOT_FOUND_ROUTE, {}, requestId, clientIp, url);
     finishWithReply(exchange, snapshot, problem("not-found", `no API serves ${req.method} ${url.split("?")[0]}`), NO_PLAN_STEPS, context);
     return;
   }
-  let route = found.store as CompiledRoute;
   if (encodedSlash && route.kind === "operation" && !route.forwardsEncodedSlashes) {
     const detail = "the path has a percent-encoded slash or backslash (%2F, %5C), which upstreams read in different ways; this API's upstream does not accept them (upstream.encodedSlashes)";
     // None of the operation's policies ran, so none of its response or log steps run either.

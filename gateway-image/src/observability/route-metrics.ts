@@ -16,6 +16,11 @@ const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"] as const;
 /** Upper bounds of the latency buckets, seconds (without +Inf). */
 export const DURATION_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** A status class's bucket counts in `RouteRecorder.numbers`: one per bound, then +Inf. */
+const BUCKET_SLOTS = DURATION_BUCKETS.length + 1;
+const SUMS_AT = STATUS_CLASSES.length * BUCKET_SLOTS;
+const COUNTS_AT = SUMS_AT + STATUS_CLASSES.length;
+
 const REQUESTS = "turnpike_requests_total";
 const DURATION = "turnpike_request_duration_seconds";
 
@@ -28,10 +33,12 @@ interface Sample {
 
 /** One route's counts. Recorders outlive reloads: counters never go back to zero. */
 export class RouteRecorder {
-  /** Per status class: non-cumulative bucket counts, then the +Inf bucket. */
-  private readonly buckets: Float64Array[] = STATUS_CLASSES.map(() => new Float64Array(DURATION_BUCKETS.length + 1));
-  private readonly sums = new Float64Array(STATUS_CLASSES.length);
-  private readonly counts = new Float64Array(STATUS_CLASSES.length);
+  /**
+   * All of the route's numbers in one array (one allocation instead of seven: ~1.5 KB less per
+   * route, 1.5 MB with 1,000 routes): per status class its non-cumulative bucket counts then
+   * the +Inf bucket (`BUCKET_SLOTS` each), then the five sums, then the five counts.
+   */
+  private readonly numbers = new Float64Array(COUNTS_AT + STATUS_CLASSES.length);
   /** Requests per plan (`none` without one), one count per status class. */
   private readonly byPlan = new Map<string, Float64Array>();
 
@@ -52,9 +59,10 @@ export class RouteRecorder {
     perClass[classIndex]!++;
     let bucket = 0;
     while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]!) bucket++;
-    this.buckets[classIndex]![bucket]!++;
-    this.sums[classIndex]! += seconds;
-    this.counts[classIndex]!++;
+    const numbers = this.numbers;
+    numbers[classIndex * BUCKET_SLOTS + bucket]!++;
+    numbers[SUMS_AT + classIndex]! += seconds;
+    numbers[COUNTS_AT + classIndex]!++;
   }
 
   /** `turnpike_requests_total` samples of this route. */
@@ -69,19 +77,19 @@ export class RouteRecorder {
 
   /** `turnpike_request_duration_seconds` samples of this route: cumulative buckets, sum, count. */
   durationSamples(into: Sample[]): void {
+    const numbers = this.numbers;
     for (let index = 0; index < STATUS_CLASSES.length; index++) {
-      if (this.counts[index] === 0) continue;
+      if (numbers[COUNTS_AT + index] === 0) continue;
       const labels = { api: this.api, operation: this.operation, status_class: STATUS_CLASSES[index]! };
-      const buckets = this.buckets[index]!;
       let cumulative = 0;
       for (let bucket = 0; bucket <= DURATION_BUCKETS.length; bucket++) {
-        cumulative += buckets[bucket]!;
+        cumulative += numbers[index * BUCKET_SLOTS + bucket]!;
         // Field by field, not `{ ...labels, le }` (see `copyHeaders` in http/exchange.ts): a scrape makes one per bucket and series.
         const le = bucket < DURATION_BUCKETS.length ? DURATION_BUCKETS[bucket]! : "+Inf";
         into.push({ value: cumulative, labels: { api: labels.api, operation: labels.operation, status_class: labels.status_class, le }, metricName: `${DURATION}_bucket` });
       }
-      into.push({ value: this.sums[index]!, labels, metricName: `${DURATION}_sum` });
-      into.push({ value: this.counts[index]!, labels, metricName: `${DURATION}_count` });
+      into.push({ value: numbers[SUMS_AT + index]!, labels, metricName: `${DURATION}_sum` });
+      into.push({ value: numbers[COUNTS_AT + index]!, labels, metricName: `${DURATION}_count` });
     }
   }
 }
