@@ -62,7 +62,7 @@ export class Snapshot {
   /**
    * Every path of every API once, under GET, its store the path's `PathRoutes`. One tree
    * rather than one per method: each method's tree would hold every path anyway (a path
-   * answers 405 to the methods it lacks), which cost ~3.5 MB more with 1,000 operations; and
+   * answers 405 to the methods it lacks), which cost ~5 MB more with 1,000 operations; and
    * since every path is in it, the precedence of paths is the same for every method (a
    * concrete path before a templated one, as OpenAPI matches them).
    */
