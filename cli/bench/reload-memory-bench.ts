@@ -62,6 +62,8 @@ export interface ReloadMemoryRun {
   readonly reloads: number;
   /** Pauses of the full collections after the reloads, ms. */
   readonly collectionPausesMs: number[];
+  /** The heap in use right after each of those collections, MiB: what the worker keeps live (its snapshot included). */
+  readonly liveHeapMiB: number[];
   readonly errors: number;
 }
 
@@ -77,6 +79,8 @@ export interface ReloadMemoryRow {
   readonly maxPeakRssBytes: number;
   readonly rssAfterBytes: number;
   readonly collectionPauseMs: number | null;
+  /** Median of the runs' live heap after a collection, MiB; null without reloads. */
+  readonly liveHeapMiB: number | null;
 }
 
 export interface ReloadMemoryBenchResult {
@@ -138,6 +142,7 @@ export async function runReloadMemoryBench(options: ReloadMemoryBenchOptions = {
         // The last collection runs a second after the last reload, after the load ended.
         if (reloads > 0) await service.process.waitForLine((line) => line.msg === "collected the previous manifest's memory", 10_000, "collection after the last reload");
         const events = await eventLines(service.process.stdoutFile, ["manifest reloaded", "collected the previous manifest's memory", "manifest rejected; still serving the previous one"]);
+        const collections = events.filter((line) => line.msg === "collected the previous manifest's memory");
         const rejected = events.filter((line) => line.msg === "manifest rejected; still serving the previous one");
         if (rejected.length) throw new Error(`${name}: a reload was rejected: ${JSON.stringify(rejected[0])}`);
         return {
@@ -146,7 +151,8 @@ export async function runReloadMemoryBench(options: ReloadMemoryBenchOptions = {
           peakRssBytes: peak,
           rssAfterBytes: after,
           reloads: events.filter((line) => line.msg === "manifest reloaded").length,
-          collectionPausesMs: events.filter((line) => line.msg === "collected the previous manifest's memory").map((line) => Number(line.pauseMs)),
+          collectionPausesMs: collections.map((line) => Number(line.pauseMs)),
+          liveHeapMiB: collections.map((line) => Number((line.heapUsedMiB as { after: number }).after)),
           errors: wrk.errors,
         };
       } finally {
@@ -163,7 +169,7 @@ export async function runReloadMemoryBench(options: ReloadMemoryBenchOptions = {
           samples.set(key(variant, reloads), [...(samples.get(key(variant, reloads)) ?? []), run]);
           progress(
             `round ${round} ${variant.name}, ${reloads} reloads: ${Math.round(run.requestsPerSecond)} requests/s, p99 ${run.p99Ms.toFixed(2)} ms, ` +
-              `peak ${(run.peakRssBytes / MiB).toFixed(1)} MiB, after ${(run.rssAfterBytes / MiB).toFixed(1)} MiB, ${run.reloads} reloaded, collections ${run.collectionPausesMs.map((pause) => `${pause} ms`).join(" ") || "none"}`,
+              `peak ${(run.peakRssBytes / MiB).toFixed(1)} MiB, after ${(run.rssAfterBytes / MiB).toFixed(1)} MiB, ${run.reloads} reloaded, collections ${run.collectionPausesMs.map((pause) => `${pause} ms`).join(" ") || "none"}${run.liveHeapMiB.length ? `, live heap after ${run.liveHeapMiB.map((heap) => `${heap} MiB`).join(" ")}` : ""}`,
           );
           if (run.reloads !== reloads) throw new Error(`${variant.name}: ${run.reloads} reloads logged, ${reloads} sent`);
         }
@@ -175,6 +181,7 @@ export async function runReloadMemoryBench(options: ReloadMemoryBenchOptions = {
         const runs = samples.get(key(variant, reloads))!;
         const baseline = samples.get(key(variants[0]!, reloads))!;
         const pauses = runs.flatMap((run) => run.collectionPausesMs);
+        const liveHeaps = runs.flatMap((run) => run.liveHeapMiB);
         return {
           variant,
           reloads,
@@ -186,6 +193,7 @@ export async function runReloadMemoryBench(options: ReloadMemoryBenchOptions = {
           maxPeakRssBytes: Math.max(...runs.map((run) => run.peakRssBytes)),
           rssAfterBytes: median(runs.map((run) => run.rssAfterBytes)),
           collectionPauseMs: pauses.length ? median(pauses) : null,
+          liveHeapMiB: liveHeaps.length ? median(liveHeaps) : null,
         };
       }),
     );
@@ -214,14 +222,14 @@ export function formatReloadMemoryBench(result: ReloadMemoryBenchResult, machine
     const baseline = row.variant === result.rows.find((candidate) => candidate.reloads === row.reloads)!.variant;
     return (
       `| ${row.variant.label} | ${row.reloads} | ${Math.round(row.requestsPerSecond)} (${row.runs.map((run) => Math.round(run.requestsPerSecond)).join(", ")}) | ${baseline ? "1" : row.ratioToBaseline.toFixed(3)} | ` +
-      `${row.p99Ms.toFixed(2)} ms | ${(row.peakRssBytes / MiB).toFixed(0)} MiB (${row.runs.map((run) => (run.peakRssBytes / MiB).toFixed(0)).join(", ")}) | ${(row.rssAfterBytes / MiB).toFixed(0)} MiB | ${row.collectionPauseMs === null ? "" : `${row.collectionPauseMs.toFixed(1)} ms`} |`
+      `${row.p99Ms.toFixed(2)} ms | ${(row.peakRssBytes / MiB).toFixed(0)} MiB (${row.runs.map((run) => (run.peakRssBytes / MiB).toFixed(0)).join(", ")}) | ${(row.rssAfterBytes / MiB).toFixed(0)} MiB | ${row.collectionPauseMs === null ? "" : `${row.collectionPauseMs.toFixed(1)} ms`} | ${row.liveHeapMiB === null ? "" : `${row.liveHeapMiB.toFixed(1)} MiB`} |`
     );
   });
   return (
     `reload memory (${machine}): ${result.routes} routes (manifest ${(result.manifestBytes / MiB).toFixed(1)} MiB), the full chain, 1 worker, a gateway process per run; ${result.rounds} rounds of ${result.durationSeconds} s runs, SIGHUP at even intervals inside each; medians\n` +
     `command: \`${command}\`; each run: \`${result.wrkCommand.replace(/-H '[^']*' /, "-H 'X-API-Key: …' ")}\`\n` +
     `gateway: \`${result.config.replace(/\S*manifest\.json/, "<manifest>")}\` (plus each variant's flags)\n\n` +
-    `| young generation | reloads | requests/s (rounds) | vs V8's default (median of rounds) | p99 | peak RSS, VmHWM (rounds) | RSS after | collection pause after a reload (median) |\n|---|---|---|---|---|---|---|---|\n` +
+    `| young generation | reloads | requests/s (rounds) | vs V8's default (median of rounds) | p99 | peak RSS, VmHWM (rounds) | RSS after | collection pause after a reload (median) | heap live after it (median) |\n|---|---|---|---|---|---|---|---|---|\n` +
     `${rows.join("\n")}\n`
   );
 }

@@ -106,6 +106,10 @@ describe("turnpike bench", () => {
       const [run] = row.runs;
       expect(run).toMatchObject({ reloads: 1, errors: 0 });
       expect(run!.collectionPausesMs).toEqual([expect.any(Number)]);
+      // The live heap after the collection: the gateway's, read from its log line (a 2-route manifest: 10–60 MiB).
+      expect(run!.liveHeapMiB).toEqual([expect.any(Number)]);
+      expect(run!.liveHeapMiB[0]).toBeGreaterThan(10);
+      expect(run!.liveHeapMiB[0]).toBeLessThan(60);
       expect(run!.requestsPerSecond).toBeGreaterThan(100);
       expect(run!.rssAfterBytes).toBeGreaterThan(50 * 1024 * 1024);
       expect(run!.peakRssBytes).toBeGreaterThanOrEqual(run!.rssAfterBytes);
