@@ -3,14 +3,24 @@
  * gateway's own answers for the methods a path lacks (405, OPTIONS) or it does not route.
  * The gateway routes each path once whatever the method, so these are the same for every method.
  */
+import fc from "fast-check";
+import pino from "pino";
 import { request } from "undici";
 import { OpenApi } from "../../constructs/index";
-import { itemsApi, itemsContract, testPlatform } from "../helpers/declaration";
+import type { GatewayConfig, Operation } from "../../constructs/manifest/schema";
+import { type PathRoutes, Snapshot } from "../../gateway-image/src/config/compile-snapshot";
+import { GatewayMetrics } from "../../gateway-image/src/observability/metrics";
+import { MemoryStore } from "../../gateway-image/src/store/memory-store";
+import { PoolRegistry } from "../../gateway-image/src/upstream/pool-registry";
+import { HTTP_METHODS } from "../../policies/common";
+import { compileOk, itemsApi, itemsContract, testPlatform } from "../helpers/declaration";
 import { type RunningGateway, startGateway } from "../helpers/gateway";
 import { type TestUpstream, startUpstream } from "../helpers/upstream";
 
 let upstream: TestUpstream;
 let gateway: RunningGateway;
+/** The declaration's manifest, whose API the property below gives other operations. */
+let manifest: GatewayConfig;
 
 beforeAll(async () => {
   upstream = await startUpstream((request, res) => {
@@ -27,6 +37,7 @@ beforeAll(async () => {
     };
   });
   itemsApi(platform, "items", { contract: OpenApi.fromDocument(contract), policies: [], upstream: { targets: [{ url: upstream.url }], timeoutMs: 2_000 } });
+  manifest = await compileOk(platform);
   gateway = await startGateway(platform);
 });
 
@@ -79,5 +90,70 @@ describe("methods", () => {
 
   it("404 for a path no API serves, whatever the method", async () => {
     for (const method of ["GET", "POST", "OPTIONS", "DELETE"]) expect((await send(method, "/nothing/here")).status).toBe(404);
+  });
+});
+
+/** A path template as segments: a static word, or a parameter. */
+type Template = { readonly segments: readonly string[]; readonly methods: readonly string[] };
+const PARAMETER = "{}";
+const WORDS = ["a", "b", "c"];
+
+/**
+ * Which route a request should take, as OpenAPI matches paths: of the templates that match
+ * the path, the one with a static segment where the others have a parameter, first difference
+ * first; then its operation for the method (HEAD through GET), or the gateway's own answer.
+ */
+function expectedRoute(templates: readonly Template[], segments: readonly string[], method: string): { kind: string; operationId?: string; allow?: string } {
+  const matching = templates.filter((template) => template.segments.length === segments.length && template.segments.every((segment, index) => segment === PARAMETER || segment === segments[index]));
+  const specificity = (template: Template) => template.segments.map((segment) => (segment === PARAMETER ? "1" : "0")).join("");
+  const path = matching.sort((x, y) => specificity(x).localeCompare(specificity(y)))[0];
+  if (path === undefined) return { kind: "none" };
+  const methods = new Set(path.methods);
+  if (methods.has("GET")) methods.add("HEAD");
+  const allow = [...methods, "OPTIONS"].sort().join(", ");
+  if (methods.has(method)) return { kind: "operation", operationId: operationIdOf(path, method === "HEAD" && !path.methods.includes("HEAD") ? "GET" : method), allow };
+  if (method === "OPTIONS") return { kind: "options", allow };
+  if ((HTTP_METHODS as readonly string[]).includes(method)) return { kind: "method-not-allowed", allow };
+  return { kind: "none" };
+}
+
+function operationIdOf(template: Template, method: string): string {
+  return `${method.toLowerCase()}-${template.segments.map((segment) => (segment === PARAMETER ? "p" : segment)).join("-")}`;
+}
+
+describe("path precedence, for any set of paths (property)", () => {
+  const template = fc.record({
+    segments: fc.array(fc.constantFrom(...WORDS, PARAMETER), { minLength: 1, maxLength: 3 }),
+    methods: fc.subarray(["GET", "POST", "PUT", "DELETE", "PATCH"], { minLength: 1 }),
+  });
+  const templates = fc.uniqueArray(template, { minLength: 1, maxLength: 8, selector: (candidate) => candidate.segments.join("/") });
+  const requestPath = fc.array(fc.constantFrom(...WORDS, "zz"), { minLength: 1, maxLength: 3 });
+  const method = fc.constantFrom("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND");
+
+  it("takes the most specific matching path, then the method's operation or the gateway's answer", async () => {
+    const api = manifest.spec.apis[0]!;
+    const sample = api.operations[0]!;
+    const options = { store: new MemoryStore(), pools: new PoolRegistry(), metrics: new GatewayMetrics(), logger: pino({ level: "silent" }) };
+    await fc.assert(
+      fc.asyncProperty(templates, fc.array(fc.tuple(requestPath, method), { minLength: 1, maxLength: 12 }), async (declared, requests) => {
+        const operations = declared.flatMap((path) => {
+          let parameter = 0;
+          const template = `/${path.segments.map((segment) => (segment === PARAMETER ? `{p${parameter++}}` : segment)).join("/")}`;
+          return path.methods.map((verb): Operation => ({ ...sample, operationId: operationIdOf(path, verb), method: verb, path: template, route: `${api.basePath}${template}`, parameters: [], policies: [] }));
+        });
+        const snapshot = await Snapshot.build({ ...manifest, spec: { ...manifest.spec, apis: [{ ...api, operations }] } }, options);
+        try {
+          for (const [segments, verb] of requests) {
+            const found = snapshot.router.find("GET", `${api.basePath}/${segments.join("/")}`);
+            const route = found === null ? undefined : (found.store as PathRoutes).get(verb);
+            const actual = route === undefined ? { kind: "none" } : { kind: route.kind, ...(route.operationId === null ? {} : { operationId: route.operationId }), allow: route.allow };
+            expect({ request: `${verb} /${segments.join("/")}`, ...actual }).toEqual({ request: `${verb} /${segments.join("/")}`, ...expectedRoute(declared, segments, verb) });
+          }
+        } finally {
+          await snapshot.close();
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
