@@ -155,5 +155,6 @@ describe("path precedence, for any set of paths (property)", () => {
       }),
       { numRuns: 300 },
     );
+    await options.store.close();
   });
 });

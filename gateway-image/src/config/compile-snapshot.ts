@@ -20,7 +20,7 @@ import type { Store } from "../store/store";
 import type { PoolRegistry } from "../upstream/pool-registry";
 import { Upstream } from "../upstream/upstream";
 import { nextTurn } from "./next-turn";
-import { type CompiledRoute, type LogStep, type PlanSteps, type ResponseBodyStep, type ResponseStep, type Step, NO_PLANS, NO_STEPS, systemRoute } from "./compiled-route";
+import { type CompiledRoute, type LogStep, type PlanSteps, type ResponseBodyStep, type ResponseStep, type Step, NO_PLANS, EMPTY_LIST, systemRoute } from "./compiled-route";
 
 export interface SnapshotOptions {
   readonly store: Store;
@@ -233,18 +233,18 @@ function compileOperationRoute(
     basePath,
     allow: "",
     byMethod: null,
-    access: stepsOrNone(access),
-    limit: stepsOrNone(limit),
-    request: stepsOrNone(request),
-    response: stepsOrNone(response),
-    responseBody: stepsOrNone(responseBody),
-    log: stepsOrNone(log),
+    access: ownListOrShared(access),
+    limit: ownListOrShared(limit),
+    request: ownListOrShared(request),
+    response: ownListOrShared(response),
+    responseBody: ownListOrShared(responseBody),
+    log: ownListOrShared(log),
     proxy,
     byPlan: byPlan.size === 0 ? NO_PLANS : (byPlan as ReadonlyMap<string, PlanSteps>),
     upstream,
     forwardsEncodedSlashes: api.upstream.encodedSlashes === "forward",
     maxBufferedBodyBytes,
-    paramNames: stepsOrNone(paramNames(operation.route)),
+    paramNames: paramNames(operation.route),
     recorder: options.metrics.routeRecorder(api.id, operation.operationId),
   };
 }
@@ -258,17 +258,18 @@ function routePattern(template: string): string {
   return template.replace(/\{[^}]+\}/g, () => `:p${index++}`);
 }
 
-/** Names of a path template's parameters, in order. */
-function paramNames(template: string): string[] {
-  return [...template.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
+/** Names of a path template's parameters, in order (the shared empty list when it has none). */
+function paramNames(template: string): readonly string[] {
+  const names = [...template.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
+  return names.length === 0 ? EMPTY_LIST : names;
 }
 
 /**
  * A route's list at its own length (an array grown by push keeps room for 17), or the shared
- * empty one (`NO_STEPS`) when it has nothing.
+ * empty one (`EMPTY_LIST`) when it has nothing.
  */
-function stepsOrNone<T>(list: readonly T[]): readonly T[] {
-  return list.length === 0 ? NO_STEPS : list.slice();
+function ownListOrShared<T>(list: readonly T[]): readonly T[] {
+  return list.length === 0 ? EMPTY_LIST : list.slice();
 }
 
 function noop(): void {}

@@ -22,17 +22,17 @@ export interface PlanSteps {
 }
 
 /**
- * The one empty list of steps, shared by every route without steps in a phase (most of a
- * 1,000-route snapshot's lists): an array of its own per route and phase cost ~1 MB there.
- * Not frozen: a frozen array has its own elements kind, which would make the loops over steps
- * polymorphic.
+ * The one empty list, shared by every route without steps in a phase or without path
+ * parameters (most of a 1,000-route snapshot's lists): an array of its own per route and
+ * list cost ~1 MB there. Not frozen: a frozen array has its own elements kind, which would
+ * make the loops over steps polymorphic.
  */
-export const NO_STEPS: readonly never[] = [];
+export const EMPTY_LIST: readonly never[] = [];
 
-/** The one empty map of plan steps, shared like `NO_STEPS`. */
+/** The one empty map of plan steps, shared like `EMPTY_LIST`. */
 export const NO_PLANS: ReadonlyMap<string, PlanSteps> = new Map();
 
-export const NO_PLAN_STEPS: PlanSteps = { limit: NO_STEPS, request: NO_STEPS, response: NO_STEPS, responseBody: NO_STEPS };
+export const NO_PLAN_STEPS: PlanSteps = { limit: EMPTY_LIST, request: EMPTY_LIST, response: EMPTY_LIST, responseBody: EMPTY_LIST };
 
 export interface CompiledRoute {
   /** `operation`: proxied; `method-not-allowed`: 405; `options`: preflight or Allow. */
@@ -83,18 +83,18 @@ export function systemRoute(
     basePath,
     allow,
     byMethod,
-    access: NO_STEPS,
-    limit: NO_STEPS,
-    request: NO_STEPS,
-    response: NO_STEPS,
-    responseBody: NO_STEPS,
-    log: NO_STEPS,
+    access: EMPTY_LIST,
+    limit: EMPTY_LIST,
+    request: EMPTY_LIST,
+    response: EMPTY_LIST,
+    responseBody: EMPTY_LIST,
+    log: EMPTY_LIST,
     proxy: null,
     byPlan: NO_PLANS,
     upstream: null,
     forwardsEncodedSlashes: false,
     maxBufferedBodyBytes: 0,
-    paramNames: NO_STEPS,
+    paramNames: EMPTY_LIST,
     recorder: null,
   };
 }
